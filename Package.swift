@@ -1,0 +1,36 @@
+// swift-tools-version:6.0
+//
+// rnntrain: a command-line trainer for recurrent networks over
+// variable-length token sequences. No package dependencies: the only
+// external piece is OpenBLAS, reached through the CBLAS system library.
+//
+// Data flows through the targets in this order:
+//   Corpus (CSV -> corpus -> batches) -> Model (layers, networks, trainer)
+//   -> RNNTrainCLI (commands, report) -> rnntrain (main.swift)
+// with TensorCore (BLAS, SIMD kernels, RNG) underneath all of them.
+import PackageDescription
+
+let package = Package(
+    name: "rnntrain",
+    products: [
+        .executable(name: "rnntrain", targets: ["rnntrain"]),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CBLAS",
+            path: "Sources/CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(name: "TensorCore", dependencies: ["CBLAS"]),
+        .target(name: "Corpus", dependencies: ["TensorCore"]),
+        .target(name: "Model", dependencies: ["TensorCore", "Corpus"]),
+        .target(name: "RNNTrainCLI", dependencies: ["TensorCore", "Corpus", "Model"]),
+        .executableTarget(name: "rnntrain", dependencies: ["RNNTrainCLI"]),
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
+        .testTarget(name: "CorpusTests", dependencies: ["Corpus"]),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "Corpus", "TensorCore"]),
+        .testTarget(name: "RNNTrainCLITests", dependencies: ["RNNTrainCLI", "Corpus"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

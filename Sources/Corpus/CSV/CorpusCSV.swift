@@ -1,0 +1,228 @@
+/// What the loader accepts.
+public struct CSVLoadOptions: Sendable {
+    /// Longest sequence accepted (rows above it are errors).
+    public var maxLength: Int
+    /// Token ids must lie in `0 ..< vocabularySize`.
+    public var vocabularySize: Int
+    /// Skip and count malformed rows instead of stopping at the first.
+    public var skipBadRows: Bool
+
+    public init(maxLength: Int = 30, vocabularySize: Int = 10_000, skipBadRows: Bool = false) {
+        self.maxLength = maxLength
+        self.vocabularySize = vocabularySize
+        self.skipBadRows = skipBadRows
+    }
+}
+
+/// A loaded file.
+public struct CSVLoadResult: Sendable {
+    public var corpus: Corpus
+    /// Rows skipped with `skipBadRows` (0 otherwise).
+    public var skippedRows: Int
+    /// The first few skipped rows' errors.
+    public var skippedExamples: [DataError]
+    public var bytesRead: Int
+}
+
+/// Loads the tokenized corpus CSV:
+///
+///     post_id,gender,age_bracket,string,as_numbers,length
+///     1000331,1,2,i like it .,"4 127 63 2",4
+///
+/// Columns are found by name (any order, extra columns ignored). Required:
+/// `as_numbers` and either `gender` + `age_bracket` (class = gender*3 + age)
+/// or a generic integer `label`; `length`, when present, must equal the id
+/// count. Accepts what `pandas.DataFrame.to_csv` writes: a leading unnamed
+/// index column, every field quoted, `"[4, 127, 63]"` lists, CRLF, a UTF-8
+/// byte-order mark. Any violation is a `DataError` naming the file, the
+/// physical line and the value, and nothing is returned (unless
+/// `skipBadRows`).
+public enum CorpusCSV {
+    public static func load(path: String, options: CSVLoadOptions) throws -> CSVLoadResult {
+        let file = try MappedFile(path: path)
+        guard file.bytes.count > 0 else { throw DataError(file: path, line: 0, "file is empty (expected a header line)") }
+        return try parse(file.bytes, fileName: path, options: options)
+    }
+
+    public static func parse(_ bytes: UnsafeRawBufferPointer, fileName: String, options: CSVLoadOptions) throws -> CSVLoadResult {
+        var reader = CSVRecordReader(bytes: bytes, fileName: fileName)
+        var fields: [CSVRecordReader.Field] = []
+        guard try reader.next(into: &fields) != nil else {
+            throw DataError(file: fileName, line: 1, "no header line")
+        }
+        let columns = try Columns(header: fields.map { reader.string($0) }, fileName: fileName)
+
+        var corpus = Corpus(vocabularySize: options.vocabularySize)
+        corpus.tokenIDs.reserveCapacity(bytes.count / 8)
+        corpus.offsets.reserveCapacity(bytes.count / 64)
+        corpus.labels.reserveCapacity(bytes.count / 64)
+        var skipped = 0
+        var examples: [DataError] = []
+        var maxLabel = -1
+        while let line = try reader.next(into: &fields) {
+            let mark = corpus.tokenIDs.count
+            do {
+                guard fields.count == columns.count else {
+                    throw DataError(file: fileName, line: line, "expected \(columns.count) fields, found \(fields.count)")
+                }
+                let label = try columns.label(fields, reader, line: line)
+                let count = try parseIDs(fields[columns.ids], reader, line: line, options: options, into: &corpus.tokenIDs)
+                if count == 0 { throw DataError(file: fileName, line: line, "empty sequence (no token ids)") }
+                if count > options.maxLength {
+                    throw DataError(file: fileName, line: line, "sequence of \(count) tokens is longer than the maximum length \(options.maxLength)")
+                }
+                if let lc = columns.length {
+                    let stated = try integer(fields[lc], reader, line: line, column: "length")
+                    if stated != count {
+                        throw DataError(file: fileName, line: line, "length \(stated) does not match the \(count) token ids in as_numbers")
+                    }
+                }
+                corpus.offsets.append(corpus.tokenIDs.count)
+                corpus.labels.append(UInt8(label))
+                maxLabel = max(maxLabel, label)
+            } catch let e as DataError {
+                guard options.skipBadRows else { throw e }
+                corpus.tokenIDs.removeSubrange(mark...)
+                skipped += 1
+                if examples.count < 5 { examples.append(e) }
+            }
+        }
+        if !columns.blogSchema {
+            corpus.classNames = (0 ... max(maxLabel, 1)).map { "\($0)" }
+        }
+        return CSVLoadResult(corpus: corpus, skippedRows: skipped, skippedExamples: examples, bytesRead: bytes.count)
+    }
+
+    /// Column positions found in the header.
+    struct Columns {
+        var count: Int
+        var ids: Int
+        var length: Int?
+        var gender: Int?
+        var age: Int?
+        var label: Int?
+        var fileName: String
+        var blogSchema: Bool { gender != nil }
+
+        init(header: [String], fileName: String) throws {
+            self.fileName = fileName
+            count = header.count
+            let names = header.map { $0.trimmingSpaces() }
+            func find(_ name: String) -> Int? { names.firstIndex(of: name) }
+            let listed = names.map { $0.isEmpty ? "(unnamed)" : $0 }.joined(separator: ", ")
+            guard let ids = find("as_numbers") else {
+                throw DataError(file: fileName, line: 1, "missing column 'as_numbers' (header has: \(listed))")
+            }
+            self.ids = ids
+            length = find("length")
+            gender = find("gender")
+            age = find("age_bracket")
+            label = find("label")
+            switch (gender, age) {
+            case (.some, .some): break
+            case (.some, nil): throw DataError(file: fileName, line: 1, "missing column 'age_bracket' (header has: \(listed))")
+            case (nil, .some): throw DataError(file: fileName, line: 1, "missing column 'gender' (header has: \(listed))")
+            case (nil, nil):
+                if label == nil {
+                    throw DataError(file: fileName, line: 1, "missing columns 'gender' and 'age_bracket' (or 'label') (header has: \(listed))")
+                }
+            }
+        }
+
+        func label(_ f: [CSVRecordReader.Field], _ r: CSVRecordReader, line: Int) throws -> Int {
+            if let gender, let age {
+                let g = try integer(f[gender], r, line: line, column: "gender")
+                guard g == 0 || g == 1 else { throw DataError(file: fileName, line: line, "gender \(g) is not 0 or 1") }
+                let a = try integer(f[age], r, line: line, column: "age_bracket")
+                guard (0 ... 2).contains(a) else { throw DataError(file: fileName, line: line, "age_bracket \(a) is not 0, 1 or 2") }
+                return g * 3 + a
+            }
+            let l = try integer(f[label!], r, line: line, column: "label")
+            guard (0 ... 255).contains(l) else { throw DataError(file: fileName, line: line, "label \(l) is not in 0...255") }
+            return l
+        }
+    }
+
+    /// An integer field ("2", " 2 ", or pandas' float form "2.0").
+    static func integer(_ f: CSVRecordReader.Field, _ r: CSVRecordReader, line: Int, column: String) throws -> Int {
+        let b = r.bytes
+        var i = f.start, end = f.end
+        while i < end && (b[i] == 0x20 || b[i] == 0x09) { i += 1 }
+        while end > i && (b[end - 1] == 0x20 || b[end - 1] == 0x09) { end -= 1 }
+        var negative = false
+        if i < end && (b[i] == 0x2D || b[i] == 0x2B) { negative = b[i] == 0x2D; i += 1 }
+        var v = 0, digits = 0
+        while i < end && b[i] >= 0x30 && b[i] <= 0x39 && digits < 18 {
+            v = v * 10 + Int(b[i] - 0x30)
+            i += 1
+            digits += 1
+        }
+        // Allow a zero fraction ("1.0"), as pandas writes integer columns with gaps.
+        if i < end && b[i] == 0x2E && digits > 0 {
+            var j = i + 1
+            while j < end && b[j] == 0x30 { j += 1 }
+            if j == end && j > i + 1 { i = j }
+        }
+        guard digits > 0 && i == end else {
+            let text = r.string(f)
+            throw DataError(file: r.fileName, line: line, "\(column) '\(text)' is not an integer")
+        }
+        return negative ? -v : v
+    }
+
+    /// Parses `4 127 63` or `[4, 127, 63]` into `ids`; returns how many.
+    static func parseIDs(_ f: CSVRecordReader.Field, _ r: CSVRecordReader, line: Int,
+                         options: CSVLoadOptions, into ids: inout [Int32]) throws -> Int {
+        let b = r.bytes
+        var i = f.start, end = f.end
+        while i < end && (b[i] == 0x20 || b[i] == 0x09) { i += 1 }
+        while end > i && (b[end - 1] == 0x20 || b[end - 1] == 0x09) { end -= 1 }
+        if i < end && b[i] == 0x5B { // [ ... ]
+            guard end > i + 1 && b[end - 1] == 0x5D else {
+                throw DataError(file: r.fileName, line: line, "as_numbers '\(r.string(f))' opens '[' without closing ']'")
+            }
+            i += 1
+            end -= 1
+        }
+        let vocab = options.vocabularySize
+        var count = 0
+        while i < end {
+            let c = b[i]
+            if c == 0x20 || c == 0x2C || c == 0x09 { i += 1; continue }
+            let tokenStart = i
+            var v = 0
+            var digits = 0
+            while i < end && b[i] >= 0x30 && b[i] <= 0x39 {
+                if digits < 12 { v = v * 10 + Int(b[i] - 0x30) }
+                digits += 1
+                i += 1
+            }
+            if i < end && !(b[i] == 0x20 || b[i] == 0x2C || b[i] == 0x09) || digits == 0 {
+                var j = i
+                while j < end && !(b[j] == 0x20 || b[j] == 0x2C || b[j] == 0x09) { j += 1 }
+                let token = String(decoding: UnsafeRawBufferPointer(rebasing: b[tokenStart ..< j]), as: UTF8.self)
+                throw DataError(file: r.fileName, line: line, "token '\(token)' in as_numbers is not a non-negative integer id")
+            }
+            if digits > 12 || v >= vocab {
+                let token = String(decoding: UnsafeRawBufferPointer(rebasing: b[tokenStart ..< i]), as: UTF8.self)
+                throw DataError(file: r.fileName, line: line, "token id \(token) out of range [0, \(vocab))")
+            }
+            ids.append(Int32(truncatingIfNeeded: v))
+            count += 1
+            if count > options.maxLength + 1 {
+                // Stop early on absurd rows (a 10-million-id line).
+                throw DataError(file: r.fileName, line: line, "sequence of more than \(options.maxLength) tokens is longer than the maximum length \(options.maxLength)")
+            }
+        }
+        return count
+    }
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        var s = Substring(self)
+        while let c = s.first, c == " " || c == "\t" { s.removeFirst() }
+        while let c = s.last, c == " " || c == "\t" { s.removeLast() }
+        return String(s)
+    }
+}

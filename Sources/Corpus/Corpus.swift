@@ -1,0 +1,85 @@
+/// A labelled set of variable-length token sequences, stored flat.
+///
+/// All rows' token ids lie back to back in `tokenIDs`; row `i` is
+/// `tokenIDs[offsets[i] ..< offsets[i + 1]]`. A million rows cost one id
+/// buffer and one offset buffer, not a million arrays.
+///
+/// Labels are class indices in `0 ..< classNames.count`. For the blog corpus
+/// the class is `gender * 3 + age_bracket` (6 classes).
+public struct Corpus: Sendable {
+    /// Every row's token ids, concatenated. Id 0 is `<UNK>` and also padding.
+    public var tokenIDs: [Int32]
+    /// `count + 1` offsets into `tokenIDs`; `offsets[0] == 0`.
+    public var offsets: [Int]
+    /// One class index per row.
+    public var labels: [UInt8]
+    /// Human-readable class names, index = class.
+    public var classNames: [String]
+    /// Ids are in `0 ..< vocabularySize`.
+    public var vocabularySize: Int
+
+    public init(tokenIDs: [Int32] = [], offsets: [Int] = [0], labels: [UInt8] = [],
+                classNames: [String] = Corpus.blogClassNames, vocabularySize: Int = 10_000) {
+        self.tokenIDs = tokenIDs
+        self.offsets = offsets
+        self.labels = labels
+        self.classNames = classNames
+        self.vocabularySize = vocabularySize
+    }
+
+    /// The blog corpus classes: `gender * 3 + age_bracket`.
+    public static let blogClassNames: [String] = [
+        "male 13-17", "male 23-27", "male 33-47",
+        "female 13-17", "female 23-27", "female 33-47",
+    ]
+
+    public var count: Int { labels.count }
+    public var numClasses: Int { classNames.count }
+    public var totalTokens: Int { tokenIDs.count }
+
+    @inline(__always)
+    public func length(_ row: Int) -> Int { offsets[row + 1] - offsets[row] }
+
+    /// The ids of one row (a slice of the flat buffer, no copy).
+    @inline(__always)
+    public func tokens(_ row: Int) -> ArraySlice<Int32> { tokenIDs[offsets[row] ..< offsets[row + 1]] }
+
+    /// Appends one row.
+    public mutating func append<S: Sequence>(ids: S, label: UInt8) where S.Element == Int32 {
+        tokenIDs.append(contentsOf: ids)
+        offsets.append(tokenIDs.count)
+        labels.append(label)
+    }
+
+    /// Rows per class.
+    public func classCounts() -> [Int] {
+        var c = [Int](repeating: 0, count: numClasses)
+        for l in labels { c[Int(l)] += 1 }
+        return c
+    }
+
+    /// Min, mean and max length over `rows` (all rows when nil).
+    public func lengthSummary(rows: [Int]? = nil) -> (min: Int, mean: Double, max: Int) {
+        var lo = Int.max, hi = 0, sum = 0, n = 0
+        func visit(_ r: Int) {
+            let l = length(r)
+            lo = Swift.min(lo, l); hi = Swift.max(hi, l); sum += l; n += 1
+        }
+        if let rows { for r in rows { visit(r) } } else { for r in 0 ..< count { visit(r) } }
+        return n == 0 ? (0, 0, 0) : (lo, Double(sum) / Double(n), hi)
+    }
+}
+
+extension Corpus {
+    /// Builds a corpus from padded rows as other frameworks hold them (`[B x T]`
+    /// plus lengths): only the first `lengths[i]` ids of row i are kept, so
+    /// whatever sits in the padding positions cannot matter downstream.
+    public init(paddedRows: [[Int32]], lengths: [Int], labels: [UInt8], numClasses: Int, vocabularySize: Int) {
+        precondition(paddedRows.count == lengths.count && lengths.count == labels.count, "rows, lengths and labels differ in count")
+        self.init(classNames: (0 ..< numClasses).map(String.init), vocabularySize: vocabularySize)
+        for (row, (length, label)) in zip(paddedRows, zip(lengths, labels)) {
+            precondition(length >= 1 && length <= row.count, "length \(length) outside 1...\(row.count)")
+            append(ids: row[0 ..< length], label: label)
+        }
+    }
+}

@@ -1,0 +1,112 @@
+import Corpus
+
+/// A batch laid out time-major with rows sorted by length, longest first:
+/// PyTorch's `PackedSequence`, built directly from the corpus.
+///
+/// At step t only the first `active[t]` rows (those with length > t) take
+/// part, and their entries are contiguous: packed index `offsets[t] + b` is
+/// row b at step t. Every packed position is a real token, so padding costs
+/// no memory and no compute, and a layer's "output at step t" block is the
+/// prefix of the previous block that stays active.
+///
+///     B = rows, T = longest length, N = real tokens = offsets[T]
+///
+/// Buffers keep their capacity between batches (no allocation once warm).
+public final class PackedBatch {
+    /// Corpus row of each batch row, longest first. `[B]`
+    public private(set) var rows: [Int] = []
+    /// Length of each batch row (non-increasing). `[B]`
+    public private(set) var lengths: [Int] = []
+    /// Class label of each batch row. `[B]`
+    public private(set) var labels: [Int] = []
+    /// Rows active at step t (non-increasing). `[T]`
+    public private(set) var active: [Int] = []
+    /// Packed index of step t's first entry. `[T + 1]`
+    public private(set) var offsets: [Int] = [0]
+    /// Token id at each packed position. `[N]`
+    public private(set) var tokenIDs: [Int32] = []
+    /// Packed index of each row's last relevant step, `offsets[len-1] + b`. `[B]`
+    public private(set) var lastIndex: [Int] = []
+
+    public init() {}
+
+    public var batchSize: Int { rows.count }
+    public var steps: Int { active.count }
+    public var tokenCount: Int { tokenIDs.count }
+
+    /// Fills the batch with `corpusRows` (any order): rows are stably sorted
+    /// by decreasing length.
+    public func fill<C: Collection>(corpus: Corpus, rows corpusRows: C) where C.Element == Int {
+        rows.removeAll(keepingCapacity: true)
+        rows.append(contentsOf: corpusRows)
+        precondition(!rows.isEmpty, "empty batch")
+        // Counting sort by decreasing length keeps equal lengths in input order.
+        var maxLen = 0
+        for r in rows { maxLen = max(maxLen, corpus.length(r)) }
+        sortByLength(corpus: corpus, maxLen: maxLen)
+        pack(corpus: corpus)
+    }
+
+    /// Fills the batch with rows that are already sorted by decreasing length.
+    public func fill(corpus: Corpus, sortedRows: ArraySlice<Int>) {
+        rows.removeAll(keepingCapacity: true)
+        rows.append(contentsOf: sortedRows)
+        precondition(!rows.isEmpty, "empty batch")
+        lengths.removeAll(keepingCapacity: true)
+        for r in rows { lengths.append(corpus.length(r)) }
+        for i in 1 ..< max(lengths.count, 1) { precondition(lengths[i] <= lengths[i - 1], "rows not sorted by length") }
+        pack(corpus: corpus)
+    }
+
+    private var scratch: [Int] = []
+    private var bucketStart: [Int] = []
+
+    private func sortByLength(corpus: Corpus, maxLen: Int) {
+        bucketStart.removeAll(keepingCapacity: true)
+        bucketStart.append(contentsOf: repeatElement(0, count: maxLen + 2))
+        for r in rows { bucketStart[maxLen - corpus.length(r) + 1] += 1 }
+        for i in 1 ..< bucketStart.count { bucketStart[i] += bucketStart[i - 1] }
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: repeatElement(0, count: rows.count))
+        for r in rows {
+            let k = maxLen - corpus.length(r)
+            scratch[bucketStart[k]] = r
+            bucketStart[k] += 1
+        }
+        swap(&rows, &scratch)
+        lengths.removeAll(keepingCapacity: true)
+        for r in rows { lengths.append(corpus.length(r)) }
+    }
+
+    private func pack(corpus: Corpus) {
+        let b = rows.count
+        let t = lengths[0]
+        active.removeAll(keepingCapacity: true)
+        offsets.removeAll(keepingCapacity: true)
+        offsets.append(0)
+        var n = b
+        for step in 0 ..< t {
+            while n > 0 && lengths[n - 1] <= step { n -= 1 }
+            active.append(n)
+            offsets.append(offsets[step] + n)
+        }
+        tokenIDs.removeAll(keepingCapacity: true)
+        tokenIDs.append(contentsOf: repeatElement(0, count: offsets[t]))
+        labels.removeAll(keepingCapacity: true)
+        lastIndex.removeAll(keepingCapacity: true)
+        corpus.tokenIDs.withUnsafeBufferPointer { ids in
+            tokenIDs.withUnsafeMutableBufferPointer { packed in
+                for (row, r) in rows.enumerated() {
+                    let start = corpus.offsets[r]
+                    for step in 0 ..< lengths[row] {
+                        packed[offsets[step] + row] = ids[start + step]
+                    }
+                }
+            }
+        }
+        for (row, r) in rows.enumerated() {
+            labels.append(Int(corpus.labels[r]))
+            lastIndex.append(offsets[lengths[row] - 1] + row)
+        }
+    }
+}

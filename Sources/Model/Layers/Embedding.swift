@@ -1,0 +1,40 @@
+import TensorCore
+
+/// Token embedding, PyTorch's `nn.Embedding` (`embedding.weight`, `[V, E]`).
+///
+/// forward gathers one table row per packed token; backward scatter-adds the
+/// token gradients back into the table's gradient (rows of tokens that did not
+/// occur stay untouched). Id 0 (`<UNK>`, also the padding value) is an ordinary
+/// trainable row: padding never reaches this layer because batches are packed.
+public struct Embedding: Sendable {
+    public let vocabularySize: Int
+    public let dim: Int
+    public let offset: Int
+
+    public init(vocabularySize: Int, dim: Int, layout: inout ParameterLayout, name: String = "embedding.weight") {
+        self.vocabularySize = vocabularySize
+        self.dim = dim
+        offset = layout.add(name, shape: [vocabularySize, dim])
+    }
+
+    /// Glorot-uniform, as TensorFlow initialises embedding variables.
+    public func initialize(_ params: UnsafeMutablePointer<Float>, rng: inout RNG) {
+        Initializer.glorotUniform(params + offset, fanIn: vocabularySize, fanOut: dim, rng: &rng)
+    }
+
+    /// out[i] = table[ids[i]].   ids: [N], out: [N x E]
+    public func forward(_ params: UnsafePointer<Float>, ids: UnsafeBufferPointer<Int32>, out: Matrix) {
+        let table = params + offset
+        for i in 0 ..< ids.count {
+            out.row(i).update(from: table + Int(ids[i]) * dim, count: dim)
+        }
+    }
+
+    /// dTable[ids[i]] += dOut[i].   dOut: [N x E]
+    public func backward(_ grads: UnsafeMutablePointer<Float>, ids: UnsafeBufferPointer<Int32>, dOut: Matrix) {
+        let table = grads + offset
+        for i in 0 ..< ids.count {
+            Kernels.add(dOut.row(i), into: table + Int(ids[i]) * dim, count: dim)
+        }
+    }
+}

@@ -1,0 +1,164 @@
+import TensorCore
+
+/// A GRU layer in PyTorch's convention (`nn.GRU`, gates ordered r, z, n):
+///
+///     r = σ(W_ir x + b_ir + W_hr h + b_hr)
+///     z = σ(W_iz x + b_iz + W_hz h + b_hz)
+///     n = tanh(W_in x + b_in + r ∘ (W_hn h + b_hn))
+///     h' = (1 - z) ∘ n + z ∘ h
+///
+/// with a learned initial state `init_state` (one H-vector broadcast over the
+/// batch). Tensors: `weight_ih_l0 [3H, E]`, `weight_hh_l0 [3H, H]`,
+/// `bias_ih_l0 [3H]`, `bias_hh_l0 [3H]`, `init_state [H]`.
+///
+/// How it is fast (forward):
+/// 1. `Gi = X W_ih^T` for all packed tokens at once: one GEMM `[N x E] x [E x 3H]`.
+/// 2. For each step t, on the n_t active rows only: `Gh = h_{t-1} W_hh^T`
+///    (GEMM `[n_t x H] x [H x 3H]`), then the fused gate kernel.
+/// Backward mirrors it: the reverse loop does the gate kernel and
+/// `dh_{t-1} += dGh W_hh` per step; `dW_ih`, `dW_hh`, the biases and `dX` are
+/// one GEMM or column-sum each after the loop.
+public struct GRU: RecurrentLayer {
+    public let inputSize: Int
+    public let hiddenSize: Int
+    public var outputSize: Int { hiddenSize }
+
+    /// Offsets of this layer's tensors in the parameter slab.
+    public let weightIH: Int, weightHH: Int, biasIH: Int, biasHH: Int, initState: Int
+
+    public init(inputSize: Int, hiddenSize: Int, layout: inout ParameterLayout, prefix: String = "gru.", suffix: String = "_l0") {
+        self.inputSize = inputSize
+        self.hiddenSize = hiddenSize
+        let g = 3 * hiddenSize
+        weightIH = layout.add("\(prefix)weight_ih\(suffix)", shape: [g, inputSize])
+        weightHH = layout.add("\(prefix)weight_hh\(suffix)", shape: [g, hiddenSize])
+        biasIH = layout.add("\(prefix)bias_ih\(suffix)", shape: [g])
+        biasHH = layout.add("\(prefix)bias_hh\(suffix)", shape: [g])
+        initState = layout.add(suffix == "_l0" && prefix == "gru." ? "init_state" : "\(prefix)init_state\(suffix)", shape: [hiddenSize])
+    }
+
+    /// PyTorch's `nn.GRU` init: every weight and bias uniform in ±1/sqrt(H);
+    /// the initial state starts at zero.
+    public func initialize(_ params: UnsafeMutablePointer<Float>, rng: inout RNG) {
+        let h = hiddenSize, g = 3 * h
+        let k = 1 / Float(h).squareRoot()
+        Initializer.uniform(params + weightIH, count: g * inputSize, limit: k, rng: &rng)
+        Initializer.uniform(params + weightHH, count: g * h, limit: k, rng: &rng)
+        Initializer.uniform(params + biasIH, count: g, limit: k, rng: &rng)
+        Initializer.uniform(params + biasHH, count: g, limit: k, rng: &rng)
+        (params + initState).update(repeating: 0, count: h)
+    }
+
+    /// Scratch for one worker. Shapes (N = maxTokens, B = maxRows):
+    public final class Workspace: RecurrentWorkspace {
+        /// X W_ih^T, then reused as dGi in backward.   [N x 3H]
+        let gates: FloatBuffer
+        /// h_{t-1} W_hh^T for one step.                 [B x 3H]
+        let stepGh: FloatBuffer
+        /// r, z, n, W_hn h + b_hn per token.            [N x 4H]
+        let saved: FloatBuffer
+        /// h_{t-1} for each packed token.               [N x H]
+        let hPrev: FloatBuffer
+        /// dGh per token.                               [N x 3H]
+        let dGh: FloatBuffer
+        /// dL/dh_{t} carried to step t-1.               [B x H]
+        let carry: FloatBuffer
+
+        init(hidden h: Int, maxRows b: Int, maxTokens n: Int) {
+            gates = FloatBuffer(count: n * 3 * h)
+            stepGh = FloatBuffer(count: b * 3 * h)
+            saved = FloatBuffer(count: n * 4 * h)
+            hPrev = FloatBuffer(count: n * h)
+            dGh = FloatBuffer(count: n * 3 * h)
+            carry = FloatBuffer(count: b * h)
+        }
+    }
+
+    public func makeWorkspace(maxRows: Int, maxTokens: Int) -> RecurrentWorkspace {
+        Workspace(hidden: hiddenSize, maxRows: maxRows, maxTokens: maxTokens)
+    }
+
+    public func forward(_ params: UnsafePointer<Float>, input x: Matrix, batch: PackedBatch,
+                        workspace: RecurrentWorkspace, output out: Matrix) {
+        let ws = workspace as! Workspace
+        let h = hiddenSize, g = 3 * h
+        let nTok = batch.tokenCount, b = batch.batchSize
+        let p = UnsafeMutablePointer(mutating: params)
+        let wIH = Matrix(p + weightIH, rows: g, cols: inputSize)
+        let wHH = Matrix(p + weightHH, rows: g, cols: h)
+        let gi = ws.gates.matrix(rows: nTok, cols: g)
+        let saved = ws.saved.matrix(rows: nTok, cols: 4 * h)
+        let hPrev = ws.hPrev.matrix(rows: nTok, cols: h)
+        let gh = ws.stepGh.matrix(rows: b, cols: g)
+
+        // 1. Input projection for every token at once.       [N x E] x [E x 3H]
+        gemm(x, wIH, transposeB: true, into: gi)
+
+        // 2. The recurrence, on active rows only.
+        for t in 0 ..< batch.steps {
+            let n = batch.active[t], o = batch.offsets[t]
+            let hp = hPrev.rows(o, n)
+            if t == 0 {
+                for row in 0 ..< n { hp.row(row).update(from: params + initState, count: h) }
+            } else {
+                let prev = batch.offsets[t - 1]
+                for row in 0 ..< n { hp.row(row).update(from: out.row(prev + row), count: h) }
+            }
+            gemm(hp, wHH, transposeB: true, into: gh.prefix(rows: n))     // [n x H] x [H x 3H]
+            GRUGates.forward(rows: n, hidden: h,
+                             gi: gi.row(o), ldGi: g, gh: gh.base, ldGh: g,
+                             biasIH: params + biasIH, biasHH: params + biasHH,
+                             hPrev: hp.base, ldHPrev: h,
+                             saved: saved.row(o), ldSaved: 4 * h,
+                             hOut: out.row(o), ldHOut: out.ld)
+        }
+    }
+
+    public func backward(_ params: UnsafePointer<Float>, _ grads: UnsafeMutablePointer<Float>,
+                         input x: Matrix, batch: PackedBatch, workspace: RecurrentWorkspace,
+                         dOutput dOut: Matrix, dInput: Matrix?) {
+        let ws = workspace as! Workspace
+        let h = hiddenSize, g = 3 * h
+        let nTok = batch.tokenCount, b = batch.batchSize
+        let p = UnsafeMutablePointer(mutating: params)
+        let wIH = Matrix(p + weightIH, rows: g, cols: inputSize)
+        let wHH = Matrix(p + weightHH, rows: g, cols: h)
+        let dGi = ws.gates.matrix(rows: nTok, cols: g)      // gi is no longer needed
+        let dGh = ws.dGh.matrix(rows: nTok, cols: g)
+        let saved = ws.saved.matrix(rows: nTok, cols: 4 * h)
+        let hPrev = ws.hPrev.matrix(rows: nTok, cols: h)
+        let carry = ws.carry.matrix(rows: b, cols: h)
+
+        var t = batch.steps - 1
+        while t >= 0 {
+            let n = batch.active[t], o = batch.offsets[t]
+            let dh = dOut.rows(o, n)
+            // Rows still active at t+1 pass their dL/dh_t back through the recurrence.
+            if t + 1 < batch.steps {
+                let carried = batch.active[t + 1]
+                for row in 0 ..< carried { Kernels.add(carry.row(row), into: dh.row(row), count: h) }
+            }
+            GRUGates.backward(rows: n, hidden: h,
+                              dh: dh.base, ldDh: dh.ld,
+                              saved: saved.row(o), ldSaved: 4 * h,
+                              hPrev: hPrev.row(o), ldHPrev: h,
+                              dGi: dGi.row(o), ldDGi: g,
+                              dGh: dGh.row(o), ldDGh: g,
+                              dhPrev: carry.base, ldDhPrev: h)
+            gemm(dGh.rows(o, n), wHH, into: carry.prefix(rows: n), beta: 1)   // [n x 3H] x [3H x H]
+            t -= 1
+        }
+        // dL/dh_{-1} for every row flows into the shared initial state.
+        Kernels.addColumnSums(carry, into: grads + initState)
+
+        let gWIH = Matrix(grads + weightIH, rows: g, cols: inputSize)
+        let gWHH = Matrix(grads + weightHH, rows: g, cols: h)
+        gemm(dGi, transposeA: true, x, into: gWIH, beta: 1)         // [3H x N] x [N x E]
+        gemm(dGh, transposeA: true, hPrev, into: gWHH, beta: 1)     // [3H x N] x [N x H]
+        Kernels.addColumnSums(dGi, into: grads + biasIH)
+        Kernels.addColumnSums(dGh, into: grads + biasHH)
+        if let dInput {
+            gemm(dGi, wIH, into: dInput)                             // [N x 3H] x [3H x E]
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import TensorCore
+
+/// Softmax cross-entropy over rows of logits, with accuracy.
+public enum SoftmaxCrossEntropy {
+    /// For each row r of `logits [M x K]` with target `labels[r]`: adds
+    /// -log softmax(logits_r)[label] to the returned loss sum and counts a
+    /// correct prediction when the arg-max (first on ties) is the label. When
+    /// `dLogits` is given, writes `(softmax - onehot) * gradScale` into it.
+    public static func forwardBackward(logits: Matrix, labels: (Int) -> Int,
+                                       dLogits: Matrix?, gradScale: Float) -> (lossSum: Double, correct: Int) {
+        let k = logits.cols
+        var lossSum = 0.0
+        var correct = 0
+        for r in 0 ..< logits.rows {
+            let z = logits.row(r)
+            let y = labels(r)
+            var best = 0
+            var m = z[0]
+            for j in 1 ..< k where z[j] > m { m = z[j]; best = j }
+            if best == y { correct += 1 }
+            var sum: Float = 0
+            for j in 0 ..< k { sum += expf(z[j] - m) }
+            let logSum = logf(sum)
+            lossSum += Double(logSum - (z[y] - m))
+            if let dLogits {
+                let d = dLogits.row(r)
+                let inv = 1 / sum
+                for j in 0 ..< k { d[j] = expf(z[j] - m) * inv * gradScale }
+                d[y] -= gradScale
+            }
+        }
+        return (lossSum, correct)
+    }
+
+    /// Softmax of one row of logits (for prediction).
+    public static func softmax(_ z: UnsafePointer<Float>, count k: Int) -> [Float] {
+        var m = z[0]
+        for j in 1 ..< k { m = max(m, z[j]) }
+        var p = (0 ..< k).map { expf(z[$0] - m) }
+        let s = p.reduce(0, +)
+        for j in 0 ..< k { p[j] /= s }
+        return p
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#else
+import Foundation
+#endif

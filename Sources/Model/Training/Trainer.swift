@@ -1,0 +1,199 @@
+import Corpus
+import Dispatch
+import TensorCore
+
+/// How to train: the hyperparameters that are not part of the architecture.
+public struct TrainingOptions: Sendable {
+    public var epochs = 10
+    public var batchSize = 256
+    public var learningRate: Float = 1e-4
+    /// Clip the global gradient norm to this value (off when nil).
+    public var clipNorm: Float?
+    public var seed: UInt64 = 1
+    /// Workers that split each batch (each runs single-threaded BLAS).
+    public var threads = 1
+    public var mode: BatchingMode = .padded
+    public var maxLength = 30
+
+    public init() {}
+}
+
+/// The figures of one epoch.
+public struct EpochStats: Sendable {
+    public var epoch: Int
+    public var trainLoss: Double
+    public var trainAccuracy: Double
+    public var testLoss: Double
+    public var testAccuracy: Double
+    /// Wall time of the training batches (evaluation excluded).
+    public var trainSeconds: Double
+    public var evalSeconds: Double
+    /// Real (unpadded) training tokens.
+    public var tokens: Int
+    public var batches: Int
+    /// Share of a padded [B x T] batch that would be padding, over the epoch.
+    public var paddingShare: Double
+    public var tokensPerSecond: Double { trainSeconds > 0 ? Double(tokens) / trainSeconds : 0 }
+}
+
+/// Progress inside an epoch, for a progress bar.
+public struct BatchProgress: Sendable {
+    public var batch: Int
+    public var batches: Int
+    public var runningLoss: Double
+    public var runningAccuracy: Double
+    public var elapsedSeconds: Double
+}
+
+/// Runs epochs: draws the epoch's batches, splits each across the workers,
+/// sums their gradients in worker order (deterministic for a given thread
+/// count), clips, and takes an Adam step; then evaluates on the test rows.
+///
+/// Every random decision derives from `options.seed`: the epoch's batch order
+/// from (seed, epoch), dropout from (seed, step, row), so an epoch can be
+/// replayed exactly.
+public final class Trainer: @unchecked Sendable {
+    public let network: SequenceNetwork
+    public let corpus: Corpus
+    public let trainRows: [Int]
+    public let testRows: [Int]
+    public let options: TrainingOptions
+    public let optimizer: Adam
+    public let workers: [NetworkWorker]
+    let planner: BatchPlanner
+    private var sorted: [Int] = []
+    private var shards: [[Int]]
+
+    public init(network: SequenceNetwork, corpus: Corpus, trainRows: [Int], testRows: [Int], options: TrainingOptions) {
+        precondition(options.threads >= 1 && options.batchSize >= 1, "threads and batch size must be positive")
+        self.network = network
+        self.corpus = corpus
+        self.trainRows = trainRows
+        self.testRows = testRows
+        self.options = options
+        // Parallelism comes from the workers; BLAS threads inside each
+        // worker's small GEMMs would only oversubscribe the cores.
+        BLASRuntime.setThreads(1)
+        optimizer = Adam(parameterCount: network.layout.totalCount, learningRate: options.learningRate)
+        let perWorker = (options.batchSize + options.threads - 1) / options.threads
+        let maxLen = max(options.maxLength, corpus.lengthSummary().max)
+        workers = (0 ..< options.threads).map { _ in NetworkWorker(network: network, maxRows: perWorker, maxLength: maxLen) }
+        planner = BatchPlanner(corpus: corpus, rows: trainRows, batchSize: options.batchSize, mode: options.mode)
+        shards = Array(repeating: [], count: options.threads)
+    }
+
+    /// The batches of `epoch` (1-based), a pure function of (seed, epoch).
+    public func batches(epoch: Int) -> [[Int]] {
+        var rng = RNG.derived(seed: options.seed, RandomStream.epochOrder, UInt64(epoch))
+        return planner.epoch(rng: &rng)
+    }
+
+    /// Trains one epoch and evaluates on the test rows.
+    public func trainEpoch(_ epoch: Int, progress: ((BatchProgress) -> Void)? = nil) -> EpochStats {
+        let plan = batches(epoch: epoch)
+        let clock = ContinuousClock()
+        let start = clock.now
+        var lossSum = 0.0, correct = 0, scored = 0, tokens = 0, padded = 0
+        for (i, rows) in plan.enumerated() {
+            let o = trainStep(rows)
+            lossSum += o.lossSum
+            correct += o.correct
+            scored += o.count
+            tokens += o.tokens
+            var longest = 0
+            for r in rows { longest = max(longest, corpus.length(r)) }
+            padded += longest * rows.count
+            if let progress {
+                progress(BatchProgress(batch: i + 1, batches: plan.count,
+                                       runningLoss: lossSum / Double(max(scored, 1)),
+                                       runningAccuracy: Double(correct) / Double(max(scored, 1)),
+                                       elapsedSeconds: seconds(clock.now - start)))
+            }
+        }
+        let trainSeconds = seconds(clock.now - start)
+        let evalStart = clock.now
+        let test = evaluate(rows: testRows)
+        return EpochStats(epoch: epoch,
+                          trainLoss: lossSum / Double(max(scored, 1)),
+                          trainAccuracy: Double(correct) / Double(max(scored, 1)),
+                          testLoss: test.loss, testAccuracy: test.accuracy,
+                          trainSeconds: trainSeconds, evalSeconds: seconds(clock.now - evalStart),
+                          tokens: tokens, batches: plan.count,
+                          paddingShare: padded > 0 ? Double(padded - tokens) / Double(padded) : 0)
+    }
+
+    /// One optimisation step on the corpus rows `rows`. The loss is the mean
+    /// over rows (classify) or over real tokens (seq2seq).
+    @discardableResult
+    public func trainStep(_ rows: [Int]) -> NetworkWorker.Outcome {
+        let active = distribute(rows)
+        var denominator = 0
+        if network.config.task == .classify {
+            denominator = rows.count
+        } else {
+            for r in rows { denominator += corpus.length(r) }
+        }
+        let scale = 1 / Float(denominator)
+        let key = NetworkWorker.DropoutKey(seed: options.seed, step: UInt64(optimizer.step + 1))
+        let outcomes = parallel(active) { w in
+            self.workers[w].batch.fill(corpus: self.corpus, rows: self.shards[w])
+            return self.workers[w].run(dropoutKey: key, gradScale: scale)
+        }
+        let total = workers[0].grads
+        for w in 1 ..< active { Kernels.add(workers[w].grads.base, into: total.base, count: total.count) }
+        if let clip = options.clipNorm { GradientClipping.clip(total, maxNorm: clip) }
+        optimizer.update(network.params, total)
+        return outcomes.reduce(into: NetworkWorker.Outcome()) {
+            $0.lossSum += $1.lossSum; $0.correct += $1.correct; $0.count += $1.count; $0.tokens += $1.tokens
+        }
+    }
+
+    /// Loss and accuracy without dropout (per row for classify, per real
+    /// token for seq2seq). Rows are evaluated sorted by length, so batches
+    /// carry almost no padding.
+    public func evaluate(rows: [Int]) -> (loss: Double, accuracy: Double, count: Int) {
+        guard !rows.isEmpty else { return (0, 0, 0) }
+        let byLength = rows.sorted { corpus.length($0) > corpus.length($1) || (corpus.length($0) == corpus.length($1) && $0 < $1) }
+        var lossSum = 0.0, correct = 0, count = 0
+        var i = 0
+        while i < byLength.count {
+            let chunk = Array(byLength[i ..< min(i + options.batchSize, byLength.count)])
+            let active = distribute(chunk)
+            let outcomes = parallel(active) { w in
+                self.workers[w].batch.fill(corpus: self.corpus, rows: self.shards[w])
+                return self.workers[w].run(dropoutKey: nil)
+            }
+            for o in outcomes { lossSum += o.lossSum; correct += o.correct; count += o.count }
+            i += options.batchSize
+        }
+        return (lossSum / Double(count), Double(correct) / Double(count), count)
+    }
+
+    /// Sorts `rows` by decreasing length and deals them round-robin to the
+    /// workers, so every worker gets a similar share of tokens. Returns how
+    /// many workers got rows.
+    private func distribute(_ rows: [Int]) -> Int {
+        sorted.removeAll(keepingCapacity: true)
+        sorted.append(contentsOf: rows)
+        sorted.sort { corpus.length($0) > corpus.length($1) || (corpus.length($0) == corpus.length($1) && $0 < $1) }
+        let n = min(workers.count, sorted.count)
+        for w in 0 ..< workers.count { shards[w].removeAll(keepingCapacity: true) }
+        for (i, r) in sorted.enumerated() { shards[i % n].append(r) }
+        return n
+    }
+
+    private func parallel(_ n: Int, _ body: @escaping @Sendable (Int) -> NetworkWorker.Outcome) -> [NetworkWorker.Outcome] {
+        if n == 1 { return [body(0)] }
+        let results = UnsafeMutableBufferPointer<NetworkWorker.Outcome>.allocate(capacity: n)
+        results.initialize(repeating: NetworkWorker.Outcome())
+        defer { results.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: n) { w in results[w] = body(w) }
+        return Array(results)
+    }
+}
+
+@inline(__always)
+func seconds(_ d: Duration) -> Double {
+    let c = d.components
+    return Double(c.seconds) + Double(c.attoseconds) * 1e-18
+}

@@ -1,0 +1,74 @@
+import Corpus
+
+/// The options every data-reading command shares, and loading the corpus
+/// they describe: a CSV file, or the synthetic corpus generated in memory.
+struct DataOptions {
+    static let specs: [OptionSpec] = [
+        OptionSpec("--data", "PATH", help: "tokenized CSV (post_id,gender,age_bracket,string,as_numbers,length)",
+                   default: "the built-in synthetic sample, same rows as data/sample.csv"),
+        OptionSpec("--synth-rows", "N", help: "use a synthetic corpus of N rows generated in memory instead of --data"),
+        OptionSpec("--max-len", "N", help: "longest sequence accepted", default: "30"),
+        OptionSpec("--vocab-size", "N", help: "token ids must be below N", default: "10000"),
+        OptionSpec("--skip-bad-rows", help: "skip and count malformed rows instead of stopping at the first"),
+    ]
+
+    var path: String?
+    var synthRows: Int?
+    var maxLength: Int
+    var vocabularySize: Int
+    var skipBadRows: Bool
+    var synthSeed: UInt64
+
+    init(_ o: ParsedOptions, synthSeed: UInt64) throws {
+        path = o.string("--data")
+        synthRows = o.has("--synth-rows") ? try o.int("--synth-rows", default: 0, min: 1, max: 100_000_000) : nil
+        if path != nil && synthRows != nil { throw UsageError("options --data and --synth-rows exclude each other") }
+        maxLength = try o.int("--max-len", default: 30, min: 1, max: 10_000)
+        vocabularySize = try o.int("--vocab-size", default: 10_000, min: 2, max: 100_000_000)
+        skipBadRows = o.flag("--skip-bad-rows")
+        self.synthSeed = synthSeed
+    }
+
+    struct Loaded {
+        var corpus: Corpus
+        var name: String
+        var summary: String
+    }
+
+    func load() throws -> Loaded {
+        let clock = ContinuousClock()
+        let start = clock.now
+        if let path {
+            let result = try CorpusCSV.load(path: path, options: CSVLoadOptions(
+                maxLength: maxLength, vocabularySize: vocabularySize, skipBadRows: skipBadRows))
+            let secs = elapsed(clock.now - start)
+            var s = "data: \(path): \(Format.grouped(result.corpus.count)) rows, "
+                + "\(Format.fixed(Double(result.bytesRead) / 1e6, 1)) MB in \(Format.fixed(secs, 2)) s"
+            if result.skippedRows > 0 {
+                s += "; skipped \(Format.grouped(result.skippedRows)) bad rows, e.g. "
+                    + result.skippedExamples.prefix(3).map(\.description).joined(separator: "; ")
+            }
+            guard result.corpus.count > 0 else { throw DataError(file: path, line: 0, "no rows to train on") }
+            return Loaded(corpus: result.corpus, name: path, summary: s)
+        }
+        let rows = synthRows ?? SyntheticCorpus.sampleRows
+        let seed = synthRows == nil ? SyntheticCorpus.sampleSeed : synthSeed
+        var corpus = SyntheticCorpus.generate(rows: rows, seed: seed).corpus
+        let longest = corpus.lengthSummary().max
+        if longest > maxLength {
+            throw UsageError("the synthetic corpus has rows of length \(longest); --max-len must be at least that")
+        }
+        if vocabularySize < corpus.vocabularySize {
+            throw UsageError("the synthetic corpus uses ids below \(corpus.vocabularySize); --vocab-size must be at least that")
+        }
+        corpus.vocabularySize = vocabularySize
+        let name = synthRows == nil ? "built-in sample" : "synthetic corpus"
+        return Loaded(corpus: corpus, name: name,
+                      summary: "data: \(name) (\(Format.grouped(rows)) rows, seed \(seed)), generated in \(Format.fixed(elapsed(clock.now - start), 2)) s")
+    }
+}
+
+func elapsed(_ d: Duration) -> Double {
+    let c = d.components
+    return Double(c.seconds) + Double(c.attoseconds) * 1e-18
+}

@@ -1,0 +1,55 @@
+import Corpus
+
+/// `rnntrain padding-stats`: how much padding padded and bucketed batching
+/// put into each batch, next to the reference tutorial's figures.
+enum PaddingStatsCommand {
+    static let specs: [OptionSpec] = DataOptions.specs + [
+        OptionSpec("--batch-size", "N", help: "rows per batch", default: "256"),
+        OptionSpec("--buckets", "N", help: "length buckets for bucketed batching", default: "5"),
+        OptionSpec("--batches", "N", help: "batches to average over", default: "100"),
+        OptionSpec("--seed", "N", help: "seed of the batch order", default: "1"),
+    ]
+
+    /// Average padding tokens per batch of 256 over 100 batches, measured by
+    /// the reference tutorial on the real blog corpus.
+    static let tutorialPadded = 3279.9
+    static let tutorialBucketed = 573.49
+
+    static func run(_ arguments: [String], _ console: Console) throws -> Int32 {
+        if arguments.contains("--help") || arguments.contains("-h") {
+            console.out(helpText(usage: "rnntrain padding-stats [options]",
+                                 summary: "Average padding tokens per batch with padded and bucketed batching.",
+                                 specs: specs))
+            return RNNTrain.ExitCode.ok
+        }
+        let o = try ParsedOptions.parse(arguments, specs: specs)
+        let seed = try o.seed("--seed", default: 1)
+        let data = try DataOptions(o, synthSeed: seed)
+        let batchSize = try o.int("--batch-size", default: 256, min: 1, max: 1_000_000)
+        let buckets = try o.int("--buckets", default: 5, min: 1, max: 100_000)
+        let batches = try o.int("--batches", default: 100, min: 1, max: 10_000_000)
+        let loaded = try data.load()
+        console.note(loaded.summary)
+        let rows = Array(0 ..< loaded.corpus.count)
+        let padded = PaddingStats.measure(corpus: loaded.corpus, rows: rows, batchSize: batchSize, mode: .padded,
+                                          batches: batches, seed: seed)
+        let bucketed = PaddingStats.measure(corpus: loaded.corpus, rows: rows, batchSize: batchSize,
+                                            mode: .bucketed(buckets: buckets), batches: batches, seed: seed)
+        let reference = batchSize == 256 && buckets == 5
+        console.line("padding-stats: \(loaded.name), \(Format.grouped(loaded.corpus.count)) rows, batch \(batchSize), "
+            + "\(buckets) buckets, \(batches) batches")
+        let header = [Format.padRight("batching", 10), Format.padLeft("padding/batch", 14), Format.padLeft("share", 8),
+                      Format.padLeft("real/batch", 11)] + (reference ? [Format.padLeft("tutorial (real corpus)", 24)] : [])
+        console.line(header.joined(separator: "  "))
+        for (name, s, t) in [("padded", padded, tutorialPadded), ("bucketed", bucketed, tutorialBucketed)] {
+            let cols = [Format.padRight(name, 10), Format.padLeft(Format.fixed(s.avgPaddingPerBatch, 2), 14),
+                        Format.padLeft(Format.percent(s.paddingShare), 8),
+                        Format.padLeft(Format.fixed(s.avgRealTokensPerBatch, 1), 11)]
+                + (reference ? [Format.padLeft(Format.fixed(t, 2), 24)] : [])
+            console.line(cols.joined(separator: "  "))
+        }
+        let ratio = bucketed.avgPaddingPerBatch > 0 ? padded.avgPaddingPerBatch / bucketed.avgPaddingPerBatch : .infinity
+        console.line("bucketing cuts padding \(Format.fixed(ratio, 1))x" + (reference ? " (tutorial: \(Format.fixed(tutorialPadded / tutorialBucketed, 1))x)" : ""))
+        return RNNTrain.ExitCode.ok
+    }
+}

@@ -1,0 +1,144 @@
+import Corpus
+import Model
+import TensorCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `rnntrain classify` and `rnntrain seq2seq`: load, split, batch, train,
+/// and print one line per epoch.
+enum TrainCommand {
+    static func specs(_ task: Task) -> [OptionSpec] {
+        DataOptions.specs + [
+            OptionSpec("--epochs", "N", help: "passes over the training rows", default: "10"),
+            OptionSpec("--batch-size", "N", help: "rows per batch", default: "256"),
+            OptionSpec("--embed", "N", help: "embedding size E", default: "64"),
+            OptionSpec("--hidden", "N", help: "GRU state size H", default: "64"),
+            OptionSpec("--lr", "X", help: "Adam learning rate", default: "1e-4"),
+            OptionSpec("--keep-prob", "P", help: "dropout keep probability on the GRU outputs (1 = no dropout)", default: "0.6"),
+            OptionSpec("--clip", "X", help: "clip the global gradient norm to X", default: "off"),
+            OptionSpec("--bucketed", help: "draw batches from length buckets (less padding) instead of random batches"),
+            OptionSpec("--buckets", "N", help: "number of length buckets; implies --bucketed", default: "5"),
+            OptionSpec("--test-fraction", "F", help: "share of rows held out for testing", default: "0.2"),
+            OptionSpec("--seed", "N", help: "seed of every random choice (split, init, order, dropout)", default: "1"),
+            OptionSpec("--threads", "N", help: "workers splitting each batch", default: "the number of cores"),
+            OptionSpec("--quiet", help: "print only the epoch lines"),
+        ]
+    }
+
+    static func help(_ task: Task) -> String {
+        let summary = task == .classify
+            ? "Trains embedding -> GRU -> dropout -> linear on the last relevant output of each\nsequence and prints train/test accuracy per epoch."
+            : "Trains embedding -> GRU -> dropout -> linear predicting the class at every step;\nloss and accuracy count real tokens only (padding is masked)."
+        return helpText(usage: "rnntrain \(task.rawValue) [options]", summary: summary, specs: specs(task),
+                        footer: "Same seed and thread count give identical output, run after run.")
+    }
+
+    static func run(task: Task, _ arguments: [String], _ console: Console) throws -> Int32 {
+        if arguments.contains("--help") || arguments.contains("-h") {
+            console.out(help(task))
+            return RNNTrain.ExitCode.ok
+        }
+        let o = try ParsedOptions.parse(arguments, specs: specs(task))
+        let seed = try o.seed("--seed", default: 1)
+        let data = try DataOptions(o, synthSeed: seed)
+        var options = TrainingOptions()
+        options.epochs = try o.int("--epochs", default: 10, min: 1, max: 1_000_000)
+        options.batchSize = try o.int("--batch-size", default: 256, min: 1, max: 1_000_000)
+        let embed = try o.int("--embed", default: 64, min: 1, max: 4096)
+        let hidden = try o.int("--hidden", default: 64, min: 1, max: 4096)
+        options.learningRate = Float(try o.double("--lr", default: 1e-4, min: 0, max: 10, exclusiveMin: true))
+        let keep = Float(try o.double("--keep-prob", default: 0.6, min: 0, max: 1, exclusiveMin: true))
+        if o.has("--clip") { options.clipNorm = Float(try o.double("--clip", default: 0, min: 0, exclusiveMin: true)) }
+        let bucketed = o.flag("--bucketed") || o.has("--buckets")
+        let buckets = try o.int("--buckets", default: 5, min: 1, max: 100_000)
+        options.mode = bucketed ? .bucketed(buckets: buckets) : .padded
+        let testFraction = try o.double("--test-fraction", default: 0.2, min: 0, max: 0.99)
+        options.seed = seed
+        options.threads = try o.int("--threads", default: defaultThreads(), min: 1, max: 256)
+        options.maxLength = data.maxLength
+        let quiet = o.flag("--quiet")
+
+        let loaded = try data.load()
+        let corpus = loaded.corpus
+        let (trainRows, testRows) = shuffledSplit(count: corpus.count, testFraction: testFraction, seed: seed)
+        guard !trainRows.isEmpty else { throw UsageError("no training rows left after holding out --test-fraction \(testFraction)") }
+
+        let config = ModelConfig(task: task, vocabularySize: corpus.vocabularySize, embedDim: embed,
+                                 hiddenSize: hidden, numClasses: corpus.numClasses, keepProb: keep)
+        let network = SequenceNetwork(config: config, seed: seed)
+        let trainer = Trainer(network: network, corpus: corpus, trainRows: trainRows, testRows: testRows, options: options)
+
+        if !quiet { printSummary(loaded, trainer, console) }
+        let unit = task == .classify ? "" : "/token"
+        var best = (epoch: 0, accuracy: -1.0)
+        let progress = ProgressBar(console: console, enabled: console.errIsTerminal && !quiet)
+        for epoch in 1 ... options.epochs {
+            let s = trainer.trainEpoch(epoch, progress: progress.callback(epoch: epoch, of: options.epochs))
+            progress.clear()
+            guard s.trainLoss.isFinite else {
+                throw RuntimeError("epoch \(epoch): the training loss became \(s.trainLoss); try --clip 5 or a lower --lr")
+            }
+            console.line("Epoch \(epoch)/\(options.epochs) - train acc\(unit) \(Format.fixed(s.trainAccuracy, 4))"
+                + " - test acc\(unit) \(testRows.isEmpty ? "n/a" : Format.fixed(s.testAccuracy, 4))"
+                + " - loss\(unit) \(Format.fixed(s.trainLoss, 4))"
+                + " - test loss\(unit) \(testRows.isEmpty ? "n/a" : Format.fixed(s.testLoss, 4))"
+                + " - \(Format.duration(s.trainSeconds)) - \(Format.grouped(Int(s.tokensPerSecond.rounded()))) tok/s")
+            if s.testAccuracy > best.accuracy { best = (epoch, s.testAccuracy) }
+        }
+        if !quiet && !testRows.isEmpty {
+            console.note("best test accuracy\(unit): \(Format.fixed(best.accuracy, 4)) at epoch \(best.epoch)")
+        }
+        console.note("peak memory: \(Format.fixed(peakResidentMegabytes(), 1)) MB (max resident set)")
+        return RNNTrain.ExitCode.ok
+    }
+
+    static func printSummary(_ loaded: DataOptions.Loaded, _ trainer: Trainer, _ console: Console) {
+        let corpus = trainer.corpus
+        let o = trainer.options
+        let counts = corpus.classCounts()
+        let majority = Double(counts.max() ?? 0) / Double(max(corpus.count, 1))
+        let lengths = corpus.lengthSummary()
+        console.note(loaded.summary)
+        console.note("split: \(Format.grouped(trainer.trainRows.count)) train / \(Format.grouped(trainer.testRows.count)) test (seed \(o.seed))")
+        console.note("classes: " + zip(corpus.classNames, counts).map { "\($0) \(Format.grouped($1))" }.joined(separator: ", ")
+            + " (majority share \(Format.fixed(majority, 4)))")
+        console.note("lengths: min \(lengths.min), mean \(Format.fixed(lengths.mean, 1)), max \(lengths.max)")
+        let plan = trainer.batches(epoch: 1)
+        var real = 0, padded = 0
+        for b in plan {
+            var longest = 0
+            for r in b { real += corpus.length(r); longest = max(longest, corpus.length(r)) }
+            padded += longest * b.count
+        }
+        let modeText: String
+        switch o.mode {
+        case .padded: modeText = "padded"
+        case .bucketed(let n): modeText = "bucketed (\(n) buckets)"
+        }
+        console.note("batching: \(modeText), batch \(o.batchSize), \(plan.count) batches per epoch, "
+            + "padding share \(Format.percent(Double(padded - real) / Double(max(padded, 1)))) (never computed: batches are packed)")
+        let c = trainer.network.config
+        console.note("model: \(c.task.rawValue), embedding \(c.vocabularySize)x\(c.embedDim), GRU \(c.hiddenSize), "
+            + "\(c.numClasses) classes, keep \(Format.fixed(Double(c.keepProb), 2)), \(Format.grouped(trainer.network.parameterCount)) parameters")
+        console.note("training: Adam lr \(o.learningRate), \(o.epochs) epochs, \(o.threads) thread\(o.threads == 1 ? "" : "s")"
+            + (o.clipNorm.map { ", clip \($0)" } ?? "") + "; BLAS \(BLASEnvironment.summary())")
+    }
+
+    static func defaultThreads() -> Int {
+        max(1, min(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 8))
+    }
+}
+
+/// The process's peak resident memory so far, in MB (10^6 bytes).
+func peakResidentMegabytes() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) * 1024 / 1e6
+}
+
+/// A failure during a run that is not about the input data.
+struct RuntimeError: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}

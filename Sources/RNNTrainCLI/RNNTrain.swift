@@ -1,0 +1,86 @@
+import Corpus
+import Model
+import TensorCore
+
+/// The command-line interface as a library: `run(arguments)` returns the
+/// exit status, so tests drive every command in-process.
+///
+/// Exit statuses: 0 success, 1 data or runtime error, 64 usage error,
+/// 130 interrupted.
+public enum RNNTrain {
+    public static let version = "0.1.0"
+
+    public enum ExitCode {
+        public static let ok: Int32 = 0
+        public static let failure: Int32 = 1
+        public static let usage: Int32 = 64
+        public static let interrupted: Int32 = 130
+    }
+
+    struct Command {
+        var name: String
+        var summary: String
+        var run: ([String], Console) throws -> Int32
+    }
+
+    static let commands: [Command] = [
+        Command(name: "classify", summary: "train a GRU that predicts one class per sequence (last relevant output)",
+                run: { try TrainCommand.run(task: .classify, $0, $1) }),
+        Command(name: "seq2seq", summary: "train a GRU that predicts the class at every step (masked loss)",
+                run: { try TrainCommand.run(task: .seq2seq, $0, $1) }),
+        Command(name: "padding-stats", summary: "padding per batch with padded vs bucketed batching",
+                run: { try PaddingStatsCommand.run($0, $1) }),
+        Command(name: "synth", summary: "write the synthetic corpus (the embedded default data) as CSV",
+                run: { try SynthCommand.run($0, $1) }),
+    ]
+
+    public static func run(_ arguments: [String], console: Console = .standard) -> Int32 {
+        guard let first = arguments.first else {
+            console.err(mainHelp())
+            return ExitCode.usage
+        }
+        switch first {
+        case "--help", "-h", "help":
+            console.out(mainHelp())
+            return ExitCode.ok
+        case "--version", "-V":
+            console.line("rnntrain \(version)")
+            console.line("BLAS: \(BLASEnvironment.summary())")
+            return ExitCode.ok
+        default: break
+        }
+        guard let command = commands.first(where: { $0.name == first }) else {
+            var message = first.hasPrefix("-") ? "unknown option \(first)" : "unknown command '\(first)'"
+            if let s = suggestion(for: first, among: commands.map(\.name) + ["--help", "--version"]) {
+                message += ". Did you mean \(s)?"
+            }
+            console.note("error: \(message)")
+            console.note("run 'rnntrain --help' for the commands")
+            return ExitCode.usage
+        }
+        do {
+            return try command.run(Array(arguments.dropFirst()), console)
+        } catch let e as UsageError {
+            console.note("error: \(e.message)")
+            console.note("run 'rnntrain \(command.name) --help' for its options")
+            return ExitCode.usage
+        } catch let e as DataError {
+            console.note("error: \(e)")
+            return ExitCode.failure
+        } catch {
+            console.note("error: \(error)")
+            return ExitCode.failure
+        }
+    }
+
+    static func mainHelp() -> String {
+        var lines = ["usage: rnntrain <command> [options]", "",
+                     "Trains recurrent networks over variable-length token sequences.", "", "commands:"]
+        let width = (commands.map(\.name.count).max() ?? 0) + 2
+        for c in commands { lines.append("  " + Format.padRight(c.name, width) + c.summary) }
+        lines += ["", "  --help      show this help", "  --version   show the version and the BLAS kernels in use", "",
+                  "Run 'rnntrain <command> --help' for a command's options.",
+                  "Exit status: 0 ok, 1 data or runtime error, 64 usage error, 130 interrupted."]
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

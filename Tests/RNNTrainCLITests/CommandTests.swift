@@ -1,0 +1,115 @@
+import XCTest
+import Corpus
+import RNNTrainCLI
+
+/// The commands end to end on the committed sample and on small files.
+final class CommandTests: XCTestCase {
+    var sample: String { repoRoot + "/data/sample.csv" }
+
+    func majorityShare() throws -> Double {
+        let corpus = try CorpusCSV.load(path: sample, options: CSVLoadOptions()).corpus
+        return Double(corpus.classCounts().max()!) / Double(corpus.count)
+    }
+
+    /// Strips the timing fields, which vary run to run.
+    func withoutTimings(_ out: String) -> [String] {
+        out.split(separator: "\n").filter { $0.hasPrefix("Epoch") }.map { line in
+            line.components(separatedBy: " - ").filter { !$0.hasSuffix(" s") && !$0.hasSuffix("tok/s") }.joined(separator: " - ")
+        }
+    }
+
+    func testClassifyBucketedBeatsTheMajorityClass() throws {
+        // 8,000 training rows overfit quickly: a high learning rate, few
+        // epochs, and the best test accuracy.
+        let r = cli(["classify", "--data", sample, "--bucketed", "--epochs", "4", "--lr", "1e-2", "--threads", "2", "--quiet"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let epochs = epochLines(r.out)
+        XCTAssertEqual(epochs.count, 4)
+        let majority = try majorityShare()
+        let best = epochs.map(\.test).max()!
+        XCTAssertGreaterThan(best, majority + 0.15, "test accuracy \(best) vs majority \(majority)")
+        XCTAssertGreaterThan(epochs.last!.train, epochs.first!.train + 0.2, "training accuracy did not rise")
+    }
+
+    func testSeq2SeqBeatsTheMajorityClassPerToken() throws {
+        let r = cli(["seq2seq", "--data", sample, "--bucketed", "--epochs", "3", "--lr", "3e-3", "--threads", "2", "--quiet"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(r.out.contains("train acc/token"), r.out)
+        let epochs = epochLines(r.out.replacingAll("acc/token", "acc"))
+        XCTAssertEqual(epochs.count, 3)
+        let best = epochs.map(\.test).max()!
+        XCTAssertGreaterThan(best, try majorityShare() + 0.06, "per-token test accuracy \(best)")
+    }
+
+    func testSameSeedAndThreadsGiveIdenticalEpochLines() {
+        let args = ["classify", "--data", sample, "--epochs", "2", "--threads", "2", "--seed", "7", "--lr", "1e-3", "--quiet"]
+        let a = cli(args), b = cli(args)
+        XCTAssertEqual(a.status, 0, a.err)
+        XCTAssertEqual(withoutTimings(a.out), withoutTimings(b.out))
+        let c = cli(args.dropLast(4) + ["8", "--lr", "1e-3", "--quiet"])
+        XCTAssertNotEqual(withoutTimings(a.out), withoutTimings(c.out), "a different seed changed nothing")
+    }
+
+    func testStartupSummaryGoesToStderr() {
+        let r = cli(["classify", "--data", sample, "--epochs", "1", "--threads", "1"])
+        XCTAssertEqual(r.status, 0, r.err)
+        for key in ["rows", "train /", "classes:", "lengths: min", "batches per epoch", "padding share"] {
+            XCTAssertTrue(r.err.contains(key), "summary lacks \(key): \(r.err)")
+        }
+        XCTAssertFalse(r.out.contains("classes:"))
+        XCTAssertFalse(r.err.contains("\r"), "progress bar drawn on a non-terminal")
+    }
+
+    func testDataErrorNamesFileLineAndValue() {
+        let dir = temporaryDirectory()
+        let path = dir + "/bad.csv"
+        writeFile(path, "post_id,gender,age_bracket,string,as_numbers,length\n1,0,1,a b,4 5,2\n2,1,2,x y z,7 10000 3,3\n")
+        let r = cli(["classify", "--data", path, "--epochs", "1"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.err.hasPrefix("error: \(path):3: token id 10000 out of range [0, 10000)"), r.err)
+        XCTAssertTrue(r.out.isEmpty, "trained despite the bad row")
+    }
+
+    func testMissingFileIsADataError() {
+        let r = cli(["padding-stats", "--data", "/nonexistent/x.csv"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.err.hasPrefix("error: /nonexistent/x.csv"), r.err)
+    }
+
+    func testPaddingStatsBucketedWastesLess() {
+        let r = cli(["padding-stats", "--data", sample])
+        XCTAssertEqual(r.status, 0, r.err)
+        func avg(_ name: String) -> Double {
+            let line = r.out.split(separator: "\n").first { $0.hasPrefix(name) }!
+            return Double(line.split(separator: " ")[1])!
+        }
+        XCTAssertTrue(r.out.contains("3279.90") && r.out.contains("573.49"), "tutorial figures missing: \(r.out)")
+        XCTAssertLessThan(avg("bucketed") * 3, avg("padded"), r.out)
+    }
+
+    func testSynthRegeneratesTheCommittedSampleAtomically() throws {
+        let dir = temporaryDirectory()
+        let out = dir + "/sample.csv"
+        let r = cli(["synth", "--out", out])
+        XCTAssertEqual(r.status, 0, r.err)
+        let made = try CorpusCSV.load(path: out, options: CSVLoadOptions())
+        let committed = try CorpusCSV.load(path: sample, options: CSVLoadOptions())
+        XCTAssertEqual(made.bytesRead, committed.bytesRead)
+        XCTAssertEqual(made.corpus.tokenIDs, committed.corpus.tokenIDs)
+        XCTAssertEqual(made.corpus.labels, committed.corpus.labels)
+        let bad = cli(["synth", "--out", dir + "/missing-folder/x.csv"])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.err.contains("missing-folder"), bad.err)
+        XCTAssertFalse(fileExists(dir + "/missing-folder"))
+    }
+
+    func testDefaultDataIsTheBuiltInSample() {
+        let r = cli(["padding-stats", "--batches", "10"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(r.err.contains("built-in sample"), r.err)
+    }
+}
+
+extension String {
+    func replacingAll(_ a: String, _ b: String) -> String { components(separatedBy: a).joined(separator: b) }
+}

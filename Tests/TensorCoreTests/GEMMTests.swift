@@ -1,0 +1,76 @@
+import XCTest
+import TensorCore
+
+/// The GEMM wrapper against a naive triple loop, for every transpose
+/// combination, on strided views (row prefixes and column blocks of larger
+/// buffers), with alpha and beta.
+final class GEMMTests: XCTestCase {
+    /// Naive c = alpha op(a) op(b) + beta c in Double.
+    func reference(_ a: Matrix, _ ta: Bool, _ b: Matrix, _ tb: Bool, _ c: Matrix, alpha: Float, beta: Float) -> [Float] {
+        let m = c.rows, n = c.cols, k = ta ? a.rows : a.cols
+        var out = [Float](repeating: 0, count: m * n)
+        for i in 0 ..< m {
+            for j in 0 ..< n {
+                var s = 0.0
+                for p in 0 ..< k {
+                    let av = ta ? a[p, i] : a[i, p]
+                    let bv = tb ? b[j, p] : b[p, j]
+                    s += Double(av) * Double(bv)
+                }
+                out[i * n + j] = Float(Double(alpha) * s + Double(beta) * Double(c[i, j]))
+            }
+        }
+        return out
+    }
+
+    func values(_ c: Matrix) -> [Float] {
+        (0 ..< c.rows).flatMap { r in (0 ..< c.cols).map { c[r, $0] } }
+    }
+
+    func testAllTransposesOnStridedViews() {
+        let (m, n, k) = (7, 5, 9)
+        for ta in [false, true] {
+            for tb in [false, true] {
+                // Embed each operand as a column block of a wider buffer, so ld != cols.
+                let aBuf = randomBuffer(20 * 20, seed: 1), bBuf = randomBuffer(20 * 20, seed: 2), cBuf = randomBuffer(20 * 20, seed: 3)
+                let a = Matrix(aBuf.base + 3, rows: ta ? k : m, cols: ta ? m : k, ld: 20)
+                let b = Matrix(bBuf.base + 1, rows: tb ? n : k, cols: tb ? k : n, ld: 20)
+                let c = Matrix(cBuf.base + 2, rows: m, cols: n, ld: 20)
+                let expected = reference(a, ta, b, tb, c, alpha: 0.5, beta: 2)
+                let untouched = cBuf[0]
+                gemm(a, transposeA: ta, b, transposeB: tb, into: c, alpha: 0.5, beta: 2)
+                XCTAssertEqual(cBuf[0], untouched, "wrote outside the view")
+                XCTAssertEqual(values(c), expected, accuracy: 1e-5, "ta=\(ta) tb=\(tb)")
+            }
+        }
+    }
+
+    func testRowPrefixIsTheActivePart() {
+        // The per-step recurrent GEMM multiplies only the first n rows.
+        let h = randomBuffer(10 * 4, seed: 4), w = randomBuffer(6 * 4, seed: 5)
+        let out = FloatBuffer(count: 10 * 6)
+        out.base.update(repeating: 42, count: 60)
+        let hm = h.matrix(rows: 10, cols: 4), wm = w.matrix(rows: 6, cols: 4)
+        let om = out.matrix(rows: 10, cols: 6)
+        gemm(hm.prefix(rows: 3), wm, transposeB: true, into: om.prefix(rows: 3))
+        let expected = reference(hm.prefix(rows: 3), false, wm, true, om.prefix(rows: 3), alpha: 1, beta: 0)
+        XCTAssertEqual(values(om.prefix(rows: 3)), expected, accuracy: 1e-5)
+        XCTAssertTrue(out.array[18...].allSatisfy { $0 == 42 }, "rows past the prefix changed")
+    }
+
+    func testZeroInnerDimensionScalesC() {
+        let a = FloatBuffer(count: 1), b = FloatBuffer(count: 1), c = FloatBuffer([1, 2, 3, 4])
+        gemm(Matrix(a.base, rows: 2, cols: 0), Matrix(b.base, rows: 0, cols: 2), into: c.matrix(rows: 2, cols: 2), beta: 3)
+        XCTAssertEqual(c.array, [3, 6, 9, 12])
+    }
+
+    func testBLASReportsACore() {
+        XCTAssertFalse(BLASRuntime.coreName.isEmpty)
+        XCTAssertNotEqual(BLASRuntime.coreName, "unknown")
+    }
+}
+
+func XCTAssertEqual(_ a: [Float], _ b: [Float], accuracy: Float, _ message: String = "",
+                    file: StaticString = #filePath, line: UInt = #line) {
+    assertClose(a, b, abs: accuracy, rel: accuracy, message, file: file, line: line)
+}

@@ -1,0 +1,53 @@
+import XCTest
+import TensorCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The fused gate kernels against a scalar Double implementation of the
+/// same equations, for a hidden size that is not a multiple of the vector
+/// width (exercising the partial-vector path) and one that is.
+final class GRUGatesTests: XCTestCase {
+    func sig(_ x: Double) -> Double { 1 / (1 + exp(-x)) }
+
+    func check(hidden h: Int, rows: Int) {
+        let g = 3 * h
+        let gi = randomBuffer(rows * g, seed: 11), gh = randomBuffer(rows * g, seed: 12)
+        let bi = randomBuffer(g, seed: 13), bh = randomBuffer(g, seed: 14)
+        let hp = randomBuffer(rows * h, seed: 15), dh = randomBuffer(rows * h, seed: 16)
+        let saved = FloatBuffer(count: rows * 4 * h), hOut = FloatBuffer(count: rows * h)
+        GRUGates.forward(rows: rows, hidden: h, gi: gi.base, ldGi: g, gh: gh.base, ldGh: g,
+                         biasIH: bi.base, biasHH: bh.base, hPrev: hp.base, ldHPrev: h,
+                         saved: saved.base, ldSaved: 4 * h, hOut: hOut.base, ldHOut: h)
+        let dGi = FloatBuffer(count: rows * g), dGh = FloatBuffer(count: rows * g), dhp = FloatBuffer(count: rows * h)
+        GRUGates.backward(rows: rows, hidden: h, dh: dh.base, ldDh: h, saved: saved.base, ldSaved: 4 * h,
+                          hPrev: hp.base, ldHPrev: h, dGi: dGi.base, ldDGi: g, dGh: dGh.base, ldDGh: g,
+                          dhPrev: dhp.base, ldDhPrev: h)
+        for row in 0 ..< rows {
+            for j in 0 ..< h {
+                func v(_ b: FloatBuffer, _ i: Int) -> Double { Double(b[i]) }
+                let r = sig(v(gi, row * g + j) + v(bi, j) + v(gh, row * g + j) + v(bh, j))
+                let z = sig(v(gi, row * g + h + j) + v(bi, h + j) + v(gh, row * g + h + j) + v(bh, h + j))
+                let hn = v(gh, row * g + 2 * h + j) + v(bh, 2 * h + j)
+                let n = tanh(v(gi, row * g + 2 * h + j) + v(bi, 2 * h + j) + r * hn)
+                let hPrev = v(hp, row * h + j)
+                let hNew = (1 - z) * n + z * hPrev
+                XCTAssertEqual(Double(hOut[row * h + j]), hNew, accuracy: 1e-6, "h'[\(row),\(j)]")
+                let d = v(dh, row * h + j)
+                let dnp = d * (1 - z) * (1 - n * n)
+                let dzp = d * (hPrev - n) * z * (1 - z)
+                let drp = dnp * hn * r * (1 - r)
+                XCTAssertEqual(Double(dGi[row * g + j]), drp, accuracy: 1e-6)
+                XCTAssertEqual(Double(dGi[row * g + h + j]), dzp, accuracy: 1e-6)
+                XCTAssertEqual(Double(dGi[row * g + 2 * h + j]), dnp, accuracy: 1e-6)
+                XCTAssertEqual(Double(dGh[row * g + 2 * h + j]), dnp * r, accuracy: 1e-6)
+                XCTAssertEqual(Double(dGh[row * g + j]), drp, accuracy: 1e-6)
+                XCTAssertEqual(Double(dhp[row * h + j]), d * z, accuracy: 1e-6)
+            }
+        }
+    }
+
+    func testOddHiddenSize() { check(hidden: 5, rows: 3) }
+    func testVectorWidthMultiple() { check(hidden: 32, rows: 2) }
+    func testWidthPlusTail() { check(hidden: 19, rows: 4) }
+}
