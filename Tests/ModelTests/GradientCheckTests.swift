@@ -77,6 +77,7 @@ final class GradientCheckTests: XCTestCase {
         let dOut = FloatBuffer(coef.array), dx = FloatBuffer(count: n * 3)
         gru.backward(params.base, grads.base, input: x.matrix(rows: n, cols: 3), batch: batch, workspace: ws,
                      dOutput: dOut.matrix(rows: n, cols: 7), dInput: dx.matrix(rows: n, cols: 3))
+        withExtendedLifetime(dOut) {}
         let eps: Float = 2e-3
         func numeric(_ p: UnsafeMutablePointer<Float>, _ i: Int) -> Float {
             let s = p[i]
