@@ -5,8 +5,8 @@ import Glibc
 #endif
 
 /// The fused gate kernels against a scalar Double implementation of the
-/// same equations, for a hidden size that is not a multiple of the vector
-/// width (exercising the partial-vector path) and one that is.
+/// same equations: hidden sizes below, at, and above the 64-column block,
+/// so both the direct path and the staged last block are checked.
 final class GRUGatesTests: XCTestCase {
     func sig(_ x: Double) -> Double { 1 / (1 + exp(-x)) }
 
@@ -48,6 +48,7 @@ final class GRUGatesTests: XCTestCase {
     }
 
     func testOddHiddenSize() { check(hidden: 5, rows: 3) }
-    func testVectorWidthMultiple() { check(hidden: 32, rows: 2) }
-    func testWidthPlusTail() { check(hidden: 19, rows: 4) }
+    func testBlockWidth() { check(hidden: 64, rows: 2) }
+    func testTwoBlocks() { check(hidden: 128, rows: 1) }
+    func testBlockPlusTail() { check(hidden: 70, rows: 3) }
 }

@@ -34,14 +34,6 @@ public struct Dropout: Sendable {
 
     /// y = x * mask, element-wise over a `rows x cols` block.
     public static func apply(_ x: Matrix, mask: Matrix, into y: Matrix) {
-        for r in 0 ..< x.rows {
-            let xp = x.row(r), mp = mask.row(r), yp = y.row(r)
-            var j = 0
-            while j < x.cols {
-                let c = Swift.min(vecWidth, x.cols - j)
-                vstore(vload(xp + j, c) * vload(mp + j, c), yp + j, c)
-                j += vecWidth
-            }
-        }
+        for r in 0 ..< x.rows { Kernels.multiply(x.row(r), mask.row(r), into: y.row(r), count: x.cols) }
     }
 }

@@ -28,6 +28,11 @@ public final class NetworkWorker: @unchecked Sendable {
     let workspaces: [RecurrentWorkspace]
     /// Label of each packed token (seq2seq).
     var tokenLabels: [Int] = []
+    /// Embedding rows whose gradient the last training run wrote, and a
+    /// per-row stamp to collect them without duplicates.
+    var touchedRows: [Int32] = []
+    var rowStamp: [UInt32]
+    var stamp: UInt32 = 0
     /// Per-step correct counts of the last seq2seq run: [T] (for evaluation by position).
     public private(set) var stepCorrect: [Int] = []
 
@@ -50,6 +55,28 @@ public final class NetworkWorker: @unchecked Sendable {
         dLogits = FloatBuffer(count: m * c.numClasses)
         dx = FloatBuffer(count: maxTokens * c.embedDim)
         workspaces = network.recurrent.map { $0.makeWorkspace(maxRows: maxRows, maxTokens: maxTokens) }
+        rowStamp = [UInt32](repeating: 0, count: c.vocabularySize)
+    }
+
+    /// Zeroes the gradient slab cheaply: everything after the embedding
+    /// table, and only the embedding rows the previous run wrote (a batch
+    /// touches a few thousand of the V rows). Then records this batch's rows.
+    func clearGradients() {
+        let emb = network.embedding
+        let g = grads.base
+        let tableEnd = emb.offset + emb.vocabularySize * emb.dim
+        (g + tableEnd).update(repeating: 0, count: grads.count - tableEnd)
+        for r in touchedRows { (g + emb.offset + Int(r) * emb.dim).update(repeating: 0, count: emb.dim) }
+        touchedRows.removeAll(keepingCapacity: true)
+        stamp &+= 1
+        if stamp == 0 { // wrapped: reset the stamps
+            for i in rowStamp.indices { rowStamp[i] = 0 }
+            stamp = 1
+        }
+        for id in batch.tokenIDs where rowStamp[Int(id)] != stamp {
+            rowStamp[Int(id)] = stamp
+            touchedRows.append(id)
+        }
     }
 
     /// Result of one forward (and backward) pass over the worker's batch.
@@ -80,7 +107,7 @@ public final class NetworkWorker: @unchecked Sendable {
         precondition(b <= maxRows && nTok <= maxTokens, "batch larger than the worker was built for")
         let e = c.embedDim, h = c.hiddenSize, k = c.numClasses
         let training = dropoutKey != nil
-        if training { grads.zero() }
+        if training { clearGradients() }
 
         // Embedding lookup and recurrent layers over the packed tokens.
         let xm = x.matrix(rows: nTok, cols: e)

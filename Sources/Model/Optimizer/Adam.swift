@@ -1,10 +1,14 @@
 import TensorCore
 
-/// Adam (Kingma & Ba) over a whole parameter slab in one vectorised loop,
-/// with PyTorch's bias correction:
+/// Adam (Kingma & Ba) over a whole parameter slab, with PyTorch's bias
+/// correction:
 ///
 ///     m = β1 m + (1 - β1) g          v = β2 v + (1 - β2) g²
 ///     p -= lr / (1 - β1^t) * m / (sqrt(v) / sqrt(1 - β2^t) + ε)
+///
+/// The gradient may arrive as several slabs (one per worker) that are summed
+/// on the fly, and the slab may be updated in disjoint ranges by several
+/// threads (`beginStep` once, then `apply` per range).
 public final class Adam: @unchecked Sendable {
     public var learningRate: Float
     public let beta1: Float, beta2: Float, epsilon: Float
@@ -22,26 +26,31 @@ public final class Adam: @unchecked Sendable {
         v = FloatBuffer(count: parameterCount)
     }
 
-    public func update(_ params: FloatBuffer, _ grads: FloatBuffer) {
-        precondition(params.count == m.count && grads.count == m.count, "slab sizes differ")
+    /// The scalars of one update.
+    public struct StepSize: Sendable {
+        var stepSize: Float
+        var invBiasCorrection2: Float
+    }
+
+    /// Advances the step count and returns this update's scalars.
+    public func beginStep() -> StepSize {
         step += 1
         let t = Double(step)
-        let stepSize = Float(Double(learningRate) / (1 - pow(Double(beta1), t)))
-        let invBC2 = Float(1 / (1 - pow(Double(beta2), t)).squareRoot())
-        let b1 = beta1, b2 = beta2, eps = epsilon
-        let p = params.base, g = grads.base, mp = m.base, vp = v.base
-        let count = params.count
-        var i = 0
-        while i < count {
-            let c = Swift.min(vecWidth, count - i)
-            let gv = vload(g + i, c)
-            let mv = b1 * vload(mp + i, c) + (1 - b1) * gv
-            let vv = b2 * vload(vp + i, c) + (1 - b2) * gv * gv
-            vstore(mv, mp + i, c)
-            vstore(vv, vp + i, c)
-            vstore(vload(p + i, c) - stepSize * mv / (vv.squareRoot() * invBC2 + eps), p + i, c)
-            i += vecWidth
-        }
+        return StepSize(stepSize: Float(Double(learningRate) / (1 - pow(Double(beta1), t))),
+                        invBiasCorrection2: Float(1 / (1 - pow(Double(beta2), t)).squareRoot()))
+    }
+
+    /// Updates `params[range]` with gradient `gradScale * Σ grads`.
+    public func apply(_ s: StepSize, params: FloatBuffer, grads: [FloatBuffer], gradScale: Float = 1, range: Range<Int>) {
+        precondition(params.count == m.count && grads.allSatisfy { $0.count == m.count }, "slab sizes differ")
+        Kernels.adam(params: params.base, m: m.base, v: v.base, grads: grads.map(\.base), gradScale: gradScale, range: range,
+                     beta1: beta1, beta2: beta2, epsilon: epsilon,
+                     stepSize: s.stepSize, invBiasCorrection2: s.invBiasCorrection2)
+    }
+
+    /// One whole-slab update from a single gradient slab.
+    public func update(_ params: FloatBuffer, _ grads: FloatBuffer) {
+        apply(beginStep(), params: params, grads: [grads], range: 0 ..< params.count)
     }
 }
 

@@ -139,12 +139,31 @@ public final class Trainer: @unchecked Sendable {
             self.workers[w].batch.fill(corpus: self.corpus, rows: self.shards[w])
             return self.workers[w].run(dropoutKey: key, gradScale: scale)
         }
-        let total = workers[0].grads
-        for w in 1 ..< active { Kernels.add(workers[w].grads.base, into: total.base, count: total.count) }
-        if let clip = options.clipNorm { GradientClipping.clip(total, maxNorm: clip) }
-        optimizer.update(network.params, total)
+        update(activeWorkers: active)
         return outcomes.reduce(into: NetworkWorker.Outcome()) {
             $0.lossSum += $1.lossSum; $0.correct += $1.correct; $0.count += $1.count; $0.tokens += $1.tokens
+        }
+    }
+
+    /// Sums the workers' gradients, clips, and takes the Adam step; the slab is
+    /// split into one contiguous range per worker thread. Each range sums the
+    /// workers' gradients in worker order, so the result does not depend on
+    /// thread timing.
+    private func update(activeWorkers active: Int) {
+        let grads = workers[0 ..< active].map(\.grads)
+        let total = network.params.count
+        let n = workers.count
+        let ranges = (0 ..< n).map { k in (total * k / n) / 64 * 64 ..< (k == n - 1 ? total : (total * (k + 1) / n) / 64 * 64) }
+        var gradScale: Float = 1
+        if let clip = options.clipNorm {
+            let parts = parallelMap(n) { k in Kernels.sumOfSquares(grads.map(\.base), range: ranges[k]) }
+            let norm = Float(parts.reduce(0, +).squareRoot())
+            if norm > clip && norm.isFinite { gradScale = clip / (norm + 1e-6) }
+        }
+        let step = optimizer.beginStep()
+        _ = parallelMap(n) { k in
+            self.optimizer.apply(step, params: self.network.params, grads: grads, gradScale: gradScale, range: ranges[k])
+            return 0.0
         }
     }
 
@@ -183,12 +202,20 @@ public final class Trainer: @unchecked Sendable {
     }
 
     private func parallel(_ n: Int, _ body: @escaping @Sendable (Int) -> NetworkWorker.Outcome) -> [NetworkWorker.Outcome] {
-        if n == 1 { return [body(0)] }
-        let results = UnsafeMutableBufferPointer<NetworkWorker.Outcome>.allocate(capacity: n)
-        results.initialize(repeating: NetworkWorker.Outcome())
-        defer { results.deallocate() }
-        DispatchQueue.concurrentPerform(iterations: n) { w in results[w] = body(w) }
-        return Array(results)
+        parallelMap(n, body)
+    }
+}
+
+/// Runs `body(0 ..< n)` on up to n threads and returns the results in index
+/// order.
+func parallelMap<T>(_ n: Int, _ body: (Int) -> T) -> [T] {
+    if n == 1 { return [body(0)] }
+    return withoutActuallyEscaping(body) { body in
+        let results = UnsafeMutablePointer<T?>.allocate(capacity: n)
+        results.initialize(repeating: nil, count: n)
+        defer { results.deinitialize(count: n); results.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: n) { k in results[k] = body(k) }
+        return (0 ..< n).map { results[$0]! }
     }
 }
 

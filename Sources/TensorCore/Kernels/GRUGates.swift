@@ -14,9 +14,11 @@
 /// Row layouts (H = hidden size):
 ///   gi, gh, dGi, dGh: [3H] = [r | z | n] blocks
 ///   saved:            [4H] = [r | z | n | hn], written by forward for backward
+///
+/// Columns are processed 64 at a time (`Vec64`); a last block narrower than
+/// 64 is staged through zero-padded scratch so the same code handles it.
 public enum GRUGates {
     /// Forward for `rows` active rows. Rows are `ld*` floats apart.
-    @inline(__always)
     public static func forward(rows: Int, hidden h: Int,
                                gi: UnsafePointer<Float>, ldGi: Int,
                                gh: UnsafePointer<Float>, ldGh: Int,
@@ -24,27 +26,53 @@ public enum GRUGates {
                                hPrev: UnsafePointer<Float>, ldHPrev: Int,
                                saved: UnsafeMutablePointer<Float>, ldSaved: Int,
                                hOut: UnsafeMutablePointer<Float>, ldHOut: Int) {
+        let full = h / 64 * 64
         for row in 0 ..< rows {
-            let gir = gi + row * ldGi, ghr = gh + row * ldGh
-            let hp = hPrev + row * ldHPrev
+            let gir = gi + row * ldGi, ghr = gh + row * ldGh, hp = hPrev + row * ldHPrev
             let s = saved + row * ldSaved, ho = hOut + row * ldHOut
             var j = 0
-            while j < h {
-                let c = Swift.min(vecWidth, h - j)
-                let r = vsigmoid(vload(gir + j, c) + vload(biasIH + j, c) + vload(ghr + j, c) + vload(biasHH + j, c))
-                let z = vsigmoid(vload(gir + h + j, c) + vload(biasIH + h + j, c)
-                                 + vload(ghr + h + j, c) + vload(biasHH + h + j, c))
-                let hn = vload(ghr + 2 * h + j, c) + vload(biasHH + 2 * h + j, c)
-                let n = vtanh(vload(gir + 2 * h + j, c) + vload(biasIH + 2 * h + j, c) + r * hn)
-                let hv = vload(hp + j, c)
-                vstore(r, s + j, c)
-                vstore(z, s + h + j, c)
-                vstore(n, s + 2 * h + j, c)
-                vstore(hn, s + 3 * h + j, c)
-                vstore(n + z * (hv - n), ho + j, c)
-                j += vecWidth
+            while j < full {
+                forwardBlock(gi: gir + j, gh: ghr + j, bi: biasIH + j, bh: biasHH + j, hp: hp + j,
+                             saved: s + j, out: ho + j, gateStride: h)
+                j += 64
+            }
+            if j < h {
+                // Stage the last columns of each gate block into 64-wide scratch.
+                let c = h - j
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: 18 * 64) { buf in
+                    let t = buf.baseAddress!
+                    t.initialize(repeating: 0, count: 18 * 64)
+                    let (tgi, tgh, tbi, tbh, thp, ts, tout) = (t, t + 192, t + 384, t + 576, t + 768, t + 832, t + 1088)
+                    for k in 0 ..< 3 {
+                        (tgi + 64 * k).update(from: gir + k * h + j, count: c)
+                        (tgh + 64 * k).update(from: ghr + k * h + j, count: c)
+                        (tbi + 64 * k).update(from: biasIH + k * h + j, count: c)
+                        (tbh + 64 * k).update(from: biasHH + k * h + j, count: c)
+                    }
+                    thp.update(from: hp + j, count: c)
+                    forwardBlock(gi: tgi, gh: tgh, bi: tbi, bh: tbh, hp: thp, saved: ts, out: tout, gateStride: 64)
+                    for k in 0 ..< 4 { (s + k * h + j).update(from: ts + 64 * k, count: c) }
+                    (ho + j).update(from: tout, count: c)
+                }
             }
         }
+    }
+
+    /// 64 columns of the forward step; gate blocks are `gateStride` apart.
+    @_transparent
+    static func forwardBlock(gi: UnsafePointer<Float>, gh: UnsafePointer<Float>,
+                             bi: UnsafePointer<Float>, bh: UnsafePointer<Float>, hp: UnsafePointer<Float>,
+                             saved: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>, gateStride h: Int) {
+        let r = vsigmoid(Vec64(gi) + Vec64(bi) + Vec64(gh) + Vec64(bh))
+        let z = vsigmoid(Vec64(gi + h) + Vec64(bi + h) + Vec64(gh + h) + Vec64(bh + h))
+        let hn = Vec64(gh + 2 * h) + Vec64(bh + 2 * h)
+        let n = vtanh(Vec64(gi + 2 * h) + Vec64(bi + 2 * h) + r * hn)
+        let hv = Vec64(hp)
+        r.store(saved)
+        z.store(saved + h)
+        n.store(saved + 2 * h)
+        hn.store(saved + 3 * h)
+        (n + z * (hv - n)).store(out)
     }
 
     /// Backward for `rows` active rows, given `dh` (the total gradient of the
@@ -56,7 +84,6 @@ public enum GRUGates {
     ///     dz  = dh (h - n)          dzp = dz z (1 - z)
     ///     dr  = dnp hn              drp = dr r (1 - r)
     ///     dGi = [drp | dzp | dnp]   dGh = [drp | dzp | dnp r]
-    @inline(__always)
     public static func backward(rows: Int, hidden h: Int,
                                 dh: UnsafePointer<Float>, ldDh: Int,
                                 saved: UnsafePointer<Float>, ldSaved: Int,
@@ -64,28 +91,52 @@ public enum GRUGates {
                                 dGi: UnsafeMutablePointer<Float>, ldDGi: Int,
                                 dGh: UnsafeMutablePointer<Float>, ldDGh: Int,
                                 dhPrev: UnsafeMutablePointer<Float>, ldDhPrev: Int) {
+        let full = h / 64 * 64
         for row in 0 ..< rows {
             let d = dh + row * ldDh, s = saved + row * ldSaved, hp = hPrev + row * ldHPrev
             let gi = dGi + row * ldDGi, gh = dGh + row * ldDGh, dp = dhPrev + row * ldDhPrev
             var j = 0
-            while j < h {
-                let c = Swift.min(vecWidth, h - j)
-                let dv = vload(d + j, c)
-                let r = vload(s + j, c), z = vload(s + h + j, c)
-                let n = vload(s + 2 * h + j, c), hn = vload(s + 3 * h + j, c)
-                let hv = vload(hp + j, c)
-                let dnp = dv * (1 - z) * (1 - n * n)
-                let dzp = dv * (hv - n) * z * (1 - z)
-                let drp = dnp * hn * r * (1 - r)
-                vstore(drp, gi + j, c)
-                vstore(dzp, gi + h + j, c)
-                vstore(dnp, gi + 2 * h + j, c)
-                vstore(drp, gh + j, c)
-                vstore(dzp, gh + h + j, c)
-                vstore(dnp * r, gh + 2 * h + j, c)
-                vstore(dv * z, dp + j, c)
-                j += vecWidth
+            while j < full {
+                backwardBlock(dh: d + j, saved: s + j, hp: hp + j, dGi: gi + j, dGh: gh + j, dhPrev: dp + j, gateStride: h)
+                j += 64
+            }
+            if j < h {
+                let c = h - j
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: 14 * 64) { buf in
+                    let t = buf.baseAddress!
+                    t.initialize(repeating: 0, count: 14 * 64)
+                    let (tdh, ts, thp, tgi, tgh, tdp) = (t, t + 64, t + 320, t + 384, t + 576, t + 768)
+                    tdh.update(from: d + j, count: c)
+                    for k in 0 ..< 4 { (ts + 64 * k).update(from: s + k * h + j, count: c) }
+                    thp.update(from: hp + j, count: c)
+                    backwardBlock(dh: tdh, saved: ts, hp: thp, dGi: tgi, dGh: tgh, dhPrev: tdp, gateStride: 64)
+                    for k in 0 ..< 3 {
+                        (gi + k * h + j).update(from: tgi + 64 * k, count: c)
+                        (gh + k * h + j).update(from: tgh + 64 * k, count: c)
+                    }
+                    (dp + j).update(from: tdp, count: c)
+                }
             }
         }
+    }
+
+    /// 64 columns of the backward step; gate blocks are `gateStride` apart.
+    @_transparent
+    static func backwardBlock(dh: UnsafePointer<Float>, saved: UnsafePointer<Float>, hp: UnsafePointer<Float>,
+                              dGi: UnsafeMutablePointer<Float>, dGh: UnsafeMutablePointer<Float>,
+                              dhPrev: UnsafeMutablePointer<Float>, gateStride h: Int) {
+        let dv = Vec64(dh)
+        let r = Vec64(saved), z = Vec64(saved + h), n = Vec64(saved + 2 * h), hn = Vec64(saved + 3 * h)
+        let hv = Vec64(hp)
+        let dnp = dv * (1 - z) * (1 - n * n)
+        let dzp = dv * (hv - n) * z * (1 - z)
+        let drp = dnp * hn * r * (1 - r)
+        drp.store(dGi)
+        dzp.store(dGi + h)
+        dnp.store(dGi + 2 * h)
+        drp.store(dGh)
+        dzp.store(dGh + h)
+        (dnp * r).store(dGh + 2 * h)
+        (dv * z).store(dhPrev)
     }
 }

@@ -1,58 +1,58 @@
-/// Small vector kernels shared by the layers.
+/// Small vector kernels shared by the layers: 64 floats at a time, the
+/// remainder through `Vec64`'s partial loads.
 public enum Kernels {
+    /// Applies `body` to every 64-float block of `0 ..< count`, passing the
+    /// offset and the block width (64, or less for the last block).
+    @_transparent
+    static func blocks(_ count: Int, _ body: (Int, Int) -> Void) {
+        var i = 0
+        while i + 64 <= count { body(i, 64); i += 64 }
+        if i < count { body(i, count - i) }
+    }
+
+    @_transparent
+    static func load(_ p: UnsafePointer<Float>, _ width: Int) -> Vec64 {
+        width == 64 ? Vec64(p) : Vec64(p, count: width)
+    }
+
+    @_transparent
+    static func store(_ v: Vec64, _ p: UnsafeMutablePointer<Float>, _ width: Int) {
+        if width == 64 { v.store(p) } else { v.store(p, count: width) }
+    }
+
     /// `sums[j] += Σ_r m[r, j]`: bias gradients as column sums.
-    @inline(__always)
     public static func addColumnSums(_ m: Matrix, into sums: UnsafeMutablePointer<Float>) {
-        let n = m.cols
-        for r in 0 ..< m.rows {
-            let p = m.row(r)
-            var j = 0
-            while j < n {
-                let c = Swift.min(vecWidth, n - j)
-                vstore(vload(sums + j, c) + vload(p + j, c), sums + j, c)
-                j += vecWidth
-            }
-        }
+        for r in 0 ..< m.rows { add(m.row(r), into: sums, count: m.cols) }
     }
 
     /// `y[i] += x[i]` for `count` elements.
-    @inline(__always)
     public static func add(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
-        var i = 0
-        while i < count {
-            let c = Swift.min(vecWidth, count - i)
-            vstore(vload(y + i, c) + vload(x + i, c), y + i, c)
-            i += vecWidth
-        }
+        blocks(count) { i, w in store(load(y + i, w) + load(x + i, w), y + i, w) }
+    }
+
+    /// `y[i] = x[i] * m[i]` (element-wise product; `y` may be `x`).
+    public static func multiply(_ x: UnsafePointer<Float>, _ m: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        blocks(count) { i, w in store(load(x + i, w) * load(m + i, w), y + i, w) }
     }
 
     /// `y[i] *= a`.
-    @inline(__always)
     public static func scale(_ y: UnsafeMutablePointer<Float>, by a: Float, count: Int) {
-        var i = 0
-        while i < count {
-            let c = Swift.min(vecWidth, count - i)
-            vstore(vload(y + i, c) * a, y + i, c)
-            i += vecWidth
-        }
+        blocks(count) { i, w in store(load(y + i, w) * a, y + i, w) }
     }
 
-    /// Σ x[i]^2 accumulated in Double for a stable global norm.
+    /// Σ x[i]^2, accumulated per 4096-element chunk in Double for a stable norm.
     public static func sumOfSquares(_ x: UnsafePointer<Float>, count: Int) -> Double {
         var total = 0.0
-        var i = 0
-        while i < count {
-            let c = Swift.min(vecWidth * 64, count - i)
-            var acc = Vec()
-            var k = 0
-            while k < c {
-                let w = Swift.min(vecWidth, c - k)
-                let v = vload(x + i + k, w)
-                acc += v * v
-                k += vecWidth
+        var start = 0
+        while start < count {
+            let n = Swift.min(4096, count - start)
+            var acc = Vec64(0)
+            blocks(n) { i, w in
+                let v = load(x + start + i, w)
+                acc = acc.adding(v, times: v)
             }
             total += Double(acc.sum())
-            i += c
+            start += n
         }
         return total
     }
