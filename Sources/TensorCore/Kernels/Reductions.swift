@@ -20,9 +20,18 @@ public enum Kernels {
         if width == 64 { v.store(p) } else { v.store(p, count: width) }
     }
 
-    /// `sums[j] += Σ_r m[r, j]`: bias gradients as column sums.
+    /// `sums[j] += Σ_r m[r, j]`: bias gradients as column sums, one
+    /// 64-column block at a time with the running sum in registers.
     public static func addColumnSums(_ m: Matrix, into sums: UnsafeMutablePointer<Float>) {
-        for r in 0 ..< m.rows { add(m.row(r), into: sums, count: m.cols) }
+        blocks(m.cols) { j, w in
+            var acc = load(sums + j, w)
+            if w == 64 {
+                for r in 0 ..< m.rows { acc += Vec64(m.row(r) + j) }
+            } else {
+                for r in 0 ..< m.rows { acc += Vec64(m.row(r) + j, count: w) }
+            }
+            store(acc, sums + j, w)
+        }
     }
 
     /// `y[i] += x[i]` for `count` elements.
