@@ -20,18 +20,20 @@ public enum RNNTrain {
     struct Command {
         var name: String
         var summary: String
+        /// `rnntrain <name> --help`: usage, summary and every option.
+        var help: () -> String
         var run: ([String], Console) throws -> Int32
     }
 
     static let commands: [Command] = [
         Command(name: "classify", summary: "train a GRU that predicts one class per sequence (last relevant output)",
-                run: { try TrainCommand.run(task: .classify, $0, $1) }),
+                help: { TrainCommand.help(.classify) }, run: { try TrainCommand.run(task: .classify, $0, $1) }),
         Command(name: "seq2seq", summary: "train a GRU that predicts the class at every step (masked loss)",
-                run: { try TrainCommand.run(task: .seq2seq, $0, $1) }),
+                help: { TrainCommand.help(.seq2seq) }, run: { try TrainCommand.run(task: .seq2seq, $0, $1) }),
         Command(name: "padding-stats", summary: "padding per batch with padded vs bucketed batching",
-                run: { try PaddingStatsCommand.run($0, $1) }),
+                help: { PaddingStatsCommand.help }, run: { try PaddingStatsCommand.run($0, $1) }),
         Command(name: "synth", summary: "write the synthetic corpus (the embedded default data) as CSV",
-                run: { try SynthCommand.run($0, $1) }),
+                help: { SynthCommand.help }, run: { try SynthCommand.run($0, $1) }),
     ]
 
     public static func run(_ arguments: [String], console: Console = .standard) -> Int32 {
@@ -58,8 +60,13 @@ public enum RNNTrain {
             console.note("run 'rnntrain --help' for the commands")
             return ExitCode.usage
         }
+        let rest = Array(arguments.dropFirst())
+        if rest.contains("--help") || rest.contains("-h") {
+            console.out(command.help())
+            return ExitCode.ok
+        }
         do {
-            return try command.run(Array(arguments.dropFirst()), console)
+            return try command.run(rest, console)
         } catch let e as UsageError {
             console.note("error: \(e.message)")
             console.note("run 'rnntrain \(command.name) --help' for its options")

@@ -34,21 +34,16 @@ final class GradientCheckTests: XCTestCase {
         }
     }
 
-    func testClassifierGradients() {
+    func checkFullNetwork(_ task: Task) {
         let corpus = tinyCorpus()
-        let net = tinyNetwork(.classify, keep: 0.7)
+        let net = tinyNetwork(task, keep: 0.7)
         let rows = [0, 1, 2, 3, 4]
         let g = lossAndGrads(net, corpus, rows: rows).grads
         check(net, analytic: g) { lossAndGrads(net, corpus, rows: rows).loss }
     }
 
-    func testSeq2SeqGradients() {
-        let corpus = tinyCorpus()
-        let net = tinyNetwork(.seq2seq, keep: 0.7)
-        let rows = [0, 1, 2, 3, 4]
-        let g = lossAndGrads(net, corpus, rows: rows).grads
-        check(net, analytic: g) { lossAndGrads(net, corpus, rows: rows).loss }
-    }
+    func testClassifierGradients() { checkFullNetwork(.classify) }
+    func testSeq2SeqGradients() { checkFullNetwork(.seq2seq) }
 
     /// The GRU layer alone: loss = Σ c ∘ outputs for fixed coefficients c,
     /// checking the parameter gradients and the input gradient.

@@ -78,14 +78,19 @@ public struct GRU: RecurrentLayer {
         Workspace(hidden: hiddenSize, maxRows: maxRows, maxTokens: maxTokens)
     }
 
+    /// Views of `weight_ih_l0 [3H x E]` and `weight_hh_l0 [3H x H]`.
+    func weights(_ params: UnsafePointer<Float>) -> (ih: Matrix, hh: Matrix) {
+        let p = UnsafeMutablePointer(mutating: params)
+        return (Matrix(p + weightIH, rows: 3 * hiddenSize, cols: inputSize),
+                Matrix(p + weightHH, rows: 3 * hiddenSize, cols: hiddenSize))
+    }
+
     public func forward(_ params: UnsafePointer<Float>, input x: Matrix, batch: PackedBatch,
                         workspace: RecurrentWorkspace, output out: Matrix) {
         let ws = workspace as! Workspace
         let h = hiddenSize, g = 3 * h
         let nTok = batch.tokenCount, b = batch.batchSize
-        let p = UnsafeMutablePointer(mutating: params)
-        let wIH = Matrix(p + weightIH, rows: g, cols: inputSize)
-        let wHH = Matrix(p + weightHH, rows: g, cols: h)
+        let (wIH, wHH) = weights(params)
         let gi = ws.gates.matrix(rows: nTok, cols: g)
         let saved = ws.saved.matrix(rows: nTok, cols: 4 * h)
         let hPrev = ws.hPrev.matrix(rows: nTok, cols: h)
@@ -120,9 +125,7 @@ public struct GRU: RecurrentLayer {
         let ws = workspace as! Workspace
         let h = hiddenSize, g = 3 * h
         let nTok = batch.tokenCount, b = batch.batchSize
-        let p = UnsafeMutablePointer(mutating: params)
-        let wIH = Matrix(p + weightIH, rows: g, cols: inputSize)
-        let wHH = Matrix(p + weightHH, rows: g, cols: h)
+        let (wIH, wHH) = weights(params)
         let dGi = ws.gates.matrix(rows: nTok, cols: g)      // gi is no longer needed
         let dGh = ws.dGh.matrix(rows: nTok, cols: g)
         let saved = ws.saved.matrix(rows: nTok, cols: 4 * h)

@@ -15,13 +15,12 @@ enum PaddingStatsCommand {
     static let tutorialPadded = 3279.9
     static let tutorialBucketed = 573.49
 
+    static var help: String {
+        helpText(usage: "rnntrain padding-stats [options]",
+                 summary: "Average padding tokens per batch with padded and bucketed batching.", specs: specs)
+    }
+
     static func run(_ arguments: [String], _ console: Console) throws -> Int32 {
-        if arguments.contains("--help") || arguments.contains("-h") {
-            console.out(helpText(usage: "rnntrain padding-stats [options]",
-                                 summary: "Average padding tokens per batch with padded and bucketed batching.",
-                                 specs: specs))
-            return RNNTrain.ExitCode.ok
-        }
         let o = try ParsedOptions.parse(arguments, specs: specs)
         let seed = try o.seed("--seed", default: 1)
         let data = try DataOptions(o, synthSeed: seed)

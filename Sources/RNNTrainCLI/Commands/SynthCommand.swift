@@ -11,13 +11,13 @@ enum SynthCommand {
         OptionSpec("--vocab-out", "PATH", help: "also write the vocabulary, one token per line"),
     ]
 
+    static var help: String {
+        helpText(usage: "rnntrain synth --out PATH [options]",
+                 summary: "Writes the synthetic stand-in for the tokenized blog corpus: same schema,\nlengths 5..30, Zipf-like ids, corpus-like class priors, a learnable order-dependent signal.\nSame seed, same bytes.",
+                 specs: specs)
+    }
+
     static func run(_ arguments: [String], _ console: Console) throws -> Int32 {
-        if arguments.contains("--help") || arguments.contains("-h") {
-            console.out(helpText(usage: "rnntrain synth --out PATH [options]",
-                                 summary: "Writes the synthetic stand-in for the tokenized blog corpus: same schema,\nlengths 5..30, Zipf-like ids, corpus-like class priors, a learnable order-dependent signal.\nSame seed, same bytes.",
-                                 specs: specs))
-            return RNNTrain.ExitCode.ok
-        }
         let o = try ParsedOptions.parse(arguments, specs: specs)
         let rows = try o.int("--rows", default: SyntheticCorpus.sampleRows, min: 1, max: 100_000_000)
         let seed = try o.seed("--seed", default: SyntheticCorpus.sampleSeed)

@@ -35,10 +35,6 @@ enum TrainCommand {
     }
 
     static func run(task: Task, _ arguments: [String], _ console: Console) throws -> Int32 {
-        if arguments.contains("--help") || arguments.contains("-h") {
-            console.out(help(task))
-            return RNNTrain.ExitCode.ok
-        }
         let o = try ParsedOptions.parse(arguments, specs: specs(task))
         let seed = try o.seed("--seed", default: 1)
         let data = try DataOptions(o, synthSeed: seed)
