@@ -96,7 +96,9 @@ public struct RNG: RandomNumberGenerator, Sendable, Equatable {
         return (-2 * _log(u)).squareRoot() * _cos(2 * Double.pi * v)
     }
 
-    /// Fisher-Yates shuffle, stable across toolchains.
+    /// Fisher-Yates shuffle, stable across toolchains. (`@inlinable` so it
+    /// is specialised for the element type where it is called.)
+    @inlinable
     public mutating func shuffle<T>(_ a: inout [T]) {
         var i = a.count - 1
         while i > 0 {
@@ -107,6 +109,7 @@ public struct RNG: RandomNumberGenerator, Sendable, Equatable {
     }
 
     /// Shuffles `a[range]` in place.
+    @inlinable
     public mutating func shuffle<T>(_ a: inout [T], range: Range<Int>) {
         var i = range.upperBound - 1
         while i > range.lowerBound {

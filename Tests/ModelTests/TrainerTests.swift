@@ -71,8 +71,8 @@ final class TrainerTests: XCTestCase {
         for _ in 0 ..< 3 {
             whole.update(p1, sum)
             let s = split.beginStep()
-            split.apply(s, params: p2, grads: [g1, g2], range: 0 ..< 128)
-            split.apply(s, params: p2, grads: [g1, g2], range: 128 ..< n)
+            split.apply(s, params: p2, grads: [g1.base, g2.base], range: 0 ..< 128)
+            split.apply(s, params: p2, grads: [g1.base, g2.base], range: 128 ..< n)
         }
         assertClose(p2.array, p1.array, abs: 1e-6, rel: 1e-6, "params")
     }

@@ -40,17 +40,19 @@ public final class Adam: @unchecked Sendable {
                         invBiasCorrection2: Float(1 / (1 - pow(Double(beta2), t)).squareRoot()))
     }
 
-    /// Updates `params[range]` with gradient `gradScale * Σ grads`.
-    public func apply(_ s: StepSize, params: FloatBuffer, grads: [FloatBuffer], gradScale: Float = 1, range: Range<Int>) {
-        precondition(params.count == m.count && grads.allSatisfy { $0.count == m.count }, "slab sizes differ")
-        Kernels.adam(params: params.base, m: m.base, v: v.base, grads: grads.map(\.base), gradScale: gradScale, range: range,
+    /// Updates `params[range]` with gradient `gradScale * Σ grads`, where
+    /// `grads` are slabs of the parameters' layout.
+    public func apply(_ s: StepSize, params: FloatBuffer, grads: [UnsafeMutablePointer<Float>], gradScale: Float = 1, range: Range<Int>) {
+        precondition(params.count == m.count && range.upperBound <= m.count, "range outside the slab")
+        Kernels.adam(params: params.base, m: m.base, v: v.base, grads: grads, gradScale: gradScale, range: range,
                      beta1: beta1, beta2: beta2, epsilon: epsilon,
                      stepSize: s.stepSize, invBiasCorrection2: s.invBiasCorrection2)
     }
 
     /// One whole-slab update from a single gradient slab.
     public func update(_ params: FloatBuffer, _ grads: FloatBuffer) {
-        apply(beginStep(), params: params, grads: [grads], range: 0 ..< params.count)
+        precondition(grads.count == params.count, "slab sizes differ")
+        apply(beginStep(), params: params, grads: [grads.base], range: 0 ..< params.count)
     }
 }
 

@@ -62,7 +62,17 @@ public final class Trainer: @unchecked Sendable {
     public let workers: [NetworkWorker]
     let planner: BatchPlanner
     private var sorted: [Int] = []
+    private var lengthStart: [Int] = []
+    /// The longest row the workers are sized for.
+    private let longest: Int
     private var shards: [[Int]]
+    /// Per-batch scratch, allocated once: each worker's outcome, each
+    /// range's partial squared norm, the workers' gradient slabs, and the
+    /// slab ranges the update threads own.
+    private let outcomes: UnsafeMutableBufferPointer<NetworkWorker.Outcome>
+    private let normParts: UnsafeMutableBufferPointer<Double>
+    private var gradSlabs: [[UnsafeMutablePointer<Float>]] = []
+    private let ranges: [Range<Int>]
 
     public init(network: SequenceNetwork, corpus: Corpus, trainRows: [Int], testRows: [Int], options: TrainingOptions) {
         precondition(options.threads >= 1 && options.batchSize >= 1, "threads and batch size must be positive")
@@ -77,9 +87,24 @@ public final class Trainer: @unchecked Sendable {
         optimizer = Adam(parameterCount: network.layout.totalCount, learningRate: options.learningRate)
         let perWorker = (options.batchSize + options.threads - 1) / options.threads
         let maxLen = max(options.maxLength, corpus.lengthSummary().max)
-        workers = (0 ..< options.threads).map { _ in NetworkWorker(network: network, maxRows: perWorker, maxLength: maxLen) }
+        longest = maxLen
+        let workers = (0 ..< options.threads).map { _ in NetworkWorker(network: network, maxRows: perWorker, maxLength: maxLen) }
+        self.workers = workers
         planner = BatchPlanner(corpus: corpus, rows: trainRows, batchSize: options.batchSize, mode: options.mode)
         shards = Array(repeating: [], count: options.threads)
+        outcomes = .allocate(capacity: options.threads)
+        outcomes.initialize(repeating: NetworkWorker.Outcome())
+        normParts = .allocate(capacity: options.threads)
+        normParts.initialize(repeating: 0)
+        let total = network.params.count, n = options.threads
+        ranges = (0 ..< n).map { k in (total * k / n) / 64 * 64 ..< (k == n - 1 ? total : (total * (k + 1) / n) / 64 * 64) }
+        gradSlabs = (1 ... n).map { active in workers[0 ..< active].map(\.grads.base) }
+        for w in 0 ..< n { shards[w].reserveCapacity(perWorker) }
+    }
+
+    deinit {
+        outcomes.deallocate()
+        normParts.deallocate()
     }
 
     /// The batches of `epoch` (1-based), a pure function of (seed, epoch).
@@ -135,14 +160,12 @@ public final class Trainer: @unchecked Sendable {
         }
         let scale = 1 / Float(denominator)
         let key = NetworkWorker.DropoutKey(seed: options.seed, step: UInt64(optimizer.step + 1))
-        let outcomes = parallel(active) { w in
+        runParallel(active) { w in
             self.workers[w].batch.fill(corpus: self.corpus, rows: self.shards[w])
-            return self.workers[w].run(dropoutKey: key, gradScale: scale)
+            self.outcomes[w] = self.workers[w].run(dropoutKey: key, gradScale: scale)
         }
         update(activeWorkers: active)
-        return outcomes.reduce(into: NetworkWorker.Outcome()) {
-            $0.lossSum += $1.lossSum; $0.correct += $1.correct; $0.count += $1.count; $0.tokens += $1.tokens
-        }
+        return total(of: active)
     }
 
     /// Sums the workers' gradients, clips, and takes the Adam step; the slab is
@@ -150,20 +173,17 @@ public final class Trainer: @unchecked Sendable {
     /// workers' gradients in worker order, so the result does not depend on
     /// thread timing.
     private func update(activeWorkers active: Int) {
-        let grads = workers[0 ..< active].map(\.grads)
-        let total = network.params.count
+        let grads = gradSlabs[active - 1]
         let n = workers.count
-        let ranges = (0 ..< n).map { k in (total * k / n) / 64 * 64 ..< (k == n - 1 ? total : (total * (k + 1) / n) / 64 * 64) }
         var gradScale: Float = 1
         if let clip = options.clipNorm {
-            let parts = parallelMap(n) { k in Kernels.sumOfSquares(grads.map(\.base), range: ranges[k]) }
-            let norm = Float(parts.reduce(0, +).squareRoot())
+            runParallel(n) { k in self.normParts[k] = Kernels.sumOfSquares(grads, range: self.ranges[k]) }
+            let norm = Float(normParts.reduce(0, +).squareRoot())
             if norm > clip && norm.isFinite { gradScale = clip / (norm + 1e-6) }
         }
         let step = optimizer.beginStep()
-        _ = parallelMap(n) { k in
-            self.optimizer.apply(step, params: self.network.params, grads: grads, gradScale: gradScale, range: ranges[k])
-            return 0.0
+        runParallel(n) { k in
+            self.optimizer.apply(step, params: self.network.params, grads: grads, gradScale: gradScale, range: self.ranges[k])
         }
     }
 
@@ -178,44 +198,53 @@ public final class Trainer: @unchecked Sendable {
         while i < byLength.count {
             let chunk = Array(byLength[i ..< min(i + options.batchSize, byLength.count)])
             let active = distribute(chunk)
-            let outcomes = parallel(active) { w in
+            runParallel(active) { w in
                 self.workers[w].batch.fill(corpus: self.corpus, rows: self.shards[w])
-                return self.workers[w].run(dropoutKey: nil)
+                self.outcomes[w] = self.workers[w].run(dropoutKey: nil)
             }
-            for o in outcomes { lossSum += o.lossSum; correct += o.correct; count += o.count }
+            let o = total(of: active)
+            lossSum += o.lossSum; correct += o.correct; count += o.count
             i += options.batchSize
         }
         return (lossSum / Double(count), Double(correct) / Double(count), count)
     }
 
-    /// Sorts `rows` by decreasing length and deals them round-robin to the
+    /// Sorts `rows` by decreasing length (a counting sort into reused
+    /// buffers; ties keep their order) and deals them round-robin to the
     /// workers, so every worker gets a similar share of tokens. Returns how
     /// many workers got rows.
     private func distribute(_ rows: [Int]) -> Int {
+        let maxLen = longest
+        lengthStart.removeAll(keepingCapacity: true)
+        lengthStart.append(contentsOf: repeatElement(0, count: maxLen + 2))
+        for r in rows { lengthStart[maxLen - corpus.length(r) + 1] += 1 }
+        for i in 1 ..< lengthStart.count { lengthStart[i] += lengthStart[i - 1] }
         sorted.removeAll(keepingCapacity: true)
-        sorted.append(contentsOf: rows)
-        sorted.sort { corpus.length($0) > corpus.length($1) || (corpus.length($0) == corpus.length($1) && $0 < $1) }
+        sorted.append(contentsOf: repeatElement(0, count: rows.count))
+        for r in rows {
+            let k = maxLen - corpus.length(r)
+            sorted[lengthStart[k]] = r
+            lengthStart[k] += 1
+        }
         let n = min(workers.count, sorted.count)
         for w in 0 ..< workers.count { shards[w].removeAll(keepingCapacity: true) }
         for (i, r) in sorted.enumerated() { shards[i % n].append(r) }
         return n
     }
 
-    private func parallel(_ n: Int, _ body: @escaping @Sendable (Int) -> NetworkWorker.Outcome) -> [NetworkWorker.Outcome] {
-        parallelMap(n, body)
+    /// The workers' outcomes of the last run, added up in worker order.
+    private func total(of active: Int) -> NetworkWorker.Outcome {
+        var t = NetworkWorker.Outcome()
+        for o in outcomes[0 ..< active] {
+            t.lossSum += o.lossSum; t.correct += o.correct; t.count += o.count; t.tokens += o.tokens
+        }
+        return t
     }
-}
 
-/// Runs `body(0 ..< n)` on up to n threads and returns the results in index
-/// order.
-func parallelMap<T>(_ n: Int, _ body: (Int) -> T) -> [T] {
-    if n == 1 { return [body(0)] }
-    return withoutActuallyEscaping(body) { body in
-        let results = UnsafeMutablePointer<T?>.allocate(capacity: n)
-        results.initialize(repeating: nil, count: n)
-        defer { results.deinitialize(count: n); results.deallocate() }
-        DispatchQueue.concurrentPerform(iterations: n) { k in results[k] = body(k) }
-        return (0 ..< n).map { results[$0]! }
+    /// Runs `body(0 ..< n)` on up to n threads (inline when n is 1).
+    private func runParallel(_ n: Int, _ body: (Int) -> Void) {
+        if n == 1 { body(0); return }
+        DispatchQueue.concurrentPerform(iterations: n, execute: body)
     }
 }
 

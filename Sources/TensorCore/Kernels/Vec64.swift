@@ -36,9 +36,12 @@ public struct Vec64 {
     /// the end of a vector whose length is not a multiple of 64.
     @inline(never)
     public init(_ p: UnsafePointer<Float>, count: Int) {
-        var lanes = [Float](repeating: 0, count: 64)
-        for i in 0 ..< count { lanes[i] = p[i] }
-        self = lanes.withUnsafeBufferPointer { Vec64($0.baseAddress!) }
+        self = withUnsafeTemporaryAllocation(of: Float.self, capacity: 64) { lanes in
+            let t = lanes.baseAddress!
+            t.initialize(repeating: 0, count: 64)
+            t.update(from: p, count: count)
+            return Vec64(UnsafePointer(t))
+        }
     }
 
     @_transparent public func store(_ p: UnsafeMutablePointer<Float>) {
@@ -52,9 +55,11 @@ public struct Vec64 {
     /// Stores the first `count` (< 64) lanes.
     @inline(never)
     public func store(_ p: UnsafeMutablePointer<Float>, count: Int) {
-        var lanes = [Float](repeating: 0, count: 64)
-        lanes.withUnsafeMutableBufferPointer { store($0.baseAddress!) }
-        for i in 0 ..< count { p[i] = lanes[i] }
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 64) { lanes in
+            let t = lanes.baseAddress!
+            store(t)
+            p.update(from: t, count: count)
+        }
     }
 
     @_transparent public static func + (x: Vec64, y: Vec64) -> Vec64 { Vec64(x.a + y.a, x.b + y.b, x.c + y.c, x.d + y.d) }
