@@ -30,7 +30,7 @@ let package = Package(
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
         .testTarget(name: "CorpusTests", dependencies: ["Corpus"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Corpus", "TensorCore"]),
-        .testTarget(name: "RNNTrainCLITests", dependencies: ["RNNTrainCLI", "Corpus"]),
+        .testTarget(name: "RNNTrainCLITests", dependencies: ["RNNTrainCLI", "Corpus", "Model"]),
     ],
     swiftLanguageModes: [.v5]
 )

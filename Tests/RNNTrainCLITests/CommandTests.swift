@@ -1,6 +1,7 @@
 import XCTest
 import Corpus
 import RNNTrainCLI
+import Model
 
 /// The commands end to end on the committed sample and on small files.
 final class CommandTests: XCTestCase {
@@ -112,4 +113,49 @@ final class CommandTests: XCTestCase {
 
 extension String {
     func replacingAll(_ a: String, _ b: String) -> String { components(separatedBy: a).joined(separator: b) }
+}
+
+/// Saving and resuming through the CLI.
+final class CheckpointCommandTests: XCTestCase {
+    func epochs(_ out: String) -> [String] {
+        out.split(separator: "\n").filter { $0.hasPrefix("Epoch") }.map { line in
+            line.components(separatedBy: " - ").filter { !$0.hasSuffix(" s") && !$0.hasSuffix("tok/s") }.joined(separator: " - ")
+        }
+    }
+
+    func testSixEpochsEqualThreeResumedForThree() {
+        let dir = temporaryDirectory()
+        let common = ["--epochs", "6", "--lr", "3e-3", "--threads", "2", "--quiet", "--bucketed"]
+        let full = cli(["seq2seq"] + common)
+        XCTAssertEqual(full.status, 0, full.err)
+        let half = cli(["seq2seq", "--epochs", "3", "--lr", "3e-3", "--threads", "2", "--quiet", "--bucketed", "--save", dir + "/m.safetensors"])
+        XCTAssertEqual(half.status, 0, half.err)
+        let rest = cli(["seq2seq"] + common + ["--resume", dir + "/m.safetensors"])
+        XCTAssertEqual(rest.status, 0, rest.err)
+        XCTAssertEqual(epochs(rest.out), Array(epochs(full.out)[3...]))
+        XCTAssertTrue(epochs(rest.out).first?.hasPrefix("Epoch 4/6") ?? false)
+    }
+
+    func testResumeWithAnotherArchitectureIsRefused() {
+        let dir = temporaryDirectory()
+        XCTAssertEqual(cli(["classify", "--epochs", "1", "--quiet", "--save", dir + "/m.safetensors"]).status, 0)
+        let r = cli(["classify", "--epochs", "2", "--hidden", "32", "--resume", dir + "/m.safetensors"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.err.contains("checkpoint does not match this run (checkpoint vs run: hidden 64 vs 32)"), r.err)
+        XCTAssertTrue(r.out.isEmpty)
+    }
+
+    func testSaveBestKeepsTheBestEpochAndBadPathsFailBeforeTraining() throws {
+        let dir = temporaryDirectory()
+        let r = cli(["classify", "--epochs", "4", "--lr", "1e-2", "--threads", "2", "--save", dir + "/best.safetensors", "--save-best"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let tests = epochLines(r.out).map(\.test)
+        let best = tests.firstIndex(of: tests.max()!)! + 1
+        let saved = try Checkpoint.read(path: dir + "/best.safetensors")
+        XCTAssertEqual(saved.epoch, best)
+        let bad = cli(["classify", "--epochs", "1", "--save", dir + "/no-such-folder/m.safetensors"])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.err.contains("no-such-folder does not exist"), bad.err)
+        XCTAssertTrue(bad.out.isEmpty, "trained before refusing the path")
+    }
 }

@@ -22,6 +22,9 @@ enum TrainCommand {
             OptionSpec("--test-fraction", "F", help: "share of rows held out for testing", default: "0.2"),
             OptionSpec("--seed", "N", help: "seed of every random choice (split, init, order, dropout)", default: "1"),
             OptionSpec("--threads", "N", help: "workers splitting each batch", default: "the number of cores"),
+            OptionSpec("--save", "PATH", help: "write the model (safetensors, PyTorch names) after every epoch"),
+            OptionSpec("--save-best", help: "with --save: keep only the epoch with the best test accuracy"),
+            OptionSpec("--resume", "PATH", help: "continue the run saved in PATH (weights, Adam state, epoch, data order)"),
             OptionSpec("--quiet", help: "print only the epoch lines"),
         ]
     }
@@ -36,7 +39,12 @@ enum TrainCommand {
 
     static func run(task: Task, _ arguments: [String], _ console: Console) throws -> Int32 {
         let o = try ParsedOptions.parse(arguments, specs: specs(task))
-        let seed = try o.seed("--seed", default: 1)
+        let savePath = o.string("--save")
+        if let savePath { try AtomicFile.checkWritable(path: savePath) }
+        if o.flag("--save-best") && savePath == nil { throw UsageError("option --save-best needs --save PATH") }
+        let resumed = try o.string("--resume").map { path in (path, try Checkpoint.read(path: path)) }
+        // A resumed run keeps its seed (hence its split and data order) unless told otherwise.
+        let seed = try o.seed("--seed", default: resumed.flatMap { UInt64($0.1.metadata["seed"] ?? "") } ?? 1)
         let data = try DataOptions(o, synthSeed: seed)
         var options = TrainingOptions()
         options.epochs = try o.int("--epochs", default: 10, min: 1, max: 1_000_000)
@@ -65,11 +73,25 @@ enum TrainCommand {
         let network = SequenceNetwork(config: config, seed: seed)
         let trainer = Trainer(network: network, corpus: corpus, trainRows: trainRows, testRows: testRows, options: options)
 
+        var firstEpoch = 1
+        if let (path, checkpoint) = resumed {
+            try checkpoint.restore(into: network, optimizer: trainer.optimizer, path: path)
+            firstEpoch = checkpoint.epoch + 1
+            guard firstEpoch <= options.epochs else {
+                throw UsageError("\(path) is already at epoch \(checkpoint.epoch); ask for more --epochs to continue")
+            }
+        }
+        let extra = ["seed": "\(seed)", "test_fraction": "\(testFraction)", "batch_size": "\(options.batchSize)",
+                     "batching": bucketed ? "bucketed \(buckets)" : "padded", "data": loaded.name,
+                     "class_names": corpus.classNames.joined(separator: "|"),
+                     "command": (["rnntrain", task.rawValue] + arguments).joined(separator: " ")]
+
         if !quiet { printSummary(loaded, trainer, console) }
+        if let (path, _) = resumed, !quiet { console.note("resuming \(path) at epoch \(firstEpoch) (Adam step \(trainer.optimizer.step))") }
         let unit = task == .classify ? "" : "/token"
         var best = (epoch: 0, accuracy: -1.0)
         let progress = ProgressBar(console: console, enabled: console.errIsTerminal && !quiet)
-        for epoch in 1 ... options.epochs {
+        for epoch in firstEpoch ... options.epochs {
             let s = trainer.trainEpoch(epoch, progress: progress.callback(epoch: epoch, of: options.epochs))
             progress.clear()
             guard s.trainLoss.isFinite else {
@@ -80,7 +102,14 @@ enum TrainCommand {
                 + " - loss\(unit) \(Format.fixed(s.trainLoss, 4))"
                 + " - test loss\(unit) \(testRows.isEmpty ? "n/a" : Format.fixed(s.testLoss, 4))"
                 + " - \(Format.duration(s.trainSeconds)) - \(Format.grouped(Int(s.tokensPerSecond.rounded()))) tok/s")
-            if s.testAccuracy > best.accuracy { best = (epoch, s.testAccuracy) }
+            let improved = s.testAccuracy > best.accuracy
+            if improved { best = (epoch, s.testAccuracy) }
+            if let savePath, improved || !o.flag("--save-best") {
+                var meta = extra
+                meta["test_accuracy"] = Format.fixed(s.testAccuracy, 4)
+                try Checkpoint(network: network, optimizer: trainer.optimizer, epoch: epoch, extra: meta).write(to: savePath)
+                if !quiet { console.note("saved \(savePath) (epoch \(epoch))") }
+            }
         }
         if !quiet && !testRows.isEmpty {
             console.note("best test accuracy\(unit): \(Format.fixed(best.accuracy, 4)) at epoch \(best.epoch)")

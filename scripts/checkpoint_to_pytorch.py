@@ -1,0 +1,54 @@
+#!/usr/bin/env python3
+"""Loads an rnntrain checkpoint into PyTorch and checks it (not part of make test).
+
+    python scripts/checkpoint_to_pytorch.py model.safetensors [--data data/sample.csv]
+
+Reads the file with `safetensors.torch.load_file`, drops the optimizer
+entries, builds the same network as scripts/pytorch_reference.py (from the
+sizes in the checkpoint's __metadata__) and restores it with
+`load_state_dict(strict=True)`: every name and shape must match. With
+--data it then evaluates the PyTorch model (no dropout) on the CSV and
+prints its accuracy, to compare with rnntrain's figures for the same rows.
+Needs torch and safetensors (pip install torch==2.13.0+cpu safetensors).
+"""
+import argparse
+import os
+import sys
+
+import torch
+from safetensors import safe_open
+from safetensors.torch import load_file
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pytorch_reference import Net, load, step_loss  # noqa: E402
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("checkpoint")
+    p.add_argument("--data")
+    args = p.parse_args()
+    with safe_open(args.checkpoint, framework="pt") as f:
+        meta = f.metadata()
+    tensors = load_file(args.checkpoint)
+    state = {k: v for k, v in tensors.items() if not k.startswith("optimizer.")}
+    net = Net(int(meta["vocab_size"]), int(meta["embed"]), int(meta["hidden"]), int(meta["classes"]),
+              float(meta["keep_prob"]))
+    net.load_state_dict(state, strict=True)
+    print(f"loaded {len(state)} tensors into PyTorch ({sum(v.numel() for v in state.values()):,} parameters); "
+          f"task {meta['task']}, epoch {meta['epoch']}, test accuracy at save {meta.get('test_accuracy', 'n/a')}")
+    if args.data:
+        rows = load(args.data, int(meta["vocab_size"]), 10_000)
+        net.eval()
+        correct = count = 0
+        with torch.no_grad():
+            for i in range(0, len(rows), 256):
+                _, c, n, _ = step_loss(net, rows, list(range(i, min(i + 256, len(rows)))), meta["task"] == "seq2seq")
+                correct += c
+                count += n
+        print(f"PyTorch accuracy on {args.data}: {correct / count:.4f} over {count:,} "
+              f"{'tokens' if meta['task'] == 'seq2seq' else 'rows'}")
+
+
+if __name__ == "__main__":
+    main()
