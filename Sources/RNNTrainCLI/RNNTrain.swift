@@ -32,6 +32,10 @@ public enum RNNTrain {
                 help: { TrainCommand.help(.seq2seq) }, run: { try TrainCommand.run(task: .seq2seq, $0, $1) }),
         Command(name: "padding-stats", summary: "padding per batch with padded vs bucketed batching",
                 help: { PaddingStatsCommand.help }, run: { try PaddingStatsCommand.run($0, $1) }),
+        Command(name: "eval", summary: "evaluate a saved model: accuracy, per-class precision/recall, confusion, by-step accuracy",
+                help: { EvalCommand.help }, run: { try EvalCommand.run($0, $1) }),
+        Command(name: "plot", summary: "draw learning curves (SVG) from --metrics files, several runs on one chart",
+                help: { PlotCommand.help }, run: { try PlotCommand.run($0, $1) }),
         Command(name: "synth", summary: "write the synthetic corpus (the embedded default data) as CSV",
                 help: { SynthCommand.help }, run: { try SynthCommand.run($0, $1) }),
     ]

@@ -1,4 +1,5 @@
 import XCTest
+import Foundation
 import Corpus
 import Model
 import TensorCore
@@ -75,5 +76,58 @@ final class TrainerTests: XCTestCase {
             split.apply(s, params: p2, grads: [g1.base, g2.base], range: 128 ..< n)
         }
         assertClose(p2.array, p1.array, abs: 1e-6, rel: 1e-6, "params")
+    }
+
+    /// An epoch interrupted after some batches, saved with its running sums
+    /// and resumed in a fresh trainer from the checkpoint, ends exactly like
+    /// the uninterrupted epoch: same weights, same train and test figures.
+    func testInterruptedEpochResumedFromCheckpointMatchesUninterrupted() throws {
+        let c = corpus()
+        func make() -> Trainer {
+            let net = SequenceNetwork(config: ModelConfig(task: .classify, vocabularySize: 50, embedDim: 8, hiddenSize: 16, numClasses: 3), seed: 5)
+            var o = TrainingOptions()
+            o.threads = 2
+            o.batchSize = 16
+            o.learningRate = 1e-2
+            o.mode = .bucketed(buckets: 3)
+            o.maxLength = 12
+            return Trainer(network: net, corpus: c, trainRows: Array(0 ..< 250), testRows: Array(250 ..< 300), options: o)
+        }
+        let whole = make()
+        _ = whole.trainEpoch(1)
+        let expected = whole.trainEpoch(2)
+
+        let first = make()
+        _ = first.trainEpoch(1)
+        var asked = 0
+        let cut = first.trainEpoch(2, shouldStop: { asked += 1; return asked > 5 })
+        XCTAssertTrue(cut.interrupted)
+        XCTAssertEqual(cut.tally.batchesDone, 5)
+        XCTAssertTrue(cut.testAccuracy.isNaN, "an interrupted epoch must not be evaluated")
+        let path = NSTemporaryDirectory() + "/rnntrain-interrupted-\(getpid()).safetensors"
+        defer { unlink(path) }
+        try Checkpoint(network: first.network, optimizer: first.optimizer, epoch: 1,
+                       extra: ["epoch_partial": cut.tally.encoded]).write(to: path)
+
+        let second = make()
+        let saved = try Checkpoint.read(path: path)
+        try saved.restore(into: second.network, optimizer: second.optimizer, path: path)
+        let tally = try XCTUnwrap(EpochTally(encoded: saved.metadata["epoch_partial"] ?? ""))
+        XCTAssertEqual(tally, cut.tally)
+        let resumed = second.trainEpoch(2, resuming: tally)
+        XCTAssertFalse(resumed.interrupted)
+        XCTAssertEqual(second.network.params.array, whole.network.params.array)
+        XCTAssertEqual(resumed.trainLoss, expected.trainLoss)
+        XCTAssertEqual(resumed.trainAccuracy, expected.trainAccuracy)
+        XCTAssertEqual(resumed.testAccuracy, expected.testAccuracy)
+        XCTAssertEqual(resumed.tokens, expected.tokens)
+    }
+
+    func testEpochTallyRejectsGarbage() {
+        XCTAssertNil(EpochTally(encoded: "batches=3 loss_sum=x"))
+        XCTAssertNil(EpochTally(encoded: "batches=-1 loss_sum=1 correct=1 scored=1 tokens=1 padded=1 seconds=1"))
+        var t = EpochTally()
+        t.batchesDone = 7; t.lossSum = 0.1 + 0.2; t.correct = 3; t.scored = 9; t.tokens = 40; t.padded = 50; t.seconds = 1.25
+        XCTAssertEqual(EpochTally(encoded: t.encoded), t)
     }
 }

@@ -1,5 +1,6 @@
 import XCTest
 import Foundation
+import Model
 
 /// The built executable as users run it: exit codes of the real process and
 /// OpenBLAS's kernel choice (the binary re-executes itself with
@@ -42,5 +43,48 @@ final class BinaryTests: XCTestCase {
         // A user's own choice is respected.
         let forced = try run(["--version"], environment: ["OPENBLAS_CORETYPE": "Haswell"])
         XCTAssertTrue(forced.1.contains("core Haswell"), forced.1)
+    }
+
+    /// Ctrl-C during training: the run finishes its batch, writes the
+    /// checkpoint, says where it is, and exits 130; resuming from it prints
+    /// the same epoch lines as a run that was never interrupted.
+    func testSIGINTLeavesALoadableCheckpointThatResumesExactly() throws {
+        guard FileManager.default.isExecutableFile(atPath: binary) else { throw XCTSkip("no release binary (run make build)") }
+        let dir = temporaryDirectory()
+        let ckpt = dir + "/m.safetensors"
+        let args = ["classify", "--synth-rows", "60000", "--bucketed", "--epochs", "3", "--threads", "2", "--lr", "1e-3"]
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = args + ["--save", ckpt]
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        // The checkpoint appears after epoch 1; interrupt epoch 2.
+        let deadline = Date().addingTimeInterval(120)
+        while !fileExists(ckpt) && p.isRunning && Date() < deadline { usleep(10_000) }
+        XCTAssertTrue(p.isRunning, "finished before it could be interrupted")
+        kill(p.processIdentifier, SIGINT)
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let stdout = String(decoding: o, as: UTF8.self), stderr = String(decoding: e, as: UTF8.self)
+        XCTAssertEqual(p.terminationStatus, 130, stderr)
+        XCTAssertTrue(stderr.contains("interrupted in epoch "), stderr)
+        XCTAssertTrue(stderr.contains("saved \(ckpt): continue with --resume \(ckpt)"), stderr)
+        let saved = try Checkpoint.read(path: ckpt)
+        XCTAssertNotNil(saved.metadata["epoch_partial"].flatMap(EpochTally.init(encoded:)))
+        XCTAssertEqual(epochs(stdout).count, saved.epoch)
+
+        let resumed = try run(args + ["--resume", ckpt, "--quiet"])
+        XCTAssertEqual(resumed.0, 0, resumed.2)
+        let whole = try run(args + ["--quiet"])
+        XCTAssertEqual(epochs(stdout) + epochs(resumed.1), epochs(whole.1))
+    }
+
+    /// Epoch lines without the timing fields.
+    func epochs(_ out: String) -> [String] {
+        out.split(separator: "\n").filter { $0.hasPrefix("Epoch") }.map { line in
+            line.components(separatedBy: " - ").filter { !$0.hasSuffix(" s") && !$0.hasSuffix("tok/s") }.joined(separator: " - ")
+        }
     }
 }

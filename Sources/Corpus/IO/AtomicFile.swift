@@ -7,6 +7,11 @@ public struct FileWriteError: Error, CustomStringConvertible, Equatable {
     public var path: String
     public var reason: String
     public var description: String { "cannot write \(path): \(reason)" }
+
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
 }
 
 /// Writing files so that a crash, a full disk or a bad path never leaves a

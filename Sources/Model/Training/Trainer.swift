@@ -33,7 +33,47 @@ public struct EpochStats: Sendable {
     public var batches: Int
     /// Share of a padded [B x T] batch that would be padding, over the epoch.
     public var paddingShare: Double
+    /// The running sums when training stopped; `tally.batchesDone` equals
+    /// `batches` unless the run was interrupted.
+    public var tally: EpochTally
+    /// True when `shouldStop` ended the epoch early (no evaluation then).
+    public var interrupted: Bool { tally.batchesDone < batches }
     public var tokensPerSecond: Double { trainSeconds > 0 ? Double(tokens) / trainSeconds : 0 }
+}
+
+/// The running sums of a partly trained epoch: what an interrupted run saves
+/// so that the resumed epoch reports the same figures as an uninterrupted one.
+public struct EpochTally: Sendable, Equatable {
+    public var batchesDone = 0
+    public var lossSum = 0.0
+    public var correct = 0
+    public var scored = 0
+    public var tokens = 0
+    public var padded = 0
+    public var seconds = 0.0
+
+    public init() {}
+
+    /// `batches=12 loss_sum=... correct=... scored=... tokens=... padded=... seconds=...`;
+    /// doubles print in Swift's shortest round-trip form, so decoding is exact.
+    public var encoded: String {
+        "batches=\(batchesDone) loss_sum=\(lossSum) correct=\(correct) scored=\(scored) tokens=\(tokens) padded=\(padded) seconds=\(seconds)"
+    }
+
+    public init?(encoded: String) {
+        var fields: [Substring: Substring] = [:]
+        for part in encoded.split(separator: " ") {
+            let kv = part.split(separator: "=", maxSplits: 1)
+            guard kv.count == 2 else { return nil }
+            fields[kv[0]] = kv[1]
+        }
+        guard let b = fields["batches"].flatMap({ Int($0) }), b >= 0,
+              let l = fields["loss_sum"].flatMap({ Double($0) }),
+              let c = fields["correct"].flatMap({ Int($0) }), let s = fields["scored"].flatMap({ Int($0) }),
+              let t = fields["tokens"].flatMap({ Int($0) }), let p = fields["padded"].flatMap({ Int($0) }),
+              let sec = fields["seconds"].flatMap({ Double($0) }) else { return nil }
+        batchesDone = b; lossSum = l; correct = c; scored = s; tokens = t; padded = p; seconds = sec
+    }
 }
 
 /// Progress inside an epoch, for a progress bar.
@@ -113,38 +153,46 @@ public final class Trainer: @unchecked Sendable {
         return planner.epoch(rng: &rng)
     }
 
-    /// Trains one epoch and evaluates on the test rows.
-    public func trainEpoch(_ epoch: Int, progress: ((BatchProgress) -> Void)? = nil) -> EpochStats {
+    /// Trains one epoch and evaluates on the test rows. `resuming` carries on
+    /// an interrupted epoch (its first `batchesDone` batches are skipped and
+    /// its sums continued); `shouldStop`, asked before every batch, ends the
+    /// epoch early without evaluating.
+    public func trainEpoch(_ epoch: Int, resuming: EpochTally = EpochTally(), progress: ((BatchProgress) -> Void)? = nil,
+                           shouldStop: (() -> Bool)? = nil) -> EpochStats {
         let plan = batches(epoch: epoch)
         let clock = ContinuousClock()
         let start = clock.now
-        var lossSum = 0.0, correct = 0, scored = 0, tokens = 0, padded = 0
-        for (i, rows) in plan.enumerated() {
+        var t = resuming
+        t.batchesDone = min(t.batchesDone, plan.count)
+        for (i, rows) in plan.enumerated() where i >= t.batchesDone {
+            if let shouldStop, shouldStop() { break }
             let o = trainStep(rows)
-            lossSum += o.lossSum
-            correct += o.correct
-            scored += o.count
-            tokens += o.tokens
+            t.lossSum += o.lossSum
+            t.correct += o.correct
+            t.scored += o.count
+            t.tokens += o.tokens
             var longest = 0
             for r in rows { longest = max(longest, corpus.length(r)) }
-            padded += longest * rows.count
+            t.padded += longest * rows.count
+            t.batchesDone = i + 1
             if let progress {
                 progress(BatchProgress(batch: i + 1, batches: plan.count,
-                                       runningLoss: lossSum / Double(max(scored, 1)),
-                                       runningAccuracy: Double(correct) / Double(max(scored, 1)),
+                                       runningLoss: t.lossSum / Double(max(t.scored, 1)),
+                                       runningAccuracy: Double(t.correct) / Double(max(t.scored, 1)),
                                        elapsedSeconds: seconds(clock.now - start)))
             }
         }
-        let trainSeconds = seconds(clock.now - start)
+        t.seconds = resuming.seconds + seconds(clock.now - start)
         let evalStart = clock.now
-        let test = evaluate(rows: testRows)
+        let test = t.batchesDone < plan.count ? (loss: Double.nan, accuracy: Double.nan, count: 0) : evaluate(rows: testRows)
         return EpochStats(epoch: epoch,
-                          trainLoss: lossSum / Double(max(scored, 1)),
-                          trainAccuracy: Double(correct) / Double(max(scored, 1)),
+                          trainLoss: t.lossSum / Double(max(t.scored, 1)),
+                          trainAccuracy: Double(t.correct) / Double(max(t.scored, 1)),
                           testLoss: test.loss, testAccuracy: test.accuracy,
-                          trainSeconds: trainSeconds, evalSeconds: seconds(clock.now - evalStart),
-                          tokens: tokens, batches: plan.count,
-                          paddingShare: padded > 0 ? Double(padded - tokens) / Double(padded) : 0)
+                          trainSeconds: t.seconds, evalSeconds: seconds(clock.now - evalStart),
+                          tokens: t.tokens, batches: plan.count,
+                          paddingShare: t.padded > 0 ? Double(t.padded - t.tokens) / Double(t.padded) : 0,
+                          tally: t)
     }
 
     /// One optimisation step on the corpus rows `rows`. The loss is the mean

@@ -25,6 +25,9 @@ enum TrainCommand {
             OptionSpec("--save", "PATH", help: "write the model (safetensors, PyTorch names) after every epoch"),
             OptionSpec("--save-best", help: "with --save: keep only the epoch with the best test accuracy"),
             OptionSpec("--resume", "PATH", help: "continue the run saved in PATH (weights, Adam state, epoch, data order)"),
+            OptionSpec("--metrics", "PATH", help: "append one JSON line per epoch (losses, accuracies, seconds, tokens/s, lr)"),
+            OptionSpec("--plot", "PATH.svg", help: "draw the learning curves (accuracy and loss per epoch) after every epoch"),
+            OptionSpec("--run-name", "NAME", help: "the run's name in --metrics and --plot", default: "the task and batching, e.g. 'classify bucketed'"),
             OptionSpec("--quiet", help: "print only the epoch lines"),
         ]
     }
@@ -40,7 +43,9 @@ enum TrainCommand {
     static func run(task: Task, _ arguments: [String], _ console: Console) throws -> Int32 {
         let o = try ParsedOptions.parse(arguments, specs: specs(task))
         let savePath = o.string("--save")
-        if let savePath { try AtomicFile.checkWritable(path: savePath) }
+        let metricsPath = o.string("--metrics"), plotPath = o.string("--plot")
+        // An unwritable output is refused now, not after an hour of training.
+        for path in [savePath, metricsPath, plotPath].compactMap({ $0 }) { try AtomicFile.checkWritable(path: path) }
         if o.flag("--save-best") && savePath == nil { throw UsageError("option --save-best needs --save PATH") }
         let resumed = try o.string("--resume").map { path in (path, try Checkpoint.read(path: path)) }
         // A resumed run keeps its seed (hence its split and data order) unless told otherwise.
@@ -74,34 +79,75 @@ enum TrainCommand {
         let trainer = Trainer(network: network, corpus: corpus, trainRows: trainRows, testRows: testRows, options: options)
 
         var firstEpoch = 1
+        var partial = EpochTally()
         if let (path, checkpoint) = resumed {
             try checkpoint.restore(into: network, optimizer: trainer.optimizer, path: path)
             firstEpoch = checkpoint.epoch + 1
+            if let text = checkpoint.metadata["epoch_partial"] {
+                guard let t = EpochTally(encoded: text) else { throw DataError(file: path, line: 0, "unreadable epoch_partial metadata '\(text)'") }
+                partial = t
+            }
             guard firstEpoch <= options.epochs else {
                 throw UsageError("\(path) is already at epoch \(checkpoint.epoch); ask for more --epochs to continue")
             }
         }
+        let batching = bucketed ? "bucketed \(buckets)" : "padded"
+        let runName = o.string("--run-name") ?? "\(task.rawValue) \(bucketed ? "bucketed" : "padded")"
         let extra = ["seed": "\(seed)", "test_fraction": "\(testFraction)", "batch_size": "\(options.batchSize)",
-                     "batching": bucketed ? "bucketed \(buckets)" : "padded", "data": loaded.name,
+                     "batching": batching, "data": loaded.name, "max_len": "\(options.maxLength)",
                      "class_names": corpus.classNames.joined(separator: "|"),
                      "command": (["rnntrain", task.rawValue] + arguments).joined(separator: " ")]
 
         if !quiet { printSummary(loaded, trainer, console) }
-        if let (path, _) = resumed, !quiet { console.note("resuming \(path) at epoch \(firstEpoch) (Adam step \(trainer.optimizer.step))") }
+        if let (path, _) = resumed, !quiet {
+            console.note("resuming \(path) at epoch \(firstEpoch)" + (partial.batchesDone > 0 ? ", batch \(partial.batchesDone + 1)" : "")
+                + " (Adam step \(trainer.optimizer.step))")
+        }
+        Interruption.install()
+        defer { Interruption.uninstall() }
         let unit = task == .classify ? "" : "/token"
         var best = (epoch: 0, accuracy: -1.0)
+        var history: [MetricsRecord] = []
         let progress = ProgressBar(console: console, enabled: console.errIsTerminal && !quiet)
         for epoch in firstEpoch ... options.epochs {
-            let s = trainer.trainEpoch(epoch, progress: progress.callback(epoch: epoch, of: options.epochs))
+            let s = trainer.trainEpoch(epoch, resuming: epoch == firstEpoch ? partial : EpochTally(),
+                                       progress: progress.callback(epoch: epoch, of: options.epochs),
+                                       shouldStop: { Interruption.requested })
             progress.clear()
+            if s.interrupted {
+                var where_ = "epoch \(epoch), after batch \(s.tally.batchesDone) of \(s.batches)"
+                if let savePath {
+                    var meta = extra
+                    meta["epoch_partial"] = s.tally.encoded
+                    try Checkpoint(network: network, optimizer: trainer.optimizer, epoch: epoch - 1, extra: meta).write(to: savePath)
+                    where_ += "; saved \(savePath): continue with --resume \(savePath)"
+                } else {
+                    where_ += "; nothing saved (use --save PATH to keep progress)"
+                }
+                console.note("interrupted in \(where_)")
+                return RNNTrain.ExitCode.interrupted
+            }
             guard s.trainLoss.isFinite else {
                 throw RuntimeError("epoch \(epoch): the training loss became \(s.trainLoss); try --clip 5 or a lower --lr")
             }
-            console.line("Epoch \(epoch)/\(options.epochs) - train acc\(unit) \(Format.fixed(s.trainAccuracy, 4))"
-                + " - test acc\(unit) \(testRows.isEmpty ? "n/a" : Format.fixed(s.testAccuracy, 4))"
-                + " - loss\(unit) \(Format.fixed(s.trainLoss, 4))"
-                + " - test loss\(unit) \(testRows.isEmpty ? "n/a" : Format.fixed(s.testLoss, 4))"
-                + " - \(Format.duration(s.trainSeconds)) - \(Format.grouped(Int(s.tokensPerSecond.rounded()))) tok/s")
+            console.line(epochLine(s, of: options.epochs, unit: unit, hasTest: !testRows.isEmpty))
+            let record = MetricsRecord(run: runName, epoch: epoch, trainLoss: s.trainLoss, trainAccuracy: s.trainAccuracy,
+                                       testLoss: testRows.isEmpty ? nil : s.testLoss,
+                                       testAccuracy: testRows.isEmpty ? nil : s.testAccuracy,
+                                       seconds: (s.trainSeconds * 1000).rounded() / 1000,
+                                       tokensPerSecond: s.tokensPerSecond.rounded(),
+                                       learningRate: Double("\(options.learningRate)"), task: task.rawValue,
+                                       batching: batching, batchSize: options.batchSize)
+            history.append(record)
+            if let metricsPath { try MetricsFile.append(record, to: metricsPath) }
+            if let plotPath {
+                // With a metrics file the chart shows the whole run, resumed parts included.
+                var runs = [LearningCurves.Series(label: runName, records: history)]
+                if let metricsPath, let all = try? MetricsFile.read(path: metricsPath),
+                   let last = LearningCurves.series(from: all, fallbackLabel: runName).last { runs = [last] }
+                let chart = LearningCurves(title: "rnntrain \(task.rawValue): \(runName)", series: runs)
+                try AtomicFile.write(Array(chart.svg().utf8), to: plotPath)
+            }
             let improved = s.testAccuracy > best.accuracy
             if improved { best = (epoch, s.testAccuracy) }
             if let savePath, improved || !o.flag("--save-best") {
@@ -111,11 +157,22 @@ enum TrainCommand {
                 if !quiet { console.note("saved \(savePath) (epoch \(epoch))") }
             }
         }
+        if let plotPath, !quiet { console.note("learning curves: \(plotPath)") }
         if !quiet && !testRows.isEmpty {
             console.note("best test accuracy\(unit): \(Format.fixed(best.accuracy, 4)) at epoch \(best.epoch)")
         }
-        console.note("peak memory: \(Format.fixed(peakResidentMegabytes(), 1)) MB (max resident set)")
+        if !quiet { console.note("peak memory: \(Format.fixed(peakResidentMegabytes(), 1)) MB (max resident set)") }
         return RNNTrain.ExitCode.ok
+    }
+
+    static func epochLine(_ s: EpochStats, of epochs: Int, unit: String, hasTest: Bool) -> String {
+        let testAcc = hasTest ? Format.fixed(s.testAccuracy, 4) : "n/a"
+        let testLoss = hasTest ? Format.fixed(s.testLoss, 4) : "n/a"
+        let speed = Format.grouped(Int(s.tokensPerSecond.rounded()))
+        var line = "Epoch \(s.epoch)/\(epochs) - train acc\(unit) \(Format.fixed(s.trainAccuracy, 4))"
+        line += " - test acc\(unit) \(testAcc) - loss\(unit) \(Format.fixed(s.trainLoss, 4))"
+        line += " - test loss\(unit) \(testLoss) - \(Format.duration(s.trainSeconds)) - \(speed) tok/s"
+        return line
     }
 
     static func printSummary(_ loaded: DataOptions.Loaded, _ trainer: Trainer, _ console: Console) {

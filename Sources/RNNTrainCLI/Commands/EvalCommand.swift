@@ -1,0 +1,102 @@
+import Corpus
+import Model
+
+/// `rnntrain eval`: how a saved model does on labelled data: accuracy and
+/// loss, precision and recall per class, the confusion matrix, and for
+/// seq2seq models the accuracy at each time step.
+enum EvalCommand {
+    static let specs: [OptionSpec] = [
+        OptionSpec("--model", "PATH", help: "checkpoint written by --save (required)"),
+    ] + DataOptions.specs.map { spec in
+        spec.name == "--vocab-size" ? OptionSpec("--vocab-size", "N", help: spec.help, default: "the model's vocabulary") : spec
+    } + [
+        OptionSpec("--split", "WHICH", help: "all rows, or the test/train rows of the training run's split (its seed and --test-fraction)", default: "all"),
+        OptionSpec("--batch-size", "N", help: "rows per forward pass", default: "256"),
+    ]
+
+    static var help: String {
+        helpText(usage: "rnntrain eval --model PATH [--data CSV] [options]",
+                 summary: "Evaluates a saved model on labelled rows: accuracy, loss, per-class precision and\nrecall, the confusion matrix, and for seq2seq models the accuracy by time step\n(how the guess improves as the sentence is read).",
+                 specs: specs,
+                 footer: "With --split test on the data the model was trained on, the accuracy equals the\ntest accuracy its last epoch printed.")
+    }
+
+    static func run(_ arguments: [String], _ console: Console) throws -> Int32 {
+        let o = try ParsedOptions.parse(arguments, specs: specs)
+        guard let path = o.string("--model") else { throw UsageError("option --model is required (a checkpoint written by --save)") }
+        let split = o.string("--split") ?? "all"
+        guard ["all", "test", "train"].contains(split) else { throw UsageError("option --split expects all, test or train, got '\(split)'") }
+        let batchSize = try o.int("--batch-size", default: 256, min: 1, max: 1_000_000)
+        let model = try TrainedModel(path: path)
+        let checkpoint = try Checkpoint.read(path: path)
+        let seed = UInt64(checkpoint.metadata["seed"] ?? "") ?? 1
+        var data = try DataOptions(o, synthSeed: seed)
+        if !o.has("--vocab-size") { data.vocabularySize = model.config.vocabularySize }
+        if !o.has("--max-len") { data.maxLength = max(data.maxLength, model.maxLength) }
+        let loaded = try data.load()
+        let corpus = loaded.corpus
+        guard corpus.numClasses == model.config.numClasses else {
+            throw DataError(file: loaded.name, line: 0, "the data has \(corpus.numClasses) classes, the model \(model.config.numClasses)")
+        }
+        var rows = Array(0 ..< corpus.count)
+        var splitText = "all rows"
+        if split != "all" {
+            let fraction = Double(checkpoint.metadata["test_fraction"] ?? "") ?? 0.2
+            let parts = shuffledSplit(count: corpus.count, testFraction: fraction, seed: seed)
+            rows = split == "test" ? parts.test : parts.train
+            splitText = "\(split) split of the training run (seed \(seed), test fraction \(fraction))"
+        }
+        guard !rows.isEmpty else { throw UsageError("no rows to evaluate in the \(split) split") }
+        let predictor = Predictor(network: model.network, batchSize: batchSize, maxLength: corpus.lengthSummary(rows: rows).max)
+        let e = Evaluation(predictor: predictor, corpus: corpus, rows: rows)
+        console.line(report(e, model: model, loaded: loaded, rows: rows.count, splitText: splitText))
+        return RNNTrain.ExitCode.ok
+    }
+
+    static func report(_ e: Evaluation, model: TrainedModel, loaded: DataOptions.Loaded, rows: Int, splitText: String) -> String {
+        let seq = model.config.task == .seq2seq
+        let item = seq ? "tokens" : "rows"
+        let names = model.classNames
+        var lines = ["model: \(model.summary)", loaded.summary, "evaluated: \(Format.grouped(rows)) rows (\(splitText))", ""]
+        let majority = (0 ..< e.classes).map(e.support).max() ?? 0
+        lines.append("accuracy\(seq ? " per token" : ""): \(Format.fixed(e.accuracy, 4)) (\(Format.grouped(e.correct)) of \(Format.grouped(e.count)) \(item)); "
+            + "loss \(Format.fixed(e.meanLoss, 4)); majority class \(Format.fixed(Double(majority) / Double(max(e.count, 1)), 4))")
+        if names == Corpus.blogClassNames {
+            lines.append("gender accuracy \(Format.fixed(e.accuracy { $0 / 3 }, 4)), age bracket accuracy \(Format.fixed(e.accuracy { $0 % 3 }, 4))")
+        }
+        lines.append("")
+        let width = max(12, (names.map(\.count).max() ?? 0) + 2)
+        func cell(_ x: Double?) -> String { Format.padLeft(x.map { Format.fixed($0, 4) } ?? "-", 10) }
+        lines.append(Format.padRight("class", width) + Format.padLeft("precision", 10) + Format.padLeft("recall", 10)
+            + Format.padLeft("f1", 10) + Format.padLeft("support", 10) + Format.padLeft("predicted", 11))
+        for k in 0 ..< e.classes {
+            lines.append(Format.padRight(names[k], width) + cell(e.precision(k)) + cell(e.recall(k)) + cell(e.f1(k))
+                + Format.padLeft(Format.grouped(e.support(k)), 10) + Format.padLeft(Format.grouped(e.predicted(k)), 11))
+        }
+        // A class never predicted has no precision (shown "-"); the macro
+        // average counts it as 0, as scikit-learn does.
+        func mean(_ f: (Int) -> Double?) -> Double? {
+            (0 ..< e.classes).reduce(0.0) { $0 + (f($1) ?? 0) } / Double(max(e.classes, 1))
+        }
+        lines.append(Format.padRight("macro average", width) + cell(mean(e.precision)) + cell(mean(e.recall)) + cell(mean(e.f1)))
+        lines.append("")
+        lines.append("confusion matrix (rows: true class, columns: predicted class, in \(item)):")
+        let colWidth = max(8, Format.grouped(e.count).count + 2)
+        lines.append(Format.padRight("", width + 4) + (0 ..< e.classes).map { Format.padLeft("[\($0)]", colWidth) }.joined())
+        for t in 0 ..< e.classes {
+            lines.append(Format.padRight("[\(t)] " + names[t], width + 4)
+                + (0 ..< e.classes).map { Format.padLeft(Format.grouped(e.confusion[t][$0]), colWidth) }.joined())
+        }
+        if seq {
+            lines.append("")
+            lines.append("accuracy by time step (the prediction after reading t tokens):")
+            lines.append("   t     tokens  accuracy")
+            for t in e.stepCount.indices where e.stepCount[t] > 0 {
+                let acc = Double(e.stepCorrect[t]) / Double(e.stepCount[t])
+                lines.append(Format.padLeft("\(t + 1)", 4) + Format.padLeft(Format.grouped(e.stepCount[t]), 11)
+                    + Format.padLeft(Format.fixed(acc, 4), 10) + "  " + String(repeating: "#", count: Int((acc * 50).rounded())))
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,171 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Learning curves as a self-contained SVG: two panels, accuracy and loss
+/// against the epoch; per run, the training curve solid and the test curve
+/// dashed, in one colour per run; a legend underneath.
+public struct LearningCurves {
+    public struct Series {
+        public var label: String
+        public var records: [MetricsRecord]
+    }
+
+    var title: String
+    var series: [Series]
+
+    static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+
+    /// Splits records into runs: a new series starts where the run name
+    /// changes or the epoch does not increase (a run appended after another).
+    public static func series(from records: [MetricsRecord], fallbackLabel: String) -> [Series] {
+        var out: [Series] = []
+        for r in records {
+            if let last = out.last?.records.last, last.run == r.run, r.epoch > last.epoch {
+                out[out.count - 1].records.append(r)
+            } else {
+                out.append(Series(label: r.run ?? fallbackLabel, records: [r]))
+            }
+        }
+        return out
+    }
+
+    /// Gives repeated labels a suffix, so every legend entry is distinct.
+    static func uniqueLabels(_ series: [Series]) -> [Series] {
+        var seen: [String: Int] = [:]
+        var out = series
+        for i in out.indices {
+            let n = (seen[out[i].label] ?? 0) + 1
+            seen[out[i].label] = n
+            if n > 1 { out[i].label += " (\(n))" }
+        }
+        return out
+    }
+
+    private struct Panel {
+        var title: String
+        var yLabel: String
+        var x0: Double, y0: Double, width: Double, height: Double
+        var train: (MetricsRecord) -> Double?
+        var test: (MetricsRecord) -> Double?
+    }
+
+    func svg() -> String {
+        let panelW = 420.0, panelH = 280.0, left = 70.0, top = 50.0, gap = 90.0
+        let legendRows = series.count
+        let totalW = left + 2 * panelW + gap + 30
+        let totalH = top + panelH + 60 + Double(legendRows) * 20 + 20
+        let panels = [
+            Panel(title: "Accuracy", yLabel: "accuracy", x0: left, y0: top, width: panelW, height: panelH,
+                  train: { $0.trainAccuracy }, test: { $0.testAccuracy }),
+            Panel(title: "Loss", yLabel: "loss", x0: left + panelW + gap, y0: top, width: panelW, height: panelH,
+                  train: { $0.trainLoss }, test: { $0.testLoss }),
+        ]
+        var s = """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <svg xmlns="http://www.w3.org/2000/svg" width="\(n(totalW))" height="\(n(totalH))" viewBox="0 0 \(n(totalW)) \(n(totalH))" font-family="Helvetica, Arial, sans-serif" font-size="12">
+        <title>\(escape(title))</title>
+        <rect width="100%" height="100%" fill="white"/>
+        <text x="\(n(totalW / 2))" y="24" text-anchor="middle" font-size="16" font-weight="bold">\(escape(title))</text>
+
+        """
+        let epochs = series.flatMap { $0.records.map(\.epoch) }
+        let xLo = Double(epochs.min() ?? 1), xHi = Double(max(epochs.max() ?? 1, (epochs.min() ?? 1) + 1))
+        for p in panels {
+            var values: [Double] = []
+            for se in series { for r in se.records { values += [p.train(r), p.test(r)].compactMap { $0 }.filter(\.isFinite) } }
+            var yLo = values.min() ?? 0, yHi = values.max() ?? 1
+            if yHi - yLo < 1e-9 { yLo -= 0.5; yHi += 0.5 }
+            let yTicks = Self.ticks(yLo, yHi)
+            yLo = min(yLo, yTicks.first ?? yLo); yHi = max(yHi, yTicks.last ?? yHi)
+            let xTicks = Self.ticks(xLo, xHi, integer: true)
+            func px(_ x: Double) -> Double { p.x0 + (x - xLo) / (xHi - xLo) * p.width }
+            func py(_ y: Double) -> Double { p.y0 + p.height - (y - yLo) / (yHi - yLo) * p.height }
+            s += "<g class=\"panel\" id=\"\(p.yLabel)\">\n"
+            s += "<text x=\"\(n(p.x0 + p.width / 2))\" y=\"\(n(p.y0 - 10))\" text-anchor=\"middle\" font-size=\"14\">\(p.title)</text>\n"
+            for t in yTicks where t >= yLo - 1e-12 && t <= yHi + 1e-12 {
+                s += "<line x1=\"\(n(p.x0))\" y1=\"\(n(py(t)))\" x2=\"\(n(p.x0 + p.width))\" y2=\"\(n(py(t)))\" stroke=\"#e5e5e5\"/>\n"
+                s += "<text x=\"\(n(p.x0 - 6))\" y=\"\(n(py(t) + 4))\" text-anchor=\"end\">\(Self.label(t, step: yTicks.count > 1 ? yTicks[1] - yTicks[0] : 1))</text>\n"
+            }
+            for t in xTicks {
+                s += "<line x1=\"\(n(px(t)))\" y1=\"\(n(p.y0 + p.height))\" x2=\"\(n(px(t)))\" y2=\"\(n(p.y0 + p.height + 5))\" stroke=\"black\"/>\n"
+                s += "<text x=\"\(n(px(t)))\" y=\"\(n(p.y0 + p.height + 18))\" text-anchor=\"middle\">\(Int(t))</text>\n"
+            }
+            s += "<rect x=\"\(n(p.x0))\" y=\"\(n(p.y0))\" width=\"\(n(p.width))\" height=\"\(n(p.height))\" fill=\"none\" stroke=\"black\"/>\n"
+            s += "<text x=\"\(n(p.x0 + p.width / 2))\" y=\"\(n(p.y0 + p.height + 36))\" text-anchor=\"middle\">epoch</text>\n"
+            s += "<text transform=\"translate(\(n(p.x0 - 50)),\(n(p.y0 + p.height / 2))) rotate(-90)\" text-anchor=\"middle\">\(p.yLabel)</text>\n"
+            for (i, se) in series.enumerated() {
+                let color = Self.palette[i % Self.palette.count]
+                for (kind, value, dash) in [("train", p.train, ""), ("test", p.test, " stroke-dasharray=\"6 4\"")] {
+                    let pts = se.records.compactMap { r in value(r).flatMap { $0.isFinite ? (Double(r.epoch), $0) : nil } }
+                    guard !pts.isEmpty else { continue }
+                    let path = pts.map { "\(n(px($0.0))),\(n(py($0.1)))" }.joined(separator: " ")
+                    s += "<polyline class=\"series\" data-run=\"\(escape(se.label))\" data-kind=\"\(kind)\" data-metric=\"\(p.yLabel)\" points=\"\(path)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"\(dash)/>\n"
+                    for (x, y) in pts {
+                        s += "<circle cx=\"\(n(px(x)))\" cy=\"\(n(py(y)))\" r=\"2.5\" fill=\"\(kind == "train" ? color : "white")\" stroke=\"\(color)\"/>\n"
+                    }
+                }
+            }
+            s += "</g>\n"
+        }
+        var y = top + panelH + 62
+        s += "<g class=\"legend\">\n"
+        for (i, se) in series.enumerated() {
+            let color = Self.palette[i % Self.palette.count]
+            let x = left
+            s += "<line x1=\"\(n(x))\" y1=\"\(n(y))\" x2=\"\(n(x + 28))\" y2=\"\(n(y))\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
+            s += "<text x=\"\(n(x + 34))\" y=\"\(n(y + 4))\">\(escape(se.label)) train</text>\n"
+            s += "<line x1=\"\(n(x + 260))\" y1=\"\(n(y))\" x2=\"\(n(x + 288))\" y2=\"\(n(y))\" stroke=\"\(color)\" stroke-width=\"2\" stroke-dasharray=\"6 4\"/>\n"
+            s += "<text x=\"\(n(x + 294))\" y=\"\(n(y + 4))\">\(escape(se.label)) test</text>\n"
+            y += 20
+        }
+        s += "</g>\n</svg>\n"
+        return s
+    }
+
+    /// About five round tick values covering [lo, hi] (steps of 1, 2 or 5 x 10^k).
+    public static func ticks(_ lo: Double, _ hi: Double, integer: Bool = false) -> [Double] {
+        let raw = (hi - lo) / 5
+        var step = 1.0
+        if raw > 0 {
+            let mag = pow(10, (log10(raw)).rounded(.down))
+            step = [1.0, 2, 5, 10].map { $0 * mag }.first { $0 >= raw * (1 - 1e-9) } ?? 10 * mag
+        }
+        if integer { step = max(1, step.rounded(.up)) }
+        // Ticks as whole multiples of the step, so they do not drift.
+        var k = (lo / step * (1 + 1e-12)).rounded(.down)
+        if k * step < lo - step * 1e-9, integer { k += 1 }
+        var out: [Double] = []
+        while k * step <= hi + step * 1e-9 && out.count <= 100 {
+            out.append(k * step)
+            k += 1
+        }
+        if !integer, let last = out.last, last < hi - step * 1e-9 { out.append(k * step) }
+        return out
+    }
+
+    /// A tick label with as many decimals as the step needs.
+    static func label(_ v: Double, step: Double) -> String {
+        var decimals = 0
+        var s = step
+        while s < 0.999 && decimals < 6 { s *= 10; decimals += 1 }
+        return Format.fixed(v, decimals)
+    }
+
+    private func n(_ x: Double) -> String { Format.fixed(x, 1) }
+}
+
+/// Text for XML content and attributes.
+func escape(_ s: String) -> String {
+    var out = ""
+    for c in s {
+        switch c {
+        case "&": out += "&amp;"
+        case "<": out += "&lt;"
+        case ">": out += "&gt;"
+        case "\"": out += "&quot;"
+        default: out.append(c)
+        }
+    }
+    return out
+}
