@@ -38,6 +38,7 @@ public enum RNNTrain {
                 help: { PlotCommand.help }, run: { try PlotCommand.run($0, $1) }),
         Command(name: "synth", summary: "write the synthetic corpus (the embedded default data) as CSV",
                 help: { SynthCommand.help }, run: { try SynthCommand.run($0, $1) }),
+        Command(name: "prepare", summary: "tokenize a raw corpus (blog XML or text folders) into CSV + vocabulary", help: { PrepareCommand.help }, run: { try PrepareCommand.run($0, $1) }),
     ]
 
     public static func run(_ arguments: [String], console: Console = .standard) -> Int32 {
