@@ -26,7 +26,7 @@ build: deps
 
 $(RUN_DATA): | build
 	@mkdir -p $(dir $@)
-	$(BIN) synth --rows 100000 --seed 1 --out $@
+	$(BIN) synth --rows 100000 --seed 1 --out $@ --vocab-out $(dir $@)vocab.txt
 
 run: build $(RUN_DATA)
 	$(BIN) classify --data $(RUN_DATA) $(RUN_ARGS)

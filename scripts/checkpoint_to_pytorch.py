@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Loads an rnntrain checkpoint into PyTorch and checks it (not part of make test).
 
-    python scripts/checkpoint_to_pytorch.py model.safetensors [--data data/sample.csv]
+    python scripts/checkpoint_to_pytorch.py model.safetensors [--data data/sample.csv] [--predict N]
 
 Reads the file with `safetensors.torch.load_file`, drops the optimizer
 entries, builds the same network as scripts/pytorch_reference.py (from the
@@ -9,11 +9,16 @@ sizes in the checkpoint's __metadata__) and restores it with
 `load_state_dict(strict=True)`: every name and shape must match. With
 --data it then evaluates the PyTorch model (no dropout) on the CSV and
 prints its accuracy, to compare with rnntrain's figures for the same rows.
+With --predict N it also runs `rnntrain predict --ids --tsv` on the first N
+rows and prints the largest difference between the two frameworks' class
+probabilities.
 Needs torch and safetensors (pip install torch==2.13.0+cpu safetensors).
 """
 import argparse
 import os
+import subprocess
 import sys
+import tempfile
 
 import torch
 from safetensors import safe_open
@@ -27,6 +32,8 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("checkpoint")
     p.add_argument("--data")
+    p.add_argument("--predict", type=int, default=0, metavar="N")
+    p.add_argument("--binary", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".build", "release", "rnntrain"))
     args = p.parse_args()
     with safe_open(args.checkpoint, framework="pt") as f:
         meta = f.metadata()
@@ -48,6 +55,28 @@ def main():
                 count += n
         print(f"PyTorch accuracy on {args.data}: {correct / count:.4f} over {count:,} "
               f"{'tokens' if meta['task'] == 'seq2seq' else 'rows'}")
+
+    if args.data and args.predict:
+        first = rows[: args.predict]
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+            f.write("".join(" ".join(map(str, ids)) + "\n" for ids, _ in first))
+        out = subprocess.run([args.binary, "predict", "--model", args.checkpoint, "--ids", "--tsv", "--input", f.name],
+                             check=True, capture_output=True, text=True).stdout.splitlines()[1:]
+        os.unlink(f.name)
+        ours = torch.tensor([[float(x) for x in line.split("\t")[2:-1]] for line in out])
+        seq2seq = meta["task"] == "seq2seq"
+        with torch.no_grad():
+            ids = [torch.tensor(r[0]) for r in first]
+            lengths = torch.tensor([len(r[0]) for r in first])
+            padded = torch.nn.utils.rnn.pad_sequence(ids, batch_first=True)
+            logits = net(padded, lengths, seq2seq)
+            if seq2seq:   # the prediction after each row's last token
+                logits = logits[torch.arange(len(first)), lengths - 1]
+            theirs = torch.softmax(logits, -1)
+        diff = (ours - theirs).abs().max().item()
+        agree = (ours.argmax(-1) == theirs.argmax(-1)).float().mean().item()
+        print(f"rnntrain predict vs PyTorch on {len(first)} rows: max |p difference| {diff:.2e} "
+              f"(rnntrain prints 4 decimals), same predicted class on {agree:.1%}")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,12 @@ public struct Vocabulary: Sendable {
 
     public static func load(path: String, maxTokens: Int = 10_000_000) throws -> Vocabulary {
         let file = try MappedFile(path: path)
-        var b = file.bytes
+        return try file.withBytes { try parse($0, fileName: path, maxTokens: maxTokens) }
+    }
+
+    /// Parses the bytes of a vocabulary file named `fileName` (for errors).
+    public static func parse(_ bytes: UnsafeRawBufferPointer, fileName path: String, maxTokens: Int = 10_000_000) throws -> Vocabulary {
+        var b = bytes
         if b.count >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF { b = UnsafeRawBufferPointer(rebasing: b[3...]) }
         var tokens: [String] = []
         var start = 0

@@ -32,6 +32,8 @@ public enum RNNTrain {
                 help: { TrainCommand.help(.seq2seq) }, run: { try TrainCommand.run(task: .seq2seq, $0, $1) }),
         Command(name: "padding-stats", summary: "padding per batch with padded vs bucketed batching",
                 help: { PaddingStatsCommand.help }, run: { try PaddingStatsCommand.run($0, $1) }),
+        Command(name: "predict", summary: "classify sentences (text or token ids) with a saved model",
+                help: { PredictCommand.help }, run: { try PredictCommand.run($0, $1) }),
         Command(name: "eval", summary: "evaluate a saved model: accuracy, per-class precision/recall, confusion, by-step accuracy",
                 help: { EvalCommand.help }, run: { try EvalCommand.run($0, $1) }),
         Command(name: "plot", summary: "draw learning curves (SVG) from --metrics files, several runs on one chart",
@@ -40,6 +42,24 @@ public enum RNNTrain {
                 help: { SynthCommand.help }, run: { try SynthCommand.run($0, $1) }),
         Command(name: "prepare", summary: "tokenize a raw corpus (blog XML or text folders) into CSV + vocabulary", help: { PrepareCommand.help }, run: { try PrepareCommand.run($0, $1) }),
     ]
+
+    /// The options of `command` (nil for an unknown command): what the flag
+    /// parser is given for it (also the fuzz target's view of the parser).
+    public static func optionSpecs(for command: String) -> [OptionSpec]? {
+        switch command {
+        case "classify": return TrainCommand.specs(.classify)
+        case "seq2seq": return TrainCommand.specs(.seq2seq)
+        case "padding-stats": return PaddingStatsCommand.specs
+        case "predict": return PredictCommand.specs
+        case "eval": return EvalCommand.specs
+        case "plot": return PlotCommand.specs
+        case "synth": return SynthCommand.specs
+        case "prepare": return PrepareCommand.specs
+        default: return nil
+        }
+    }
+
+    public static var commandNames: [String] { commands.map(\.name) }
 
     public static func run(_ arguments: [String], console: Console = .standard) -> Int32 {
         guard let first = arguments.first else {

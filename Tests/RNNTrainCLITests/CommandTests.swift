@@ -158,4 +158,24 @@ final class CheckpointCommandTests: XCTestCase {
         XCTAssertTrue(bad.err.contains("no-such-folder does not exist"), bad.err)
         XCTAssertTrue(bad.out.isEmpty, "trained before refusing the path")
     }
+
+    /// A resumed --save-best run knows the best epoch before the resume, so
+    /// a worse later epoch never replaces it.
+    func testSaveBestRemembersTheBestAcrossAResume() throws {
+        let dir = temporaryDirectory()
+        let common = ["classify", "--lr", "2e-2", "--threads", "2", "--quiet", "--save", dir + "/best.safetensors", "--save-best"]
+        let first = cli(common + ["--epochs", "2"])
+        XCTAssertEqual(first.status, 0, first.err)
+        let second = cli(common + ["--epochs", "5", "--resume", dir + "/best.safetensors"])
+        XCTAssertEqual(second.status, 0, second.err)
+        let saved = try Checkpoint.read(path: dir + "/best.safetensors")
+        // The resumed run starts after the best epoch of the first.
+        let firstTests = epochLines(first.out).map(\.test)
+        let resumedFrom = firstTests.firstIndex(of: firstTests.max()!)! + 1
+        let all = Array(firstTests[..<resumedFrom]) + epochLines(second.out).map(\.test)
+        XCTAssertEqual(all.count, resumedFrom + 5 - resumedFrom)
+        let best = all.firstIndex(of: all.max()!)! + 1
+        XCTAssertEqual(saved.epoch, best, "test accuracies \(all)")
+        XCTAssertEqual(Double(saved.metadata["best_test_accuracy"] ?? ""), all.max())
+    }
 }

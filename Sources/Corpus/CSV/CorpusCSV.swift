@@ -41,7 +41,7 @@ public enum CorpusCSV {
     public static func load(path: String, options: CSVLoadOptions) throws -> CSVLoadResult {
         let file = try MappedFile(path: path)
         guard file.bytes.count > 0 else { throw DataError(file: path, line: 0, "file is empty (expected a header line)") }
-        return try parse(file.bytes, fileName: path, options: options)
+        return try file.withBytes { try parse($0, fileName: path, options: options) }
     }
 
     public static func parse(_ bytes: UnsafeRawBufferPointer, fileName: String, options: CSVLoadOptions) throws -> CSVLoadResult {

@@ -53,6 +53,13 @@ public final class MappedFile {
         mapped = false
     }
 
+    /// Runs `body` on the bytes while the mapping is guaranteed alive (Swift
+    /// may release an object after its last use, so a bare `bytes` read must
+    /// not outlive the `MappedFile`).
+    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try withExtendedLifetime(self) { try body(bytes) }
+    }
+
     deinit {
         guard let base = bytes.baseAddress else { return }
         if mapped { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) } else { UnsafeMutableRawPointer(mutating: base).deallocate() }

@@ -50,7 +50,7 @@ public struct Checkpoint {
         self.metadata = meta
     }
 
-    init(tensors: [String: Safetensors.Tensor], metadata: [String: String]) {
+    public init(tensors: [String: Safetensors.Tensor], metadata: [String: String]) {
         self.tensors = tensors
         self.metadata = metadata
     }
@@ -72,16 +72,38 @@ public struct Checkpoint {
 
     public var epoch: Int { Int(metadata["epoch"] ?? "") ?? 0 }
 
-    /// The architecture the checkpoint was trained with.
+    /// The architecture the checkpoint was trained with. Sizes out of range,
+    /// or that disagree with the stored tensors' shapes, are errors, so a
+    /// damaged or hostile file never makes the reader build a huge network.
     public func config(path: String) throws -> ModelConfig {
-        func int(_ key: String) throws -> Int {
-            guard let v = metadata[key].flatMap(Int.init) else { throw DataError(file: path, line: 0, "checkpoint metadata lacks \(key)") }
+        func int(_ key: String, _ range: ClosedRange<Int>) throws -> Int {
+            guard let v = metadata[key].flatMap({ Int($0) }) else { throw DataError(file: path, line: 0, "checkpoint metadata lacks \(key)") }
+            guard range.contains(v) else {
+                throw DataError(file: path, line: 0, "checkpoint metadata \(key) = \(v) is outside \(range.lowerBound)...\(range.upperBound)")
+            }
             return v
         }
         guard let task = metadata["task"].flatMap(Task.init(rawValue:)) else { throw DataError(file: path, line: 0, "checkpoint metadata lacks task") }
-        return ModelConfig(task: task, vocabularySize: try int("vocab_size"), embedDim: try int("embed"),
-                           hiddenSize: try int("hidden"), numClasses: try int("classes"),
-                           keepProb: Float(metadata["keep_prob"] ?? "") ?? 0.6)
+        let keep = metadata["keep_prob"].map { Float($0) } ?? 0.6
+        guard let keep, keep > 0, keep <= 1 else {
+            throw DataError(file: path, line: 0, "checkpoint metadata keep_prob = \(metadata["keep_prob"] ?? "") is not in (0, 1]")
+        }
+        let config = ModelConfig(task: task, vocabularySize: try int("vocab_size", 2 ... 100_000_000), embedDim: try int("embed", 1 ... 65536),
+                                 hiddenSize: try int("hidden", 1 ... 65536), numClasses: try int("classes", 2 ... 65536),
+                                 keepProb: keep)
+        let expected: [(String, [Int])] = [
+            ("embedding.weight", [config.vocabularySize, config.embedDim]),
+            ("gru.weight_ih_l0", [3 * config.hiddenSize, config.embedDim]),
+            ("gru.weight_hh_l0", [3 * config.hiddenSize, config.hiddenSize]),
+            ("fc.weight", [config.numClasses, config.hiddenSize]),
+        ]
+        for (name, shape) in expected {
+            guard let t = tensors[name] else { throw DataError(file: path, line: 0, "checkpoint lacks tensor \(name)") }
+            guard t.shape == shape else {
+                throw DataError(file: path, line: 0, "tensor \(name) has shape \(t.shape) but the metadata says \(shape)")
+            }
+        }
+        return config
     }
 
     /// Loads the weights (and, when `optimizer` is given, Adam's moments and

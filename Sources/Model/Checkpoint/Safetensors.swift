@@ -45,7 +45,7 @@ public enum Safetensors {
     /// Reads a safetensors file; every inconsistency is a `DataError` naming the file.
     public static func read(path: String) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
         let file = try MappedFile(path: path)
-        return try decode(file.bytes, fileName: path)
+        return try file.withBytes { try decode($0, fileName: path) }
     }
 
     public static func decode(_ bytes: UnsafeRawBufferPointer, fileName: String) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
@@ -71,7 +71,7 @@ public enum Safetensors {
                 let m = acc.0.multipliedReportingOverflow(by: d)
                 return (m.partialValue, acc.1 || m.overflow)
             }
-            guard !overflow, start >= 0, start <= end, end <= dataLength, end - start == 4 * count else {
+            guard !overflow, count <= dataLength / 4, start >= 0, start <= end, end <= dataLength, end - start == 4 * count else {
                 throw fail("tensor \(name): bytes \(start)..<\(end) do not fit its shape \(e.shape) or the \(dataLength) data bytes")
             }
             var values = [Float](repeating: 0, count: count)

@@ -106,7 +106,13 @@ enum TrainCommand {
         Interruption.install()
         defer { Interruption.uninstall() }
         let unit = task == .classify ? "" : "/token"
+        // A resumed run remembers its best epoch, so --save-best never replaces
+        // a better model saved before the interruption.
         var best = (epoch: 0, accuracy: -1.0)
+        if let (_, checkpoint) = resumed, let e = Int(checkpoint.metadata["best_epoch"] ?? ""),
+           let a = Double(checkpoint.metadata["best_test_accuracy"] ?? "") {
+            best = (e, a)
+        }
         var history: [MetricsRecord] = []
         let progress = ProgressBar(console: console, enabled: console.errIsTerminal && !quiet)
         for epoch in firstEpoch ... options.epochs {
@@ -119,8 +125,12 @@ enum TrainCommand {
                 if let savePath {
                     var meta = extra
                     meta["epoch_partial"] = s.tally.encoded
-                    try Checkpoint(network: network, optimizer: trainer.optimizer, epoch: epoch - 1, extra: meta).write(to: savePath)
-                    where_ += "; saved \(savePath): continue with --resume \(savePath)"
+                    if best.epoch > 0 { meta["best_epoch"] = "\(best.epoch)"; meta["best_test_accuracy"] = "\(best.accuracy)" }
+                    // With --save-best, PATH holds the best model: keep it, and
+                    // put the interrupted state beside it.
+                    let target = o.flag("--save-best") ? interruptedPath(savePath) : savePath
+                    try Checkpoint(network: network, optimizer: trainer.optimizer, epoch: epoch - 1, extra: meta).write(to: target)
+                    where_ += "; saved \(target): continue with --resume \(target)"
                 } else {
                     where_ += "; nothing saved (use --save PATH to keep progress)"
                 }
@@ -145,7 +155,7 @@ enum TrainCommand {
                 var runs = [LearningCurves.Series(label: runName, records: history)]
                 if let metricsPath, let all = try? MetricsFile.read(path: metricsPath),
                    let last = LearningCurves.series(from: all, fallbackLabel: runName).last { runs = [last] }
-                let chart = LearningCurves(title: "rnntrain \(task.rawValue): \(runName)", series: runs)
+                let chart = LearningCurves(title: "Learning curves: \(runName)", series: runs)
                 try AtomicFile.write(Array(chart.svg().utf8), to: plotPath)
             }
             let improved = s.testAccuracy > best.accuracy
@@ -153,6 +163,8 @@ enum TrainCommand {
             if let savePath, improved || !o.flag("--save-best") {
                 var meta = extra
                 meta["test_accuracy"] = Format.fixed(s.testAccuracy, 4)
+                meta["best_epoch"] = "\(best.epoch)"
+                meta["best_test_accuracy"] = "\(best.accuracy)"
                 try Checkpoint(network: network, optimizer: trainer.optimizer, epoch: epoch, extra: meta).write(to: savePath)
                 if !quiet { console.note("saved \(savePath) (epoch \(epoch))") }
             }
@@ -163,6 +175,15 @@ enum TrainCommand {
         }
         if !quiet { console.note("peak memory: \(Format.fixed(peakResidentMegabytes(), 1)) MB (max resident set)") }
         return RNNTrain.ExitCode.ok
+    }
+
+    /// `runs/model.safetensors` -> `runs/model.interrupted.safetensors`.
+    static func interruptedPath(_ path: String) -> String {
+        let slash = path.lastIndex(of: "/").map { path.index(after: $0) } ?? path.startIndex
+        if let dot = path[slash...].lastIndex(of: "."), dot > slash {
+            return String(path[..<dot]) + ".interrupted" + String(path[dot...])
+        }
+        return path + ".interrupted"
     }
 
     static func epochLine(_ s: EpochStats, of epochs: Int, unit: String, hasTest: Bool) -> String {

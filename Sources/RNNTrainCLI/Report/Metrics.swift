@@ -94,6 +94,7 @@ public enum MetricsFile {
     /// with its line number. Blank lines are skipped.
     public static func read(path: String) throws -> [MetricsRecord] {
         let file = try MappedFile(path: path)
+        defer { withExtendedLifetime(file) {} }    // the bytes below are the mapping's
         let decoder = JSONDecoder()
         var records: [MetricsRecord] = []
         var line = 0

@@ -1,0 +1,165 @@
+import Corpus
+import Model
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `rnntrain predict`: classifies sentences with a saved model. Text is
+/// tokenized by the same `Tokenizer` that `prepare` uses to build the
+/// corpus (lowercase, punctuation and clitics split, numbers to `<#>`), and
+/// words outside the vocabulary become `<UNK>` (id 0). With `--ids`, each
+/// line is already token ids.
+enum PredictCommand {
+    static let specs: [OptionSpec] = [
+        OptionSpec("--model", "PATH", help: "checkpoint written by --save (required)"),
+        OptionSpec("--vocab", "PATH", help: "vocabulary the model's data was made with (vocab.txt, line k = id k)",
+                   default: "the synthetic vocabulary for models trained on synthetic data"),
+        OptionSpec("--ids", help: "inputs are token ids separated by spaces, not text (no vocabulary needed)"),
+        OptionSpec("--input", "PATH", help: "read inputs from PATH, one per line", default: "the arguments, or stdin when there are none"),
+        OptionSpec("--tsv", help: "one tab-separated line per input: predicted class, its probability, every class's probability, input"),
+        OptionSpec("--max-tokens", "N", help: "longest input accepted, in tokens", default: "1000"),
+    ]
+
+    static var help: String {
+        helpText(usage: "rnntrain predict --model PATH [--vocab vocab.txt] [SENTENCE ...]",
+                 summary: "Prints the class a saved model predicts for each sentence (from the arguments,\n--input or stdin, one per line) with the probability of every class; for the\nblog classes also the gender and age bracket on their own. A seq2seq model\npredicts from the whole sentence (its last step).",
+                 specs: specs)
+    }
+
+    struct Input {
+        var text: String
+        var line: Int
+        var ids: [Int32]
+        var tokens: [String]
+        var unknown: Int
+    }
+
+    static func run(_ arguments: [String], _ console: Console) throws -> Int32 {
+        let o = try ParsedOptions.parse(arguments, specs: specs, allowPositional: true)
+        guard let path = o.string("--model") else { throw UsageError("option --model is required (a checkpoint written by --save)") }
+        let maxTokens = try o.int("--max-tokens", default: 1000, min: 1, max: 1_000_000)
+        if o.string("--input") != nil && !o.positional.isEmpty { throw UsageError("give sentences as arguments or with --input, not both") }
+        let model = try TrainedModel(path: path)
+        let vocabSize = model.config.vocabularySize
+        let useIDs = o.flag("--ids")
+        var vocabulary: Vocabulary?
+        if !useIDs {
+            if let v = o.string("--vocab") {
+                vocabulary = try Vocabulary.load(path: v)
+                guard vocabulary!.count <= vocabSize else {
+                    throw DataError(file: v, line: vocabSize + 1, "the vocabulary has \(vocabulary!.count) tokens but the model only \(vocabSize) ids")
+                }
+            } else if model.trainedOnSynthetic {
+                vocabulary = Vocabulary(tokens: SyntheticCorpus.vocabulary(size: min(vocabSize, SyntheticCorpus.vocabularySize)))
+            } else {
+                throw UsageError("the model was trained on \(model.data ?? "unknown data"); give --vocab vocab.txt (the vocabulary its CSV was made with) or --ids")
+            }
+        }
+
+        let source: String
+        var lines: [(text: String, line: Int)]
+        if let file = o.string("--input") {
+            source = file
+            let mapped = try MappedFile(path: file)
+            lines = mapped.withBytes { readLines($0) }
+        } else if !o.positional.isEmpty {
+            source = "argument"
+            lines = o.positional.enumerated().map { ($0.element, $0.offset + 1) }
+        } else {
+            source = "stdin"
+            lines = readLines(fd: 0)
+        }
+        let tokenizer = Tokenizer()
+        var inputs: [Input] = []
+        for (text, line) in lines {
+            if text.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" }) { continue }
+            var input = Input(text: text, line: line, ids: [], tokens: [], unknown: 0)
+            if useIDs {
+                for field in text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," || $0 == "\r" }) {
+                    guard let id = Int(field), id >= 0, id < vocabSize else {
+                        throw DataError(file: source, line: line, "token id '\(field)' is not an integer in [0, \(vocabSize))")
+                    }
+                    input.ids.append(Int32(id))
+                }
+            } else {
+                input.tokens = tokenizer.tokens(text)
+                for t in input.tokens {
+                    if let id = vocabulary!.id(of: t) { input.ids.append(id) } else { input.ids.append(0); input.unknown += 1 }
+                }
+            }
+            guard !input.ids.isEmpty else { throw DataError(file: source, line: line, "no tokens in '\(text)'") }
+            guard input.ids.count <= maxTokens else {
+                throw DataError(file: source, line: line, "\(input.ids.count) tokens is more than --max-tokens \(maxTokens)")
+            }
+            inputs.append(input)
+        }
+        guard !inputs.isEmpty else { throw UsageError("no sentences to classify (give them as arguments, with --input, or on stdin)") }
+
+        var corpus = Corpus(classNames: model.classNames, vocabularySize: vocabSize)
+        for input in inputs { corpus.append(ids: input.ids, label: 0) }
+        let predictor = Predictor(network: model.network, batchSize: 64, maxLength: inputs.map(\.ids.count).max()!)
+        let probabilities = predictor.finalProbabilities(corpus: corpus, rows: Array(0 ..< inputs.count))
+        let names = model.classNames
+        if o.flag("--tsv") {
+            console.line((["predicted", "probability"] + names + ["input"]).joined(separator: "\t"))
+        }
+        for (input, p) in zip(inputs, probabilities) {
+            let best = p.indices.max { p[$0] < p[$1] || (p[$0] == p[$1] && $0 > $1) }!
+            if o.flag("--tsv") {
+                let cleaned = String(input.text.map { $0 == "\t" || $0 == "\r" ? " " : $0 })
+                console.line(([names[best], Format.fixed(Double(p[best]), 4)] + p.map { Format.fixed(Double($0), 4) } + [cleaned])
+                    .joined(separator: "\t"))
+                continue
+            }
+            console.line(input.text)
+            if !useIDs {
+                console.line("  tokens: " + input.tokens.map { vocabulary!.id(of: $0) == nil ? "<UNK>(\($0))" : $0 }.joined(separator: " ")
+                    + " (\(input.tokens.count) token\(input.tokens.count == 1 ? "" : "s"), \(input.unknown) unknown)")
+            }
+            var verdict = "  predicted: \(names[best]) (\(Format.fixed(Double(p[best]), 3)))"
+            if names == Corpus.blogClassNames {
+                let female = Double(p[3] + p[4] + p[5])
+                let ages = (0 ..< 3).map { Double(p[$0] + p[$0 + 3]) }
+                let age = ages.indices.max { ages[$0] < ages[$1] }!
+                let ageNames = ["13-17", "23-27", "33-47"]
+                verdict += " - gender: \(female >= 0.5 ? "female" : "male") (\(Format.fixed(max(female, 1 - female), 3)))"
+                    + ", age bracket: \(ageNames[age]) (\(Format.fixed(ages[age], 3)))"
+            }
+            console.line(verdict)
+            console.line("  " + zip(names, p).map { "\($0) \(Format.fixed(Double($1), 3))" }.joined(separator: " | "))
+        }
+        return RNNTrain.ExitCode.ok
+    }
+
+    /// Lines of a byte buffer (LF or CRLF; invalid UTF-8 replaced), numbered from 1.
+    static func readLines(_ b: UnsafeRawBufferPointer) -> [(text: String, line: Int)] {
+        var out: [(String, Int)] = []
+        var start = 0, line = 1
+        if b.count >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF { start = 3 }
+        var i = start
+        while i <= b.count {
+            if i == b.count || b[i] == 0x0A {
+                if i == b.count && start == i { break }
+                var end = i
+                if end > start && b[end - 1] == 0x0D { end -= 1 }
+                out.append((String(decoding: UnsafeRawBufferPointer(rebasing: b[start ..< end]), as: UTF8.self), line))
+                line += 1
+                start = i + 1
+            }
+            i += 1
+        }
+        return out
+    }
+
+    static func readLines(fd: Int32) -> [(text: String, line: Int)] {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            bytes += chunk[0 ..< n]
+        }
+        return bytes.withUnsafeBytes { readLines($0) }
+    }
+}
