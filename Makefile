@@ -6,6 +6,8 @@
 #   make test    the test suite (release build: the numeric kernels are
 #                ~1000x slower in debug)
 #   make bench   throughput figures (tokens/s, epoch seconds, peak memory)
+#   make sanitize  the test suite under AddressSanitizer, then ThreadSanitizer
+#   make fuzz    every libFuzzer target for FUZZ_SECONDS each (scripts/fuzz.sh)
 
 SWIFT      ?= swift
 # -target-cpu native lets the SIMD gate kernels use the CPU's widest vectors.
@@ -14,7 +16,10 @@ BIN         = .build/release/rnntrain
 RUN_DATA    = data/generated/synth-100k.csv
 RUN_ARGS   ?= --bucketed --epochs 5
 
-.PHONY: all deps build run test bench clean
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS  = csv vocab safetensors flags posts
+
+.PHONY: all deps build run test bench sanitize fuzz clean
 
 all: build
 
@@ -38,5 +43,14 @@ test: deps
 bench: build
 	scripts/bench.sh
 
+# Separate build folders: sanitizer builds do not disturb the release build.
+# The suite needs the plain release binary for its process tests.
+sanitize: build
+	SWIFT_BACKTRACE=enable=no $(SWIFT) test $(SWIFTFLAGS) --sanitize=address --scratch-path .build-asan
+	SWIFT_BACKTRACE=enable=no $(SWIFT) test $(SWIFTFLAGS) --sanitize=thread --scratch-path .build-tsan
+
+fuzz: deps
+	for t in $(FUZZ_TARGETS); do scripts/fuzz.sh $$t $(FUZZ_SECONDS) || exit 1; done
+
 clean:
-	rm -rf .build data/generated
+	rm -rf .build .build-asan .build-tsan .build-fuzz data/generated

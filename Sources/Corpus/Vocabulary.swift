@@ -16,13 +16,13 @@ public struct Vocabulary: Sendable {
 
     public func id(of token: String) -> Int32? { index[token] }
 
-    public static func load(path: String, maxTokens: Int = 10_000_000) throws -> Vocabulary {
+    public static func load(path: String, maxTokens: Int = 1_000_000) throws -> Vocabulary {
         let file = try MappedFile(path: path)
         return try file.withBytes { try parse($0, fileName: path, maxTokens: maxTokens) }
     }
 
     /// Parses the bytes of a vocabulary file named `fileName` (for errors).
-    public static func parse(_ bytes: UnsafeRawBufferPointer, fileName path: String, maxTokens: Int = 10_000_000) throws -> Vocabulary {
+    public static func parse(_ bytes: UnsafeRawBufferPointer, fileName path: String, maxTokens: Int = 1_000_000) throws -> Vocabulary {
         var b = bytes
         if b.count >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF { b = UnsafeRawBufferPointer(rebasing: b[3...]) }
         var tokens: [String] = []
@@ -37,7 +37,7 @@ public struct Vocabulary: Sendable {
                 let token = String(decoding: UnsafeRawBufferPointer(rebasing: b[start ..< end]), as: UTF8.self)
                 if token.isEmpty { throw DataError(file: path, line: line, "empty token (every line must hold one token)") }
                 tokens.append(token)
-                if tokens.count > maxTokens { throw DataError(file: path, line: line, "more than \(maxTokens) tokens") }
+                if tokens.count > maxTokens { throw DataError(file: path, line: line, "more than \(maxTokens) tokens; a real vocabulary has thousands") }
                 start = i + 1
                 line += 1
             }

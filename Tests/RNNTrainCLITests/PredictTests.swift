@@ -98,4 +98,23 @@ final class PredictTests: XCTestCase {
         let plain = cli(["predict", "--model", m, "--vocab", Self.dir + "/tiny-vocab.txt", "Hello there, you"])
         XCTAssertTrue(plain.out.contains("tokens: hello there <UNK>(,) you (4 tokens, 1 unknown)"), plain.out)
     }
+
+    /// `classify --vocab` bounds the ids by the vocabulary and records it,
+    /// so predict needs no --vocab afterwards.
+    func testTrainingWithVocabLetsPredictFindIt() {
+        writeFile(Self.dir + "/v8.txt", "<UNK>\n<#>\nhello\nthere\nyou\nsee\nme\nnow\n")
+        writeFile(Self.dir + "/v8.csv", "label,as_numbers\n0,2 3 4\n1,5 6\n0,2 2\n1,6 5 7\n")
+        let m = Self.dir + "/v8.safetensors"
+        let train = cli(["classify", "--data", Self.dir + "/v8.csv", "--vocab", Self.dir + "/v8.txt", "--epochs", "1", "--quiet",
+                         "--test-fraction", "0", "--save", m])
+        XCTAssertEqual(train.status, 0, train.err)
+        let r = cli(["predict", "--model", m, "See you now"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(r.out.contains("tokens: see you now (3 tokens, 0 unknown)"), r.out)
+        // An id beyond the vocabulary is a data error when training with --vocab.
+        writeFile(Self.dir + "/v8-bad.csv", "label,as_numbers\n0,2 3 8\n")
+        let bad = cli(["classify", "--data", Self.dir + "/v8-bad.csv", "--vocab", Self.dir + "/v8.txt", "--epochs", "1"])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.err.contains("v8-bad.csv:2: token id 8 out of range [0, 8)"), bad.err)
+    }
 }

@@ -109,7 +109,9 @@ public enum CorpusCSV {
             count = header.count
             let names = header.map { $0.trimmingSpaces() }
             func find(_ name: String) -> Int? { names.firstIndex(of: name) }
-            let listed = names.map { $0.isEmpty ? "(unnamed)" : $0 }.joined(separator: ", ")
+            // At most 12 names: a 10,000-column header must not make a 70 KB message.
+            let shown = names.prefix(12).map { $0.isEmpty ? "(unnamed)" : $0 }.joined(separator: ", ")
+            let listed = names.count > 12 ? shown + ", ... \(names.count) columns" : shown
             guard let ids = find("as_numbers") else {
                 throw DataError(file: fileName, line: 1, "missing column 'as_numbers' (header has: \(listed))")
             }

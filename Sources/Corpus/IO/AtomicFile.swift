@@ -29,9 +29,11 @@ public enum AtomicFile {
         let temp = (dir.isEmpty ? "" : dir + "/") + ".\(name).tmp-\(getpid())"
         let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw FileWriteError(path: path, reason: reason()) }
+        let pending = PendingTempFiles.add(temp)
         var ok = false
         defer {
             if !ok { unlink(temp) }
+            PendingTempFiles.remove(pending)
         }
         var written = 0
         while written < bytes.count {

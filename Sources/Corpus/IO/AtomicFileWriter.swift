@@ -14,6 +14,7 @@ public final class AtomicFileWriter {
     private var buffer: [UInt8] = []
     private let bufferSize = 1 << 20
     private var finished = false
+    private var pending: Int?
     public private(set) var bytesWritten = 0
 
     public init(path: String) throws {
@@ -22,6 +23,7 @@ public final class AtomicFileWriter {
         temp = (dir.isEmpty ? "" : dir + "/") + ".\(name).tmp-\(getpid())"
         fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw FileWriteError(path: path, reason: AtomicFile.reason()) }
+        pending = PendingTempFiles.add(temp)
         buffer.reserveCapacity(bufferSize)
     }
 
@@ -51,6 +53,7 @@ public final class AtomicFileWriter {
             fd = -1
             if r != 0 { throw FileWriteError(path: path, reason: AtomicFile.reason()) }
             if rename(temp, path) != 0 { throw FileWriteError(path: path, reason: AtomicFile.reason()) }
+            PendingTempFiles.remove(pending)
         } catch {
             discard()
             throw error
@@ -65,6 +68,7 @@ public final class AtomicFileWriter {
     public func discard() {
         if fd >= 0 { close(fd); fd = -1 }
         unlink(temp)
+        PendingTempFiles.remove(pending)
         finished = true
     }
 

@@ -36,8 +36,11 @@ public struct EpochStats: Sendable {
     /// The running sums when training stopped; `tally.batchesDone` equals
     /// `batches` unless the run was interrupted.
     public var tally: EpochTally
-    /// True when `shouldStop` ended the epoch early (no evaluation then).
+    /// True when the epoch ended early (no evaluation then): `shouldStop`,
+    /// or a loss that stopped being finite.
     public var interrupted: Bool { tally.batchesDone < batches }
+    /// The 1-based batch whose loss was NaN or infinite (training stopped there).
+    public var nonFiniteBatch: Int?
     public var tokensPerSecond: Double { trainSeconds > 0 ? Double(tokens) / trainSeconds : 0 }
 }
 
@@ -164,9 +167,15 @@ public final class Trainer: @unchecked Sendable {
         let start = clock.now
         var t = resuming
         t.batchesDone = min(t.batchesDone, plan.count)
+        var nonFinite: Int?
         for (i, rows) in plan.enumerated() where i >= t.batchesDone {
             if let shouldStop, shouldStop() { break }
             let o = trainStep(rows)
+            if !o.lossSum.isFinite {
+                nonFinite = i + 1
+                t.lossSum += o.lossSum
+                break
+            }
             t.lossSum += o.lossSum
             t.correct += o.correct
             t.scored += o.count
@@ -192,7 +201,7 @@ public final class Trainer: @unchecked Sendable {
                           trainSeconds: t.seconds, evalSeconds: seconds(clock.now - evalStart),
                           tokens: t.tokens, batches: plan.count,
                           paddingShare: t.padded > 0 ? Double(t.padded - t.tokens) / Double(t.padded) : 0,
-                          tally: t)
+                          tally: t, nonFiniteBatch: nonFinite)
     }
 
     /// One optimisation step on the corpus rows `rows`. The loss is the mean

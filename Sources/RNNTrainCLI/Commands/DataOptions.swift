@@ -1,4 +1,7 @@
 import Corpus
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The options every data-reading command shares, and loading the corpus
 /// they describe: a CSV file, or the synthetic corpus generated in memory.
@@ -8,7 +11,8 @@ struct DataOptions {
                    default: "the built-in synthetic sample, same rows as data/sample.csv"),
         OptionSpec("--synth-rows", "N", help: "use a synthetic corpus of N rows generated in memory instead of --data"),
         OptionSpec("--max-len", "N", help: "longest sequence accepted", default: "30"),
-        OptionSpec("--vocab-size", "N", help: "token ids must be below N", default: "10000"),
+        OptionSpec("--vocab", "PATH", help: "the data's vocabulary file (vocab.txt): ids must be below its line count, and predict finds it in the model", default: "none"),
+        OptionSpec("--vocab-size", "N", help: "token ids must be below N", default: "10000, or the --vocab line count"),
         OptionSpec("--skip-bad-rows", help: "skip and count malformed rows instead of stopping at the first"),
     ]
 
@@ -18,13 +22,26 @@ struct DataOptions {
     var vocabularySize: Int
     var skipBadRows: Bool
     var synthSeed: UInt64
+    /// The `--vocab` file, as an absolute path (recorded in checkpoints).
+    var vocabPath: String?
 
     init(_ o: ParsedOptions, synthSeed: UInt64) throws {
         path = o.string("--data")
         synthRows = o.has("--synth-rows") ? try o.int("--synth-rows", default: 0, min: 1, max: 100_000_000) : nil
         if path != nil && synthRows != nil { throw UsageError("options --data and --synth-rows exclude each other") }
         maxLength = try o.int("--max-len", default: 30, min: 1, max: 10_000)
-        vocabularySize = try o.int("--vocab-size", default: 10_000, min: 2, max: 100_000_000)
+        vocabularySize = try o.int("--vocab-size", default: 10_000, min: 2, max: 10_000_000)
+        if let v = o.string("--vocab") {
+            let vocab = try Vocabulary.load(path: v)
+            if o.has("--vocab-size") {
+                guard vocabularySize >= vocab.count else {
+                    throw UsageError("--vocab-size \(vocabularySize) is smaller than the \(vocab.count) tokens of \(v)")
+                }
+            } else {
+                vocabularySize = max(vocab.count, 2)
+            }
+            vocabPath = absolutePath(v)
+        }
         skipBadRows = o.flag("--skip-bad-rows")
         self.synthSeed = synthSeed
     }
@@ -71,4 +88,17 @@ struct DataOptions {
 func elapsed(_ d: Duration) -> Double {
     let c = d.components
     return Double(c.seconds) + Double(c.attoseconds) * 1e-18
+}
+
+/// `path` made absolute against the current folder (symbolic links resolved
+/// when the file exists).
+func absolutePath(_ path: String) -> String {
+    if let resolved = realpath(path, nil) {
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+    if path.hasPrefix("/") { return path }
+    var buffer = [CChar](repeating: 0, count: 4096)
+    guard getcwd(&buffer, buffer.count) != nil else { return path }
+    return String(cString: buffer) + "/" + path
 }

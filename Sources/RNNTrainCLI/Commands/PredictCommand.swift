@@ -13,7 +13,7 @@ enum PredictCommand {
     static let specs: [OptionSpec] = [
         OptionSpec("--model", "PATH", help: "checkpoint written by --save (required)"),
         OptionSpec("--vocab", "PATH", help: "vocabulary the model's data was made with (vocab.txt, line k = id k)",
-                   default: "the synthetic vocabulary for models trained on synthetic data"),
+                   default: "the --vocab the model was trained with, or the synthetic vocabulary"),
         OptionSpec("--ids", help: "inputs are token ids separated by spaces, not text (no vocabulary needed)"),
         OptionSpec("--input", "PATH", help: "read inputs from PATH, one per line", default: "the arguments, or stdin when there are none"),
         OptionSpec("--tsv", help: "one tab-separated line per input: predicted class, its probability, every class's probability, input"),
@@ -44,7 +44,7 @@ enum PredictCommand {
         let useIDs = o.flag("--ids")
         var vocabulary: Vocabulary?
         if !useIDs {
-            if let v = o.string("--vocab") {
+            if let v = o.string("--vocab") ?? model.vocabPath {
                 vocabulary = try Vocabulary.load(path: v)
                 guard vocabulary!.count <= vocabSize else {
                     throw DataError(file: v, line: vocabSize + 1, "the vocabulary has \(vocabulary!.count) tokens but the model only \(vocabSize) ids")
@@ -52,7 +52,7 @@ enum PredictCommand {
             } else if model.trainedOnSynthetic {
                 vocabulary = Vocabulary(tokens: SyntheticCorpus.vocabulary(size: min(vocabSize, SyntheticCorpus.vocabularySize)))
             } else {
-                throw UsageError("the model was trained on \(model.data ?? "unknown data"); give --vocab vocab.txt (the vocabulary its CSV was made with) or --ids")
+                throw UsageError("the model was trained on \(model.data ?? "unknown data") without --vocab; give --vocab vocab.txt (the vocabulary its CSV was made with) or --ids")
             }
         }
 

@@ -64,6 +64,9 @@ enum PrepareCommand {
             drawn = true
         } : nil
         defer { if drawn { console.err("\r\u{1B}[K") } }
+        // An interrupt ends the run at once; the temporary CSV is removed.
+        Interruption.install(immediate: true)
+        defer { Interruption.uninstall() }
         let summary = try CorpusPreparer.run(input: input, options: options, csvPath: out, vocabularyPath: vocabOut,
                                              labelsPath: labelsOut, progress: progress)
         if drawn { console.err("\r\u{1B}[K"); drawn = false }

@@ -75,6 +75,7 @@ enum TrainCommand {
 
         let config = ModelConfig(task: task, vocabularySize: corpus.vocabularySize, embedDim: embed,
                                  hiddenSize: hidden, numClasses: corpus.numClasses, keepProb: keep)
+        try checkMemory(config: config, options: options)
         let network = SequenceNetwork(config: config, seed: seed)
         let trainer = Trainer(network: network, corpus: corpus, trainRows: trainRows, testRows: testRows, options: options)
 
@@ -95,7 +96,7 @@ enum TrainCommand {
         let runName = o.string("--run-name") ?? "\(task.rawValue) \(bucketed ? "bucketed" : "padded")"
         let extra = ["seed": "\(seed)", "test_fraction": "\(testFraction)", "batch_size": "\(options.batchSize)",
                      "batching": batching, "data": loaded.name, "max_len": "\(options.maxLength)",
-                     "class_names": corpus.classNames.joined(separator: "|"),
+                     "class_names": corpus.classNames.joined(separator: "|"), "vocab": data.vocabPath ?? "",
                      "command": (["rnntrain", task.rawValue] + arguments).joined(separator: " ")]
 
         if !quiet { printSummary(loaded, trainer, console) }
@@ -120,6 +121,12 @@ enum TrainCommand {
                                        progress: progress.callback(epoch: epoch, of: options.epochs),
                                        shouldStop: { Interruption.requested })
             progress.clear()
+            if let batch = s.nonFiniteBatch {
+                // The weights are now poisoned: stop without saving them.
+                let kept = savePath.map { fileExists($0) ? "; \($0) keeps the last good epoch" : "" } ?? ""
+                throw RuntimeError("epoch \(epoch), batch \(batch): the training loss became \(s.trainLoss.isNaN ? "NaN" : "infinite")"
+                    + "; stopped without saving\(kept). Try --clip 5 or a lower --lr (now \(options.learningRate))")
+            }
             if s.interrupted {
                 var where_ = "epoch \(epoch), after batch \(s.tally.batchesDone) of \(s.batches)"
                 if let savePath {
@@ -136,9 +143,6 @@ enum TrainCommand {
                 }
                 console.note("interrupted in \(where_)")
                 return RNNTrain.ExitCode.interrupted
-            }
-            guard s.trainLoss.isFinite else {
-                throw RuntimeError("epoch \(epoch): the training loss became \(s.trainLoss); try --clip 5 or a lower --lr")
             }
             console.line(epochLine(s, of: options.epochs, unit: unit, hasTest: !testRows.isEmpty))
             let record = MetricsRecord(run: runName, epoch: epoch, trainLoss: s.trainLoss, trainAccuracy: s.trainAccuracy,
@@ -228,6 +232,23 @@ enum TrainCommand {
             + (o.clipNorm.map { ", clip \($0)" } ?? "") + "; BLAS \(BLASEnvironment.summary())")
     }
 
+    /// Refuses, before allocating, a run that cannot fit in this machine's
+    /// memory (parameters, Adam's moments, a gradient slab and the batch
+    /// buffers per worker), instead of being killed by the kernel later.
+    static func checkMemory(config c: ModelConfig, options o: TrainingOptions) throws {
+        let params = Double(c.vocabularySize * c.embedDim + 3 * c.hiddenSize * (c.embedDim + c.hiddenSize + 2)
+            + c.hiddenSize + c.numClasses * (c.hiddenSize + 1))
+        let tokens = Double(o.batchSize) * Double(o.maxLength)
+        let perWorker = params + tokens * Double(2 * c.embedDim + 12 * c.hiddenSize + 2 * c.numClasses)
+        let need = 4 * (3 * params + Double(o.threads) * perWorker)
+        let pages = Double(sysconf(Int32(_SC_PHYS_PAGES))), pageSize = Double(sysconf(Int32(_SC_PAGESIZE)))
+        let have = pages * pageSize
+        if have > 0 && need > 0.8 * have {
+            throw UsageError("this run needs about \(Format.fixed(need / 1e9, 1)) GB of memory and the machine has "
+                + "\(Format.fixed(have / 1e9, 1)) GB; lower --vocab-size, --embed, --hidden, --batch-size or --threads")
+        }
+    }
+
     static func defaultThreads() -> Int {
         max(1, min(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 8))
     }
@@ -245,3 +266,5 @@ struct RuntimeError: Error, CustomStringConvertible {
     var description: String
     init(_ d: String) { description = d }
 }
+
+func fileExists(_ path: String) -> Bool { access(path, F_OK) == 0 }

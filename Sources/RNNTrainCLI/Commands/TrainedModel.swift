@@ -11,6 +11,8 @@ struct TrainedModel {
     var epoch: Int
     /// The data the model was trained on, as recorded ("built-in sample", a path, ...).
     var data: String?
+    /// The vocabulary file the data was made with, when training was given `--vocab`.
+    var vocabPath: String?
 
     init(path: String) throws {
         let checkpoint = try Checkpoint.read(path: path)
@@ -23,6 +25,7 @@ struct TrainedModel {
         maxLength = Int(checkpoint.metadata["max_len"] ?? "") ?? 30
         epoch = checkpoint.epoch
         data = checkpoint.metadata["data"]
+        vocabPath = checkpoint.metadata["vocab"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     var config: ModelConfig { network.config }

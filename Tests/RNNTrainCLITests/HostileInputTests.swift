@@ -1,0 +1,154 @@
+import XCTest
+import Corpus
+import Model
+import RNNTrainCLI
+
+/// Hostile sizes and values get a clear error quickly, never a crash or an
+/// out-of-memory kill; a diverging run stops and keeps its last good model.
+final class HostileInputTests: XCTestCase {
+    func parseCSV(_ bytes: [UInt8], options: CSVLoadOptions = CSVLoadOptions()) -> String {
+        do {
+            let r = try bytes.withUnsafeBytes { try CorpusCSV.parse($0, fileName: "h.csv", options: options) }
+            return "ok \(r.corpus.count)"
+        } catch { return "\(error)" }
+    }
+
+    func testFiftyMegabyteLine() {
+        let header = Array("post_id,gender,age_bracket,string,as_numbers,length\n".utf8)
+        // A 50 MB text field in an otherwise valid row loads (the text is not kept)...
+        let row = Array("1,0,1,\"".utf8) + [UInt8](repeating: UInt8(ascii: "a"), count: 50_000_000) + Array("\",1 2 3,3\n".utf8)
+        XCTAssertEqual(parseCSV(header + row), "ok 1")
+        // ...and a 50 MB line of garbage is one error naming its line.
+        let garbage = [UInt8](repeating: UInt8(ascii: "x"), count: 50_000_000)
+        XCTAssertEqual(parseCSV(header + garbage), "h.csv:2: expected 6 fields, found 1")
+        // An unterminated quote running to the end of 50 MB names where it opened.
+        let open = Array("1,0,1,\"".utf8) + [UInt8](repeating: UInt8(ascii: "b"), count: 50_000_000)
+        XCTAssertTrue(parseCSV(header + open).hasPrefix("h.csv:2:"), parseCSV(header + open))
+    }
+
+    func testTenMillionIDsInOneRow() {
+        var bytes = Array("label,as_numbers\n0,".utf8)
+        bytes.reserveCapacity(20_000_100)
+        for _ in 0 ..< 10_000_000 { bytes += [UInt8(ascii: "7"), UInt8(ascii: " ")] }
+        bytes.append(0x0A)
+        XCTAssertEqual(parseCSV(bytes), "h.csv:2: sequence of more than 30 tokens is longer than the maximum length 30")
+    }
+
+    func testTenThousandColumnHeader() {
+        let names = (0 ..< 10_000).map { "c\($0)" }
+        XCTAssertEqual(parseCSV(Array((names.joined(separator: ",") + "\n").utf8)),
+                       "h.csv:1: missing column 'as_numbers' (header has: c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, ... 10000 columns)")
+        // With the needed columns among them it still loads, by name.
+        let header = (names + ["label", "as_numbers"]).joined(separator: ",")
+        let row = Array(repeating: "", count: 10_000).joined(separator: ",") + ",1,4 5 6"
+        XCTAssertEqual(parseCSV(Array((header + "\n" + row + "\n").utf8)), "ok 1")
+    }
+
+    func testTenMillionLineVocabulary() {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(90_000_000)
+        for i in 0 ..< 10_000_000 { bytes += Array("w\(i)\n".utf8) }
+        let result: String
+        do { _ = try bytes.withUnsafeBytes { try Vocabulary.parse($0, fileName: "v.txt") }; result = "ok" } catch { result = "\(error)" }
+        XCTAssertEqual(result, "v.txt:1000001: more than 1000000 tokens; a real vocabulary has thousands")
+    }
+
+    func testHostileFlagValuesAreUsageErrors() {
+        for (args, message) in [
+            (["classify", "--batch-size", "0"], "option --batch-size expects a whole number from 1 to 1000000, got 0"),
+            (["classify", "--epochs", "-1"], "option --epochs expects a whole number from 1 to 1000000, got -1"),
+            (["classify", "--hidden", "100000"], "option --hidden expects a whole number from 1 to 4096, got 100000"),
+            (["classify", "--lr", "nan"], "option --lr expects a number > 0 and <= 10, got 'nan'"),
+            (["classify", "--epochs", "99999999999999999999"], "option --epochs expects a whole number from 1 to 1000000, got '99999999999999999999'"),
+        ] {
+            let r = cli(args)
+            XCTAssertEqual(r.status, 64, args.joined(separator: " "))
+            XCTAssertTrue(r.err.contains(message), "\(args): \(r.err)")
+            XCTAssertTrue(r.out.isEmpty)
+        }
+    }
+
+    func testARunTooLargeForMemoryIsRefusedBeforeAllocating() {
+        let r = cli(["classify", "--vocab-size", "10000000", "--embed", "4096", "--epochs", "1"])
+        XCTAssertEqual(r.status, 64)
+        XCTAssertTrue(r.err.contains("GB of memory and the machine has"), r.err)
+        XCTAssertTrue(r.err.contains("lower --vocab-size, --embed, --hidden, --batch-size or --threads"), r.err)
+    }
+
+    /// A run whose loss stops being finite stops at that batch with advice,
+    /// and the checkpoint on disk stays the last good one.
+    func testNonFiniteLossStopsAndKeepsTheLastGoodCheckpoint() throws {
+        let dir = temporaryDirectory()
+        let path = dir + "/m.safetensors"
+        XCTAssertEqual(cli(["classify", "--epochs", "1", "--quiet", "--save", path]).status, 0)
+        let good = try Data(contentsOf: URL(fileURLWithPath: path))
+        // Poison one weight of a resumable copy, as a diverged run would.
+        var poisoned = try Checkpoint.read(path: path)
+        poisoned.tensors["fc.weight"]!.values[0] = .infinity
+        try poisoned.write(to: dir + "/poisoned.safetensors")
+        let r = cli(["classify", "--epochs", "3", "--resume", dir + "/poisoned.safetensors", "--save", path])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.err.contains("epoch 2, batch 1: the training loss became NaN; stopped without saving"), r.err)
+        XCTAssertTrue(r.err.contains("\(path) keeps the last good epoch"), r.err)
+        XCTAssertTrue(r.err.contains("Try --clip 5 or a lower --lr"), r.err)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), good)
+    }
+}
+
+/// Every crashing input the fuzzers found (Tests/Fuzz/regressions/TARGET) and
+/// every seed (Tests/Fuzz/seeds/TARGET), through the same calls as the fuzz
+/// targets in Tests/Fuzz: each must end in a value or a clear error.
+final class FuzzRegressionTests: XCTestCase {
+    func inputs(_ target: String) -> [(String, [UInt8])] {
+        var out: [(String, [UInt8])] = []
+        for kind in ["seeds", "regressions"] {
+            let dir = repoRoot + "/Tests/Fuzz/\(kind)/\(target)"
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: dir))?.sorted() ?? [] {
+                if let d = FileManager.default.contents(atPath: dir + "/" + name) { out.append(("\(kind)/\(name)", Array(d))) }
+            }
+        }
+        return out
+    }
+
+    func testSafetensorsInputs() throws {
+        let all = inputs("safetensors")
+        XCTAssertFalse(all.isEmpty)
+        for (name, bytes) in all {
+            guard let (tensors, metadata) = try? bytes.withUnsafeBytes({ try Safetensors.decode($0, fileName: name) }) else { continue }
+            let checkpoint = Checkpoint(tensors: tensors, metadata: metadata)
+            if let config = try? checkpoint.config(path: name) {
+                _ = try? checkpoint.restore(into: SequenceNetwork(config: config, seed: 1), optimizer: nil, path: name)
+            }
+        }
+        // The first crash: keep_prob 1.6 in the metadata reached Dropout's precondition.
+        let crash = try XCTUnwrap(all.first { $0.0 == "regressions/keep-prob-out-of-range" })
+        let (t, m) = try crash.1.withUnsafeBytes { try Safetensors.decode($0, fileName: "c") }
+        XCTAssertThrowsError(try Checkpoint(tensors: t, metadata: m).config(path: "c")) { e in
+            XCTAssertEqual("\(e)", "c: checkpoint metadata keep_prob = 1.6 is not in (0, 1]")
+        }
+    }
+
+    func testCSVVocabFlagAndPostInputs() {
+        for (name, bytes) in inputs("csv") where !bytes.isEmpty {
+            let options = CSVLoadOptions(maxLength: bytes[0] & 1 == 0 ? 30 : 1000, vocabularySize: bytes[0] & 2 == 0 ? 10_000 : 50,
+                                         skipBadRows: bytes[0] & 4 != 0)
+            _ = try? Array(bytes.dropFirst()).withUnsafeBytes { try CorpusCSV.parse($0, fileName: name, options: options) }
+        }
+        for (name, bytes) in inputs("vocab") {
+            _ = try? bytes.withUnsafeBytes { try Vocabulary.parse($0, fileName: name, maxTokens: 100_000) }
+        }
+        for (_, bytes) in inputs("flags") {
+            let args = bytes.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+            guard let first = args.first else { continue }
+            let names = RNNTrain.commandNames
+            let specs = RNNTrain.optionSpecs(for: names[Int(first.utf8.first ?? 0) % names.count])!
+            _ = try? ParsedOptions.parse(Array(args.dropFirst()), specs: specs, allowPositional: true)
+        }
+        let tokenizer = Tokenizer()
+        for (_, bytes) in inputs("posts") {
+            for post in PostExtractor.postTexts(in: bytes) {
+                XCTAssertEqual(tokenizer.sentences(post).reduce(0) { $0 + $1.count }, tokenizer.tokens(post).count)
+            }
+        }
+    }
+}
