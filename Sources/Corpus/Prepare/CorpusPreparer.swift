@@ -195,10 +195,25 @@ public enum CorpusPreparer {
         var bytes: Int
     }
 
-    /// Per-file results written by workers into distinct slots.
+    /// Per-file results written by workers into distinct slots. The slots are
+    /// one fixed allocation, so concurrent writes to different indices touch
+    /// different memory only (writing through a shared Swift array would be
+    /// a race on the array itself, which ThreadSanitizer reports).
     final class Slots<T>: @unchecked Sendable {
-        var values: [T]
-        init(_ value: T, count: Int) { values = [T](repeating: value, count: count) }
+        private let storage: UnsafeMutableBufferPointer<T>
+        init(_ value: T, count: Int) {
+            storage = .allocate(capacity: count)
+            storage.initialize(repeating: value)
+        }
+        deinit {
+            storage.baseAddress?.deinitialize(count: storage.count)
+            storage.deallocate()
+        }
+        subscript(i: Int) -> T {
+            get { storage[i] }
+            set { storage[i] = newValue }
+        }
+        var values: [T] { Array(storage) }
     }
 
     static func countPass(_ input: PrepareInput, jobs: Int, clock: ContinuousClock,
@@ -225,11 +240,11 @@ public enum CorpusPreparer {
                         table.add(base + token.start, token.end - token.start)
                     }
                 }
-                if size == nil { unreadable.values[k] = true }
-                posts.values[k] = postCount
+                if size == nil { unreadable[k] = true }
+                posts[k] = postCount
                 tally.done(bytes: size ?? 0, posts: postCount, sentences: sentenceCount)
             }
-            numbers.values[w] = numberCount
+            numbers[w] = numberCount
         }
         for t in tables.dropFirst() { tables[0].merge(t) }
         return Counted(table: tables[0], numbers: numbers.values.reduce(0, +), posts: posts.values,
@@ -347,7 +362,7 @@ public enum CorpusPreparer {
                 output.submit(k, rows.array)
                 tally.done(bytes: size ?? 0, posts: postCount, sentences: sentenceCount)
             }
-            perWorker.values[w] = stats
+            perWorker[w] = stats
         }
         if let error = output.error { throw error }
         var total = WriteStats(classes: classes)
