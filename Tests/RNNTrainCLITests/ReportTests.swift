@@ -10,6 +10,8 @@ final class ReportTests: XCTestCase {
         let dir = temporaryDirectory()
         let r = cli(["classify", "--epochs", "3", "--lr", "3e-3", "--quiet", "--metrics", dir + "/m.jsonl", "--run-name", "a \"quoted\" run"])
         XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(r.err, "", "--quiet prints only the epoch lines")
+        XCTAssertEqual(r.out.split(separator: "\n").count, 3)
         let records = try MetricsFile.read(path: dir + "/m.jsonl")
         XCTAssertEqual(records.map(\.epoch), [1, 2, 3])
         let lines = epochLines(r.out)
