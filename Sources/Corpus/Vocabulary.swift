@@ -23,25 +23,12 @@ public struct Vocabulary: Sendable {
 
     /// Parses the bytes of a vocabulary file named `fileName` (for errors).
     public static func parse(_ bytes: UnsafeRawBufferPointer, fileName path: String, maxTokens: Int = 1_000_000) throws -> Vocabulary {
-        var b = bytes
-        if b.count >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF { b = UnsafeRawBufferPointer(rebasing: b[3...]) }
         var tokens: [String] = []
-        var start = 0
-        var line = 1
-        var i = 0
-        while i <= b.count {
-            if i == b.count || b[i] == 0x0A {
-                if i == b.count && start == i { break }
-                var end = i
-                if end > start && b[end - 1] == 0x0D { end -= 1 }
-                let token = String(decoding: UnsafeRawBufferPointer(rebasing: b[start ..< end]), as: UTF8.self)
-                if token.isEmpty { throw DataError(file: path, line: line, "empty token (every line must hold one token)") }
-                tokens.append(token)
-                if tokens.count > maxTokens { throw DataError(file: path, line: line, "more than \(maxTokens) tokens; a real vocabulary has thousands") }
-                start = i + 1
-                line += 1
-            }
-            i += 1
+        try forEachLine(in: bytes) { line, text in
+            let token = String(decoding: text, as: UTF8.self)
+            if token.isEmpty { throw DataError(file: path, line: line, "empty token (every line must hold one token)") }
+            tokens.append(token)
+            if tokens.count > maxTokens { throw DataError(file: path, line: line, "more than \(maxTokens) tokens; a real vocabulary has thousands") }
         }
         guard !tokens.isEmpty else { throw DataError(file: path, line: 0, "vocabulary file is empty") }
         return Vocabulary(tokens: tokens)

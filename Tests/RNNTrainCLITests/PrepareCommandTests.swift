@@ -1,4 +1,5 @@
 import XCTest
+import Foundation
 import Corpus
 import RNNTrainCLI
 #if canImport(Glibc)
@@ -139,15 +140,4 @@ final class PrepareCommandTests: XCTestCase {
     }
 }
 
-func readBytes(_ path: String) -> [UInt8]? {
-    guard let f = fopen(path, "rb") else { return nil }
-    defer { fclose(f) }
-    var out: [UInt8] = []
-    var buf = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-        let n = fread(&buf, 1, buf.count, f)
-        if n <= 0 { break }
-        out += buf[0 ..< n]
-    }
-    return out
-}
+func readBytes(_ path: String) -> [UInt8]? { FileManager.default.contents(atPath: path).map { Array($0) } }

@@ -42,11 +42,11 @@ public final class Predictor {
             worker.run(dropoutKey: nil)
             for r in 0 ..< batch.batchSize {
                 if network.config.task == .classify {
-                    softmax(worker.logits(item: r), into: probs)
+                    SoftmaxCrossEntropy.softmax(worker.logits.base + r * k, count: k, into: probs.baseAddress!)
                     body(Prediction(row: batch.rows[r], step: batch.lengths[r] - 1, probabilities: UnsafeBufferPointer(probs)))
                 } else {
                     for t in 0 ..< batch.lengths[r] {
-                        softmax(worker.logits(item: batch.offsets[t] + r), into: probs)
+                        SoftmaxCrossEntropy.softmax(worker.logits.base + (batch.offsets[t] + r) * k, count: k, into: probs.baseAddress!)
                         body(Prediction(row: batch.rows[r], step: t, probabilities: UnsafeBufferPointer(probs)))
                     }
                 }
@@ -66,19 +66,4 @@ public final class Predictor {
         }
         return out
     }
-
-    private func softmax(_ z: [Float], into out: UnsafeMutableBufferPointer<Float>) {
-        let m = z.max() ?? 0
-        var sum: Float = 0
-        for j in z.indices {
-            let e = expf(z[j] - m)
-            out[j] = e
-            sum += e
-        }
-        for j in z.indices { out[j] /= sum }
-    }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

@@ -32,14 +32,13 @@ public enum SoftmaxCrossEntropy {
         return (lossSum, correct)
     }
 
-    /// Softmax of one row of logits (for prediction).
-    public static func softmax(_ z: UnsafePointer<Float>, count k: Int) -> [Float] {
+    /// Softmax of one row of `k` logits into `p` (for prediction).
+    public static func softmax(_ z: UnsafePointer<Float>, count k: Int, into p: UnsafeMutablePointer<Float>) {
         var m = z[0]
         for j in 1 ..< k { m = max(m, z[j]) }
-        var p = (0 ..< k).map { expf(z[$0] - m) }
-        let s = p.reduce(0, +)
+        var s: Float = 0
+        for j in 0 ..< k { p[j] = expf(z[j] - m); s += p[j] }
         for j in 0 ..< k { p[j] /= s }
-        return p
     }
 }
 

@@ -195,13 +195,6 @@ public final class NetworkWorker: @unchecked Sendable {
         return Array(UnsafeBufferPointer(start: hs[hs.count - 1].base + tokenIndex * h, count: count))
     }
 
-    /// The logits of scored item `i` (row for classify, packed token for
-    /// seq2seq) after the last run.
-    public func logits(item i: Int) -> [Float] {
-        let k = network.config.numClasses
-        return Array(UnsafeBufferPointer(start: logits.base + i * k, count: k))
-    }
-
     /// Draws each row's dropout mask from its own stream (seed, step, corpus row).
     private func fillMasks(key: DropoutKey, mask: Matrix) {
         let h = mask.cols

@@ -28,8 +28,7 @@ enum EvalCommand {
         guard ["all", "test", "train"].contains(split) else { throw UsageError("option --split expects all, test or train, got '\(split)'") }
         let batchSize = try o.int("--batch-size", default: 256, min: 1, max: 1_000_000)
         let model = try TrainedModel(path: path)
-        let checkpoint = try Checkpoint.read(path: path)
-        let seed = UInt64(checkpoint.metadata["seed"] ?? "") ?? 1
+        let seed = UInt64(model.metadata["seed"] ?? "") ?? 1
         var data = try DataOptions(o, synthSeed: seed)
         if !o.has("--vocab-size") { data.vocabularySize = model.config.vocabularySize }
         if !o.has("--max-len") { data.maxLength = max(data.maxLength, model.maxLength) }
@@ -41,7 +40,7 @@ enum EvalCommand {
         var rows = Array(0 ..< corpus.count)
         var splitText = "all rows"
         if split != "all" {
-            let fraction = Double(checkpoint.metadata["test_fraction"] ?? "") ?? 0.2
+            let fraction = Double(model.metadata["test_fraction"] ?? "") ?? 0.2
             let parts = shuffledSplit(count: corpus.count, testFraction: fraction, seed: seed)
             rows = split == "test" ? parts.test : parts.train
             splitText = "\(split) split of the training run (seed \(seed), test fraction \(fraction))"

@@ -1,8 +1,5 @@
 import Corpus
 import Model
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// `rnntrain predict`: classifies sentences with a saved model. Text is
 /// tokenized by the same `Tokenizer` that `prepare` uses to build the
@@ -60,14 +57,13 @@ enum PredictCommand {
         var lines: [(text: String, line: Int)]
         if let file = o.string("--input") {
             source = file
-            let mapped = try MappedFile(path: file)
-            lines = mapped.withBytes { readLines($0) }
+            lines = try readLines(path: file)
         } else if !o.positional.isEmpty {
             source = "argument"
             lines = o.positional.enumerated().map { ($0.element, $0.offset + 1) }
         } else {
             source = "stdin"
-            lines = readLines(fd: 0)
+            lines = try readLines(path: "/dev/stdin")
         }
         let tokenizer = Tokenizer()
         var inputs: [Input] = []
@@ -131,35 +127,13 @@ enum PredictCommand {
         return RNNTrain.ExitCode.ok
     }
 
-    /// Lines of a byte buffer (LF or CRLF; invalid UTF-8 replaced), numbered from 1.
-    static func readLines(_ b: UnsafeRawBufferPointer) -> [(text: String, line: Int)] {
+    /// The lines of a file (or of stdin: `MappedFile` reads pipes too),
+    /// numbered from 1; invalid UTF-8 is replaced.
+    static func readLines(path: String) throws -> [(text: String, line: Int)] {
         var out: [(String, Int)] = []
-        var start = 0, line = 1
-        if b.count >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF { start = 3 }
-        var i = start
-        while i <= b.count {
-            if i == b.count || b[i] == 0x0A {
-                if i == b.count && start == i { break }
-                var end = i
-                if end > start && b[end - 1] == 0x0D { end -= 1 }
-                out.append((String(decoding: UnsafeRawBufferPointer(rebasing: b[start ..< end]), as: UTF8.self), line))
-                line += 1
-                start = i + 1
-            }
-            i += 1
+        try MappedFile(path: path).withBytes { bytes in
+            forEachLine(in: bytes) { line, text in out.append((String(decoding: text, as: UTF8.self), line)) }
         }
         return out
-    }
-
-    static func readLines(fd: Int32) -> [(text: String, line: Int)] {
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            bytes += chunk[0 ..< n]
-        }
-        return bytes.withUnsafeBytes { readLines($0) }
     }
 }

@@ -114,7 +114,14 @@ enum TrainCommand {
            let a = Double(checkpoint.metadata["best_test_accuracy"] ?? "") {
             best = (e, a)
         }
+        // The epochs the chart shows. With a metrics file it starts with the
+        // part of this run written before a resume (read once, here).
         var history: [MetricsRecord] = []
+        if plotPath != nil, let metricsPath, fileExists(metricsPath), let all = try? MetricsFile.read(path: metricsPath),
+           let last = LearningCurves.series(from: all, fallbackLabel: runName).last?.records,
+           let end = last.last, end.run == runName, end.epoch < firstEpoch {
+            history = last
+        }
         let progress = ProgressBar(console: console, enabled: console.errIsTerminal && !quiet)
         for epoch in firstEpoch ... options.epochs {
             let s = trainer.trainEpoch(epoch, resuming: epoch == firstEpoch ? partial : EpochTally(),
@@ -155,11 +162,8 @@ enum TrainCommand {
             history.append(record)
             if let metricsPath { try MetricsFile.append(record, to: metricsPath) }
             if let plotPath {
-                // With a metrics file the chart shows the whole run, resumed parts included.
-                var runs = [LearningCurves.Series(label: runName, records: history)]
-                if let metricsPath, let all = try? MetricsFile.read(path: metricsPath),
-                   let last = LearningCurves.series(from: all, fallbackLabel: runName).last { runs = [last] }
-                let chart = LearningCurves(title: "Learning curves: \(runName)", series: runs)
+                let chart = LearningCurves(title: "Learning curves: \(runName)",
+                                           series: [LearningCurves.Series(label: runName, records: history)])
                 try AtomicFile.write(Array(chart.svg().utf8), to: plotPath)
             }
             let improved = s.testAccuracy > best.accuracy

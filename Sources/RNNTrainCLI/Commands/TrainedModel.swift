@@ -13,6 +13,8 @@ struct TrainedModel {
     var data: String?
     /// The vocabulary file the data was made with, when training was given `--vocab`.
     var vocabPath: String?
+    /// Everything the run recorded (seed, test fraction, command, ...).
+    var metadata: [String: String]
 
     init(path: String) throws {
         let checkpoint = try Checkpoint.read(path: path)
@@ -25,6 +27,7 @@ struct TrainedModel {
         maxLength = Int(checkpoint.metadata["max_len"] ?? "") ?? 30
         epoch = checkpoint.epoch
         data = checkpoint.metadata["data"]
+        metadata = checkpoint.metadata
         vocabPath = checkpoint.metadata["vocab"].flatMap { $0.isEmpty ? nil : $0 }
     }
 

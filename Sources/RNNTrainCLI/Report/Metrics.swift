@@ -94,24 +94,16 @@ public enum MetricsFile {
     /// with its line number. Blank lines are skipped.
     public static func read(path: String) throws -> [MetricsRecord] {
         let file = try MappedFile(path: path)
-        defer { withExtendedLifetime(file) {} }    // the bytes below are the mapping's
         let decoder = JSONDecoder()
         var records: [MetricsRecord] = []
-        var line = 0
-        var start = 0
-        let b = file.bytes
-        var i = 0
-        while start < b.count {
-            i = start
-            while i < b.count && b[i] != 0x0A { i += 1 }
-            line += 1
-            let slice = UnsafeRawBufferPointer(rebasing: b[start ..< i])
-            start = i + 1
-            if slice.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-            do {
-                records.append(try decoder.decode(MetricsRecord.self, from: Data(slice)))
-            } catch {
-                throw DataError(file: path, line: line, "not a metrics record (a JSON object with epoch, train_loss, train_accuracy): \(describe(error))")
+        try file.withBytes { bytes in
+            try forEachLine(in: bytes) { line, text in
+                if text.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
+                do {
+                    records.append(try decoder.decode(MetricsRecord.self, from: Data(text)))
+                } catch {
+                    throw DataError(file: path, line: line, "not a metrics record (a JSON object with epoch, train_loss, train_accuracy): \(describe(error))")
+                }
             }
         }
         guard !records.isEmpty else { throw DataError(file: path, line: 0, "no metrics records") }
