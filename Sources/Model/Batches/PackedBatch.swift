@@ -110,3 +110,21 @@ public final class PackedBatch {
         }
     }
 }
+
+extension PackedBatch {
+    /// The packed index each position has in time-reversed order:
+    /// `reversed[offsets[t] + b] = offsets[len_b - 1 - t] + b`. Running a
+    /// cell forward over the inputs gathered in this order runs every row
+    /// backwards from its own last token (never from padding), and the
+    /// reversed batch has the same active prefixes, so the same kernels
+    /// serve. The map is its own inverse. `[N]`
+    public func reversedIndex(into index: inout [Int32]) {
+        index.removeAll(keepingCapacity: true)
+        index.append(contentsOf: repeatElement(0, count: tokenCount))
+        for t in 0 ..< steps {
+            for b in 0 ..< active[t] {
+                index[offsets[t] + b] = Int32(offsets[lengths[b] - 1 - t] + b)
+            }
+        }
+    }
+}

@@ -5,49 +5,33 @@ import TensorCore
 /// A training checkpoint in the safetensors format.
 ///
 /// The model's tensors keep PyTorch's names and layouts (`embedding.weight`,
-/// `gru.weight_ih_l0`, ..., `init_state`, `fc.weight`, `fc.bias`), so
+/// `lstm.weight_ih_l1_reverse`, ..., `h0`, `fc.weight`, `fc.bias`), so
 /// `safetensors.torch.load_file` plus `load_state_dict` restores them in
-/// PyTorch (after dropping the `optimizer.` entries). Adam's moments are
-/// stored as `optimizer.exp_avg.<name>` and `optimizer.exp_avg_sq.<name>`,
-/// and everything else a resumed run needs (architecture, epoch, Adam step,
-/// seed, hyperparameters, class names, the command) in `__metadata__`.
+/// PyTorch (after dropping the `optimizer.` entries). The optimizer's state
+/// buffers are stored as `optimizer.<state>.<name>` (Adam:
+/// `optimizer.exp_avg.fc.weight`), and the `RunRecord` (model, optimizer,
+/// settings, progress) as JSON in `__metadata__["run"]`.
 ///
 /// Writes are atomic (temporary file, fsync, rename).
 public struct Checkpoint {
-    public static let format = "rnntrain-checkpoint-1"
+    public static let format = "rnntrain-checkpoint-2"
 
     public var tensors: [String: Safetensors.Tensor]
     public var metadata: [String: String]
 
-    /// Captures `network` (and `optimizer`, for resuming) after `epoch`.
-    public init(network: SequenceNetwork, optimizer: Adam?, epoch: Int, extra: [String: String] = [:]) {
+    /// Captures `network` (and `optimizer`'s state, for resuming) with `record`.
+    public init(network: SequenceNetwork, optimizer: (any Optimizer)?, record: RunRecord) throws {
         var tensors: [String: Safetensors.Tensor] = [:]
         for spec in network.layout.specs {
             func slice(_ b: FloatBuffer) -> Safetensors.Tensor {
                 Safetensors.Tensor(shape: spec.shape, values: Array(UnsafeBufferPointer(start: b.base + spec.offset, count: spec.count)))
             }
             tensors[spec.name] = slice(network.params)
-            if let optimizer {
-                tensors["optimizer.exp_avg." + spec.name] = slice(optimizer.m)
-                tensors["optimizer.exp_avg_sq." + spec.name] = slice(optimizer.v)
-            }
+            for (state, buffer) in optimizer?.state ?? [] { tensors["optimizer.\(state).\(spec.name)"] = slice(buffer) }
         }
-        let c = network.config
-        var meta = extra
-        meta["format"] = Checkpoint.format
-        meta["task"] = c.task.rawValue
-        meta["vocab_size"] = "\(c.vocabularySize)"
-        meta["embed"] = "\(c.embedDim)"
-        meta["hidden"] = "\(c.hiddenSize)"
-        meta["classes"] = "\(c.numClasses)"
-        meta["keep_prob"] = "\(c.keepProb)"
-        meta["epoch"] = "\(epoch)"
-        if let optimizer {
-            meta["adam_step"] = "\(optimizer.step)"
-            meta["lr"] = "\(optimizer.learningRate)"
-        }
+        let json = try JSONEncoder.sorted.encode(record)
         self.tensors = tensors
-        self.metadata = meta
+        metadata = ["format": Checkpoint.format, "run": String(decoding: json, as: UTF8.self)]
     }
 
     public init(tensors: [String: Safetensors.Tensor], metadata: [String: String]) {
@@ -61,62 +45,52 @@ public struct Checkpoint {
         try AtomicFile.write(try Safetensors.encode(ordered, metadata: metadata), to: path)
     }
 
-    /// Reads a checkpoint written by rnntrain.
+    /// Reads a checkpoint written by rnntrain (this format, or the first one,
+    /// which is converted).
     public static func read(path: String) throws -> Checkpoint {
         let (tensors, metadata) = try Safetensors.read(path: path)
-        guard metadata["format"] == format else {
-            throw DataError(file: path, line: 0, "not an rnntrain checkpoint (its __metadata__ has no format \(format))")
+        switch metadata["format"] {
+        case format: return Checkpoint(tensors: tensors, metadata: metadata)
+        case legacyFormat: return try Checkpoint(legacyTensors: tensors, metadata: metadata, path: path)
+        default: throw DataError(file: path, line: 0, "not an rnntrain checkpoint (its __metadata__ has no format \(format))")
         }
-        return Checkpoint(tensors: tensors, metadata: metadata)
     }
 
-    public var epoch: Int { Int(metadata["epoch"] ?? "") ?? 0 }
-
-    /// The architecture the checkpoint was trained with. Sizes out of range,
-    /// or that disagree with the stored tensors' shapes, are errors, so a
-    /// damaged or hostile file never makes the reader build a huge network.
-    public func config(path: String) throws -> ModelConfig {
-        func int(_ key: String, _ range: ClosedRange<Int>) throws -> Int {
-            guard let v = metadata[key].flatMap({ Int($0) }) else { throw DataError(file: path, line: 0, "checkpoint metadata lacks \(key)") }
-            guard range.contains(v) else {
-                throw DataError(file: path, line: 0, "checkpoint metadata \(key) = \(v) is outside \(range.lowerBound)...\(range.upperBound)")
-            }
-            return v
+    /// The run record, checked: sizes in range, a buildable model, and every
+    /// tensor the model's layout names present with its shape. A damaged or
+    /// hostile file therefore never makes the reader build a huge network.
+    public func record(path: String) throws -> RunRecord {
+        func fail(_ message: String) -> DataError { DataError(file: path, line: 0, message) }
+        guard let text = metadata["run"] else { throw fail("checkpoint metadata lacks the run record") }
+        let record: RunRecord
+        do { record = try JSONDecoder().decode(RunRecord.self, from: Data(text.utf8)) } catch {
+            throw fail("checkpoint run record is not readable (\(error))")
         }
-        guard let task = metadata["task"].flatMap(Task.init(rawValue:)) else { throw DataError(file: path, line: 0, "checkpoint metadata lacks task") }
-        let keep = metadata["keep_prob"].map { Float($0) } ?? 0.6
-        guard let keep, keep > 0, keep <= 1 else {
-            throw DataError(file: path, line: 0, "checkpoint metadata keep_prob = \(metadata["keep_prob"] ?? "") is not in (0, 1]")
-        }
-        let config = ModelConfig(task: task, vocabularySize: try int("vocab_size", 2 ... 100_000_000), embedDim: try int("embed", 1 ... 65536),
-                                 hiddenSize: try int("hidden", 1 ... 65536), numClasses: try int("classes", 2 ... 65536),
-                                 keepProb: keep)
-        let expected: [(String, [Int])] = [
-            ("embedding.weight", [config.vocabularySize, config.embedDim]),
-            ("gru.weight_ih_l0", [3 * config.hiddenSize, config.embedDim]),
-            ("gru.weight_hh_l0", [3 * config.hiddenSize, config.hiddenSize]),
-            ("fc.weight", [config.numClasses, config.hiddenSize]),
+        let m = record.model
+        let limits: [(String, Int, ClosedRange<Int>)] = [
+            ("vocabularySize", m.vocabularySize, 2 ... 100_000_000), ("embedDim", m.embedDim, 1 ... 65536),
+            ("hiddenSize", m.hiddenSize, 1 ... 65536), ("numClasses", m.numClasses, 2 ... 65536), ("layers", m.layers, 1 ... 64),
         ]
-        for (name, shape) in expected {
-            guard let t = tensors[name] else { throw DataError(file: path, line: 0, "checkpoint lacks tensor \(name)") }
-            guard t.shape == shape else {
-                throw DataError(file: path, line: 0, "tensor \(name) has shape \(t.shape) but the metadata says \(shape)")
-            }
+        for (key, v, range) in limits where !range.contains(v) {
+            throw fail("checkpoint model \(key) = \(v) is outside \(range.lowerBound)...\(range.upperBound)")
         }
-        return config
+        if let problem = m.problem { throw fail("checkpoint model is not valid: \(problem)") }
+        for spec in NetworkArchitecture(m).layout.specs {
+            guard let t = tensors[spec.name] else { throw fail("checkpoint lacks tensor \(spec.name)") }
+            guard t.shape == spec.shape else { throw fail("tensor \(spec.name) has shape \(t.shape) but the model needs \(spec.shape)") }
+        }
+        return record
     }
 
-    /// Loads the weights (and, when `optimizer` is given, Adam's moments and
-    /// step) into a network of the same architecture. A different task,
-    /// vocabulary or size is refused with a message that says which.
-    public func restore(into network: SequenceNetwork, optimizer: Adam?, path: String) throws {
-        let saved = try config(path: path), c = network.config
-        var differences: [String] = []
-        if saved.task != c.task { differences.append("task \(saved.task.rawValue) vs \(c.task.rawValue)") }
-        if saved.vocabularySize != c.vocabularySize { differences.append("vocabulary \(saved.vocabularySize) vs \(c.vocabularySize)") }
-        if saved.embedDim != c.embedDim { differences.append("embedding \(saved.embedDim) vs \(c.embedDim)") }
-        if saved.hiddenSize != c.hiddenSize { differences.append("hidden \(saved.hiddenSize) vs \(c.hiddenSize)") }
-        if saved.numClasses != c.numClasses { differences.append("classes \(saved.numClasses) vs \(c.numClasses)") }
+    /// Loads the weights (and, when `optimizer` is given, its state and step)
+    /// into a network of the same architecture. A different model or
+    /// optimizer is refused with a message that says which setting differs.
+    public func restore(into network: SequenceNetwork, optimizer: (any Optimizer)?, path: String) throws {
+        let saved = try record(path: path)
+        var differences = saved.model.differences(from: network.spec)
+        if let optimizer, optimizer.spec.kind != saved.optimizer.kind {
+            differences.append("optimizer \(saved.optimizer.kind.rawValue) vs \(optimizer.spec.kind.rawValue)")
+        }
         guard differences.isEmpty else {
             throw DataError(file: path, line: 0, "checkpoint does not match this run (checkpoint vs run: "
                 + differences.joined(separator: ", ") + "); resume with the same architecture and data")
@@ -129,16 +103,28 @@ public struct Checkpoint {
                 t.values.withUnsafeBufferPointer { (b.base + spec.offset).update(from: $0.baseAddress!, count: spec.count) }
             }
             try copy(spec.name, into: network.params)
-            if let optimizer {
-                try copy("optimizer.exp_avg." + spec.name, into: optimizer.m)
-                try copy("optimizer.exp_avg_sq." + spec.name, into: optimizer.v)
-            }
+            for (state, buffer) in optimizer?.state ?? [] { try copy("optimizer.\(state).\(spec.name)", into: buffer) }
         }
-        if let optimizer {
-            guard let step = metadata["adam_step"].flatMap(Int.init) else {
-                throw DataError(file: path, line: 0, "checkpoint has no optimizer state to resume from")
-            }
-            optimizer.step = step
-        }
+        optimizer?.step = saved.progress.optimizerStep
+    }
+}
+
+extension ModelSpec {
+    /// "hidden 64 vs 32" for every setting that differs from `other`.
+    public func differences(from other: ModelSpec) -> [String] {
+        var d: [String] = []
+        func check<T: Equatable>(_ name: String, _ a: T, _ b: T) { if a != b { d.append("\(name) \(a) vs \(b)") } }
+        check("task", task.rawValue, other.task.rawValue)
+        check("pooling", pooling.rawValue, other.pooling.rawValue)
+        check("cell", cell.rawValue, other.cell.rawValue)
+        check("nonlinearity", nonlinearity, other.nonlinearity)
+        check("layers", layers, other.layers)
+        check("bidirectional", bidirectional, other.bidirectional)
+        check("layer norm", layerNorm, other.layerNorm)
+        check("vocabulary", vocabularySize, other.vocabularySize)
+        check("embedding", embedDim, other.embedDim)
+        check("hidden", hiddenSize, other.hiddenSize)
+        check("classes", numClasses, other.numClasses)
+        return d
     }
 }

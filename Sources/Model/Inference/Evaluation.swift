@@ -22,7 +22,7 @@ public struct Evaluation: Sendable, Equatable {
     /// Runs `predictor` over `rows` of `corpus`. The predicted class is the
     /// arg-max (the first on ties), as in training.
     public init(predictor: Predictor, corpus: Corpus, rows: [Int]) {
-        self.init(classes: predictor.network.config.numClasses)
+        self.init(classes: predictor.network.spec.numClasses)
         predictor.forEach(corpus: corpus, rows: rows) { p in
             let truth = Int(corpus.labels[p.row])
             var best = 0

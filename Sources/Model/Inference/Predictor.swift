@@ -30,25 +30,24 @@ public final class Predictor {
     /// be at most the `maxLength` given at init). Within a row, steps come in
     /// increasing order; rows come in length order.
     public func forEach(corpus: Corpus, rows: [Int], _ body: (Prediction) -> Void) {
-        let k = network.config.numClasses
+        let k = network.spec.numClasses
         let probs = UnsafeMutableBufferPointer<Float>.allocate(capacity: k)
         defer { probs.deallocate() }
         let byLength = rows.sorted { corpus.length($0) > corpus.length($1) || (corpus.length($0) == corpus.length($1) && $0 < $1) }
+        let head = worker.head
         var start = 0
         while start < byLength.count {
             let end = min(start + batchSize, byLength.count)
             let batch = worker.batch
             batch.fill(corpus: corpus, sortedRows: byLength[start ..< end])
             worker.run(dropoutKey: nil)
+            // Items come per row (pooled heads) or per packed step; hand them
+            // out row by row, steps in order.
             for r in 0 ..< batch.batchSize {
-                if network.config.task == .classify {
-                    SoftmaxCrossEntropy.softmax(worker.logits.base + r * k, count: k, into: probs.baseAddress!)
-                    body(Prediction(row: batch.rows[r], step: batch.lengths[r] - 1, probabilities: UnsafeBufferPointer(probs)))
-                } else {
-                    for t in 0 ..< batch.lengths[r] {
-                        SoftmaxCrossEntropy.softmax(worker.logits.base + (batch.offsets[t] + r) * k, count: k, into: probs.baseAddress!)
-                        body(Prediction(row: batch.rows[r], step: t, probabilities: UnsafeBufferPointer(probs)))
-                    }
+                for t in head.scoresSteps ? 0 ..< batch.lengths[r] : 0 ..< 1 {
+                    let item = head.scoresSteps ? batch.offsets[t] + r : r
+                    SoftmaxCrossEntropy.softmax(worker.logits(item: item), count: k, into: probs.baseAddress!)
+                    body(Prediction(row: batch.rows[r], step: head.step(item, batch: batch), probabilities: UnsafeBufferPointer(probs)))
                 }
             }
             start = end

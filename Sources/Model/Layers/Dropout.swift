@@ -37,3 +37,32 @@ public struct Dropout: Sendable {
         for r in 0 ..< x.rows { Kernels.multiply(x.row(r), mask.row(r), into: y.row(r), count: x.cols) }
     }
 }
+
+/// Where dropout masks come from: `(seed, step)`; masks are drawn per
+/// corpus row from `RNG.derived(seed, dropout, step, row)` (the head's input)
+/// or `RNG.derived(seed, dropout, step, row, layer + 1)` (between layers).
+public struct DropoutKey: Sendable {
+    public var seed: UInt64
+    public var step: UInt64
+    public init(seed: UInt64, step: UInt64) { self.seed = seed; self.step = step }
+}
+
+extension Dropout {
+    /// Fills the masks of a packed batch's items: one row per batch row
+    /// (`perStep == false`, mask `[B x F]`) or one per real token in time order
+    /// (`perStep == true`, mask `[N x F]` in packed order). `layer` selects the
+    /// between-layers stream (nil: the head's input).
+    public func fillMasks(_ mask: Matrix, batch: PackedBatch, key: DropoutKey, perStep: Bool, layer: Int? = nil) {
+        let f = mask.cols
+        for r in 0 ..< batch.batchSize {
+            let row = UInt64(batch.rows[r])
+            var rng = layer.map { RNG.derived(seed: key.seed, RandomStream.dropout, key.step, row, UInt64($0 + 1)) }
+                ?? RNG.derived(seed: key.seed, RandomStream.dropout, key.step, row)
+            if !perStep {
+                fillMask(mask.row(r), count: f, rng: &rng)
+            } else {
+                for t in 0 ..< batch.lengths[r] { fillMask(mask.row(batch.offsets[t] + r), count: f, rng: &rng) }
+            }
+        }
+    }
+}

@@ -4,96 +4,73 @@ import TensorCore
 /// One worker's view of a `SequenceNetwork`: its own packed batch, scratch
 /// buffers and gradient slab, allocated once for the largest batch. Several
 /// workers share the parameters and run on disjoint rows of a batch at the
-/// same time; the trainer then sums their gradients in a fixed order.
+/// same time; the gradient path then sums their gradients in a fixed order.
 ///
-/// Buffer shapes (N = packed tokens, B = rows, E, H, K = sizes):
+/// Buffer shapes (N = packed tokens, B = rows, E, F = D*H, K = sizes; M = B
+/// items for pooled heads, N for per-step):
 ///
-///     x      [N x E]   embeddings of the packed tokens
-///     hs[l]  [N x H]   outputs of recurrent layer l
-///     feat   [B x H]   classify: output at each row's last step
-///     mask   [M x H]   dropout mask (M = B for classify, N for seq2seq)
-///     drop   [M x H]   head input after dropout
-///     logits [M x K]   and dLogits [M x K]
-///     dDrop  [M x H]   dHs[l] [N x H]   dx [N x E]
+///     x      [N x E]   embeddings of the packed tokens     dx [N x E]
+///     feat   [B x F]   pooled features (pooled heads)
+///     mask   [M x F]   dropout mask     drop [M x F] head input after dropout
+///     logits [M x K]   and dLogits [M x K]                  dDrop [M x F]
+///
+/// The stack's workspace holds the layer outputs and their gradients.
 public final class NetworkWorker: @unchecked Sendable {
     public let network: SequenceNetwork
     public let batch = PackedBatch()
     public let grads: FloatBuffer
     public let maxRows: Int
     public let maxTokens: Int
+    public let head: any Head
 
-    let x, feat, mask, drop, logits, dLogits, dDrop, dx: FloatBuffer
-    let hs: [FloatBuffer]
-    let dHs: [FloatBuffer]
-    let workspaces: [RecurrentWorkspace]
-    /// Label of each packed token (seq2seq).
-    var tokenLabels: [Int] = []
-    /// Embedding rows whose gradient the last training run wrote, and a
-    /// per-row stamp to collect them without duplicates.
-    var touchedRows: [Int32] = []
-    var rowStamp: [UInt32]
-    var stamp: UInt32 = 0
-    /// Per-step correct counts of the last seq2seq run: [T] (for evaluation by position).
+    let x, dx, feat, mask, drop, dDrop, logits, dLogits: FloatBuffer
+    let stackWorkspace: RecurrentStack.Workspace
+    /// Embedding rows whose gradient is non-zero in `grads` (see `GradientPath`).
+    let touched: TouchedRows
+    /// Per-step correct counts of the last per-step run: [T] (evaluation by position).
     public private(set) var stepCorrect: [Int] = []
 
     public init(network: SequenceNetwork, maxRows: Int, maxLength: Int) {
         self.network = network
         self.maxRows = maxRows
         maxTokens = maxRows * maxLength
-        let c = network.config
-        let m = c.task == .classify ? maxRows : maxTokens
-        let maxTokens = self.maxTokens
+        let s = network.spec
+        head = HeadFactory.make(s, maxRows: maxRows)
+        let m = head.scoresSteps ? maxTokens : maxRows, f = s.outputSize
         grads = FloatBuffer(count: network.layout.totalCount)
-        x = FloatBuffer(count: maxTokens * c.embedDim)
-        hs = network.recurrent.map { FloatBuffer(count: maxTokens * $0.outputSize) }
-        dHs = network.recurrent.map { FloatBuffer(count: maxTokens * $0.outputSize) }
-        feat = FloatBuffer(count: c.task == .classify ? maxRows * c.hiddenSize : 0)
-        mask = FloatBuffer(count: m * c.hiddenSize)
-        drop = FloatBuffer(count: m * c.hiddenSize)
-        dDrop = FloatBuffer(count: m * c.hiddenSize)
-        logits = FloatBuffer(count: m * c.numClasses)
-        dLogits = FloatBuffer(count: m * c.numClasses)
-        dx = FloatBuffer(count: maxTokens * c.embedDim)
-        workspaces = network.recurrent.map { $0.makeWorkspace(maxRows: maxRows, maxTokens: maxTokens) }
-        rowStamp = [UInt32](repeating: 0, count: c.vocabularySize)
+        x = FloatBuffer(count: maxTokens * s.embedDim)
+        dx = FloatBuffer(count: maxTokens * s.embedDim)
+        feat = FloatBuffer(count: head.scoresSteps ? 0 : maxRows * f)
+        mask = FloatBuffer(count: m * f)
+        drop = FloatBuffer(count: m * f)
+        dDrop = FloatBuffer(count: m * f)
+        logits = FloatBuffer(count: m * s.numClasses)
+        dLogits = FloatBuffer(count: m * s.numClasses)
+        stackWorkspace = network.stack.makeWorkspace(maxRows: maxRows, maxTokens: maxTokens)
+        touched = TouchedRows(vocabularySize: s.vocabularySize)
     }
 
     /// Zeroes the gradient slab cheaply: everything after the embedding
-    /// table, and only the embedding rows the previous run wrote (a batch
-    /// touches a few thousand of the V rows). Then records this batch's rows.
+    /// table, and only the embedding rows written since the last clear (a
+    /// batch touches a few thousand of the V rows). Then records this
+    /// batch's rows.
     func clearGradients() {
         let emb = network.embedding
         let g = grads.base
         let tableEnd = emb.offset + emb.vocabularySize * emb.dim
         (g + tableEnd).update(repeating: 0, count: grads.count - tableEnd)
-        for r in touchedRows { (g + emb.offset + Int(r) * emb.dim).update(repeating: 0, count: emb.dim) }
-        touchedRows.removeAll(keepingCapacity: true)
-        stamp &+= 1
-        if stamp == 0 { // wrapped: reset the stamps
-            for i in rowStamp.indices { rowStamp[i] = 0 }
-            stamp = 1
-        }
-        for id in batch.tokenIDs where rowStamp[Int(id)] != stamp {
-            rowStamp[Int(id)] = stamp
-            touchedRows.append(id)
-        }
+        for r in touched.rows { (g + emb.offset + Int(r) * emb.dim).update(repeating: 0, count: emb.dim) }
+        touched.reset()
+        touched.add(batch.tokenIDs)
     }
 
     /// Result of one forward (and backward) pass over the worker's batch.
     public struct Outcome: Sendable {
         public var lossSum: Double = 0
         public var correct = 0
-        /// Rows (classify) or real tokens (seq2seq) scored.
+        /// Rows (pooled heads) or real tokens (per-step) scored.
         public var count = 0
         public var tokens = 0
-    }
-
-    /// Where dropout masks come from: `(seed, step)`; masks are drawn per
-    /// corpus row from `RNG.derived(seed, dropout, step, row)`.
-    public struct DropoutKey: Sendable {
-        public var seed: UInt64
-        public var step: UInt64
-        public init(seed: UInt64, step: UInt64) { self.seed = seed; self.step = step }
     }
 
     /// Runs the network on `batch` (already filled). With `dropoutKey` it
@@ -101,114 +78,52 @@ public final class NetworkWorker: @unchecked Sendable {
     /// written into `grads` (zeroed first). Without it, it only evaluates.
     @discardableResult
     public func run(dropoutKey: DropoutKey?, gradScale: Float = 1, recordSteps: Bool = false) -> Outcome {
-        let c = network.config
+        let s = network.spec
         let p = UnsafePointer(network.params.base)
-        let nTok = batch.tokenCount, b = batch.batchSize
-        precondition(b <= maxRows && nTok <= maxTokens, "batch larger than the worker was built for")
-        let e = c.embedDim, h = c.hiddenSize, k = c.numClasses
+        let nTok = batch.tokenCount
+        precondition(batch.batchSize <= maxRows && nTok <= maxTokens, "batch larger than the worker was built for")
         let training = dropoutKey != nil
         if training { clearGradients() }
 
-        // Embedding lookup and recurrent layers over the packed tokens.
-        let xm = x.matrix(rows: nTok, cols: e)
+        // Embedding lookup, recurrent layers, head features.       [N x E] -> [N x F] -> [M x F]
+        let xm = x.matrix(rows: nTok, cols: s.embedDim)
         batch.tokenIDs.withUnsafeBufferPointer { network.embedding.forward(p, ids: $0, out: xm) }
-        var input = xm
-        for (l, layer) in network.recurrent.enumerated() {
-            let out = hs[l].matrix(rows: nTok, cols: layer.outputSize)
-            layer.forward(p, input: input, batch: batch, workspace: workspaces[l], output: out)
-            input = out
-        }
-        let top = input
-
-        // Head input: last relevant output per row, or every output.
-        let m = c.task == .classify ? b : nTok
-        var headIn: Matrix
-        if c.task == .classify {
-            headIn = feat.matrix(rows: b, cols: h)
-            for r in 0 ..< b { headIn.row(r).update(from: top.row(batch.lastIndex[r]), count: h) }
-        } else {
-            headIn = top
-            tokenLabels.removeAll(keepingCapacity: true)
-            tokenLabels.append(contentsOf: repeatElement(0, count: nTok))
-            for t in 0 ..< batch.steps {
-                for r in 0 ..< batch.active[t] { tokenLabels[batch.offsets[t] + r] = batch.labels[r] }
-            }
-        }
-        let maskM = mask.matrix(rows: m, cols: h)
+        let top = network.stack.forward(p, input: xm, batch: batch, workspace: stackWorkspace, dropoutKey: dropoutKey)
+        let m = head.items(batch), f = s.outputSize
+        var features = head.forward(top: top, batch: batch, scratch: feat.matrix(rows: maxRows, cols: f))
+        let maskM = mask.matrix(rows: m, cols: f)
         if let key = dropoutKey {
-            fillMasks(key: key, mask: maskM)
-            let dm = drop.matrix(rows: m, cols: h)
-            Dropout.apply(headIn, mask: maskM, into: dm)
-            headIn = dm
+            network.dropout.fillMasks(maskM, batch: batch, key: key, perStep: head.scoresSteps)
+            let dm = drop.matrix(rows: m, cols: f)
+            Dropout.apply(features, mask: maskM, into: dm)
+            features = dm
         }
-        let lm = logits.matrix(rows: m, cols: k)
-        network.head.forward(p, x: headIn, y: lm)
+        let lm = logits.matrix(rows: m, cols: s.numClasses)
+        network.classifier.forward(p, x: features, y: lm)
 
-        var outcome = Outcome()
-        outcome.tokens = nTok
-        outcome.count = m
-        let dl = training ? dLogits.matrix(rows: m, cols: k) : nil
-        let result: (lossSum: Double, correct: Int)
-        if c.task == .classify {
-            let labels = batch.labels
-            result = SoftmaxCrossEntropy.forwardBackward(logits: lm, labels: { labels[$0] }, dLogits: dl, gradScale: gradScale)
-        } else {
-            let labels = tokenLabels
-            result = SoftmaxCrossEntropy.forwardBackward(logits: lm, labels: { labels[$0] }, dLogits: dl, gradScale: gradScale)
-            if recordSteps { recordStepAccuracy(lm) }
-        }
-        outcome.lossSum = result.lossSum
-        outcome.correct = result.correct
-        guard training, let dl else { return outcome }
+        let dl = training ? dLogits.matrix(rows: m, cols: s.numClasses) : nil
+        let head = self.head, batch = self.batch
+        let result = SoftmaxCrossEntropy.forwardBackward(logits: lm, labels: { head.label($0, batch: batch) },
+                                                         dLogits: dl, gradScale: gradScale)
+        if recordSteps && head.scoresSteps { recordStepAccuracy(lm) }
+        let outcome = Outcome(lossSum: result.lossSum, correct: result.correct, count: m, tokens: nTok)
+        guard let dl else { return outcome }
 
-        // Backward: head -> dropout -> recurrent layers -> embedding.
+        // Backward: classifier -> dropout -> head -> recurrent layers -> embedding.
         let g = grads.base
-        let dd = dDrop.matrix(rows: m, cols: h)
-        network.head.backward(p, g, x: headIn, dy: dl, dx: dd)
+        let dd = dDrop.matrix(rows: m, cols: f)
+        network.classifier.backward(p, g, x: features, dy: dl, dx: dd)
         Dropout.apply(dd, mask: maskM, into: dd)
-        let topGrad = dHs[network.recurrent.count - 1].matrix(rows: nTok, cols: h)
-        if c.task == .classify {
-            topGrad.fill(0)
-            for r in 0 ..< b { topGrad.row(batch.lastIndex[r]).update(from: dd.row(r), count: h) }
-        } else {
-            for r in 0 ..< nTok { topGrad.row(r).update(from: dd.row(r), count: h) }
-        }
-        var l = network.recurrent.count - 1
-        while l >= 0 {
-            let layer = network.recurrent[l]
-            let layerIn = l == 0 ? xm : hs[l - 1].matrix(rows: nTok, cols: network.recurrent[l - 1].outputSize)
-            let dIn = l == 0 ? dx.matrix(rows: nTok, cols: e) : dHs[l - 1].matrix(rows: nTok, cols: layerIn.cols)
-            layer.backward(p, g, input: layerIn, batch: batch, workspace: workspaces[l],
-                           dOutput: dHs[l].matrix(rows: nTok, cols: layer.outputSize), dInput: dIn)
-            l -= 1
-        }
-        batch.tokenIDs.withUnsafeBufferPointer {
-            network.embedding.backward(g, ids: $0, dOut: dx.matrix(rows: nTok, cols: e))
-        }
+        head.backward(dFeatures: dd, top: top, batch: batch, dTop: stackWorkspace.topGradient(tokens: nTok, width: f))
+        let dxm = dx.matrix(rows: nTok, cols: s.embedDim)
+        network.stack.backward(p, g, input: xm, batch: batch, workspace: stackWorkspace, dInput: dxm)
+        batch.tokenIDs.withUnsafeBufferPointer { network.embedding.backward(g, ids: $0, dOut: dxm) }
         return outcome
     }
 
-    /// The top recurrent layer's output at packed index `tokenIndex` after the
-    /// last run (a copy of `count` floats).
-    public func hiddenStates(tokenIndex: Int, count: Int) -> [Float] {
-        let h = network.recurrent[network.recurrent.count - 1].outputSize
-        return Array(UnsafeBufferPointer(start: hs[hs.count - 1].base + tokenIndex * h, count: count))
-    }
-
-    /// Draws each row's dropout mask from its own stream (seed, step, corpus row).
-    private func fillMasks(key: DropoutKey, mask: Matrix) {
-        let h = mask.cols
-        let dropout = network.dropout
-        for r in 0 ..< batch.batchSize {
-            var rng = RNG.derived(seed: key.seed, RandomStream.dropout, key.step, UInt64(batch.rows[r]))
-            if network.config.task == .classify {
-                dropout.fillMask(mask.row(r), count: h, rng: &rng)
-            } else {
-                for t in 0 ..< batch.lengths[r] {
-                    dropout.fillMask(mask.row(batch.offsets[t] + r), count: h, rng: &rng)
-                }
-            }
-        }
+    /// The logits of item `i` of the last run (`K` floats).
+    public func logits(item i: Int) -> UnsafePointer<Float> {
+        UnsafePointer(logits.base + i * network.spec.numClasses)
     }
 
     private func recordStepAccuracy(_ lm: Matrix) {
@@ -220,9 +135,35 @@ public final class NetworkWorker: @unchecked Sendable {
                 let z = lm.row(i)
                 var best = 0
                 for j in 1 ..< lm.cols where z[j] > z[best] { best = j }
-                if best == tokenLabels[i] { correct += 1 }
+                if best == head.label(i, batch: batch) { correct += 1 }
             }
             stepCorrect.append(correct)
+        }
+    }
+}
+
+/// A set of embedding rows without duplicates (a per-row stamp), reused
+/// from batch to batch without allocation.
+final class TouchedRows {
+    private(set) var rows: [Int32] = []
+    private var stamp: [UInt32]
+    private var current: UInt32 = 1
+
+    init(vocabularySize: Int) { stamp = [UInt32](repeating: 0, count: vocabularySize) }
+
+    func reset() {
+        rows.removeAll(keepingCapacity: true)
+        current &+= 1
+        if current == 0 { // wrapped: reset the stamps
+            for i in stamp.indices { stamp[i] = 0 }
+            current = 1
+        }
+    }
+
+    func add<C: Collection>(_ ids: C) where C.Element == Int32 {
+        for id in ids where stamp[Int(id)] != current {
+            stamp[Int(id)] = current
+            rows.append(id)
         }
     }
 }

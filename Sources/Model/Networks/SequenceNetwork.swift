@@ -1,37 +1,57 @@
 import TensorCore
 
-/// The network definition and its parameters:
-///
-///     Embedding [V x E] -> GRU(E -> H) -> dropout -> Linear(H -> K) -> softmax
-///
-/// `classify` reads the GRU output at each row's last relevant step;
-/// `seq2seq` applies the head at every step. All trainable tensors live in one
-/// slab (`params`) described by `layout`; workers (`NetworkWorker`) read it and
-/// write gradients into slabs of the same layout.
-public final class SequenceNetwork: @unchecked Sendable {
-    public let config: ModelConfig
+/// The layers a `ModelSpec` describes and the layout of their tensors in one
+/// slab, derived once from the spec (no parameters allocated: checkpoints
+/// are checked against it before anything large is built).
+public struct NetworkArchitecture: Sendable {
+    public let spec: ModelSpec
     public let layout: ParameterLayout
     public let embedding: Embedding
-    public let recurrent: [any RecurrentLayer]
-    public let head: Linear
+    public let stack: RecurrentStack
+    /// The classifier `fc`: Linear(D*H -> K).
+    public let classifier: Linear
+
+    public init(_ spec: ModelSpec) {
+        self.spec = spec
+        var layout = ParameterLayout()
+        embedding = Embedding(vocabularySize: spec.vocabularySize, dim: spec.embedDim, layout: &layout)
+        stack = RecurrentStack(spec: spec, layout: &layout)
+        classifier = Linear(inputSize: spec.outputSize, outputSize: spec.numClasses, layout: &layout)
+        self.layout = layout
+    }
+}
+
+/// The network and its parameters:
+///
+///     Embedding [V x E] -> RecurrentStack (L layers x D directions, H)
+///       -> head (last | mean | max | per step) -> dropout -> Linear(D*H -> K) -> softmax
+///
+/// All trainable tensors live in one slab (`params`) described by `layout`;
+/// workers (`NetworkWorker`) read it and write gradients into slabs of the
+/// same layout.
+public final class SequenceNetwork: @unchecked Sendable {
+    public let architecture: NetworkArchitecture
     public let dropout: Dropout
     public let params: FloatBuffer
 
-    /// Builds the network and initialises it from `seed`.
-    public init(config: ModelConfig, seed: UInt64) {
-        self.config = config
-        var layout = ParameterLayout()
-        embedding = Embedding(vocabularySize: config.vocabularySize, dim: config.embedDim, layout: &layout)
-        recurrent = [GRU(inputSize: config.embedDim, hiddenSize: config.hiddenSize, layout: &layout)]
-        head = Linear(inputSize: config.hiddenSize, outputSize: config.numClasses, layout: &layout)
-        dropout = Dropout(keepProb: config.keepProb)
-        self.layout = layout
-        params = FloatBuffer(count: layout.totalCount)
+    /// Builds the network and initialises it from `seed`: embedding, cells in
+    /// layout order, classifier, each from the same initialisation stream.
+    public init(spec: ModelSpec, seed: UInt64) {
+        precondition(spec.problem == nil, spec.problem ?? "")
+        architecture = NetworkArchitecture(spec)
+        dropout = Dropout(keepProb: spec.keepProb)
+        params = FloatBuffer(count: architecture.layout.totalCount)
         var rng = RNG.derived(seed: seed, RandomStream.initialization)
         embedding.initialize(params.base, rng: &rng)
-        for layer in recurrent { layer.initialize(params.base, rng: &rng) }
-        head.initialize(params.base, rng: &rng)
+        stack.initialize(params.base, rng: &rng)
+        classifier.initialize(params.base, rng: &rng)
     }
+
+    public var spec: ModelSpec { architecture.spec }
+    public var layout: ParameterLayout { architecture.layout }
+    public var embedding: Embedding { architecture.embedding }
+    public var stack: RecurrentStack { architecture.stack }
+    public var classifier: Linear { architecture.classifier }
 
     public var parameterCount: Int { layout.specs.reduce(0) { $0 + $1.count } }
 

@@ -1,58 +1,46 @@
 import TensorCore
 
-/// Adam (Kingma & Ba) over a whole parameter slab, with PyTorch's bias
-/// correction:
+/// Adam (Kingma & Ba) with PyTorch's bias correction (`torch.optim.Adam`):
 ///
 ///     m = β1 m + (1 - β1) g          v = β2 v + (1 - β2) g²
 ///     p -= lr / (1 - β1^t) * m / (sqrt(v) / sqrt(1 - β2^t) + ε)
 ///
-/// The gradient may arrive as several slabs (one per worker) that are summed
-/// on the fly, and the slab may be updated in disjoint ranges by several
-/// threads (`beginStep` once, then `apply` per range).
-public final class Adam: @unchecked Sendable {
-    public var learningRate: Float
-    public let beta1: Float, beta2: Float, epsilon: Float
-    /// First and second moments, same layout as the parameters.
+/// State: `exp_avg` (m) and `exp_avg_sq` (v).
+public final class Adam: Optimizer, @unchecked Sendable {
+    public private(set) var spec: OptimizerSpec
     public let m: FloatBuffer, v: FloatBuffer
-    /// Updates taken so far.
     public var step = 0
+    private var stepSize: Float = 0, invBiasCorrection2: Float = 0
 
-    public init(parameterCount: Int, learningRate: Float, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) {
-        self.learningRate = learningRate
-        self.beta1 = beta1
-        self.beta2 = beta2
-        self.epsilon = epsilon
+    public init(spec: OptimizerSpec, parameterCount: Int) {
+        self.spec = spec
         m = FloatBuffer(count: parameterCount)
         v = FloatBuffer(count: parameterCount)
     }
 
-    /// The scalars of one update.
-    public struct StepSize: Sendable {
-        var stepSize: Float
-        var invBiasCorrection2: Float
+    public convenience init(parameterCount: Int, learningRate: Float) {
+        self.init(spec: OptimizerSpec(kind: .adam, learningRate: learningRate), parameterCount: parameterCount)
     }
 
-    /// Advances the step count and returns this update's scalars.
-    public func beginStep() -> StepSize {
+    public var learningRate: Float {
+        get { spec.learningRate }
+        set { spec.learningRate = newValue }
+    }
+
+    public var state: [(name: String, buffer: FloatBuffer)] { [("exp_avg", m), ("exp_avg_sq", v)] }
+
+    public func beginStep() {
         step += 1
         let t = Double(step)
-        return StepSize(stepSize: Float(Double(learningRate) / (1 - pow(Double(beta1), t))),
-                        invBiasCorrection2: Float(1 / (1 - pow(Double(beta2), t)).squareRoot()))
+        stepSize = Float(Double(spec.learningRate) / (1 - pow(Double(spec.beta1), t)))
+        invBiasCorrection2 = Float(1 / (1 - pow(Double(spec.beta2), t)).squareRoot())
     }
 
-    /// Updates `params[range]` with gradient `gradScale * Σ grads`, where
-    /// `grads` are slabs of the parameters' layout.
-    public func apply(_ s: StepSize, params: FloatBuffer, grads: [UnsafeMutablePointer<Float>], gradScale: Float = 1, range: Range<Int>) {
-        precondition(params.count == m.count && range.upperBound <= m.count, "range outside the slab")
-        Kernels.adam(params: params.base, m: m.base, v: v.base, grads: grads, gradScale: gradScale, range: range,
-                     beta1: beta1, beta2: beta2, epsilon: epsilon,
-                     stepSize: s.stepSize, invBiasCorrection2: s.invBiasCorrection2)
-    }
-
-    /// One whole-slab update from a single gradient slab.
-    public func update(_ params: FloatBuffer, _ grads: FloatBuffer) {
-        precondition(grads.count == params.count, "slab sizes differ")
-        apply(beginStep(), params: params, grads: [grads.base], range: 0 ..< params.count)
+    public func apply(params: UnsafeMutablePointer<Float>, grads: UnsafePointer<Float>, gradScale: Float, range: Range<Int>) {
+        precondition(range.upperBound <= m.count, "range outside the slab")
+        Kernels.adam(params: params, m: m.base, v: v.base, grads: grads, gradScale: gradScale, range: range,
+                     beta1: spec.beta1, beta2: spec.beta2, epsilon: spec.epsilon,
+                     stepSize: stepSize, invBiasCorrection2: invBiasCorrection2)
     }
 }
 

@@ -6,7 +6,7 @@ import TensorCore
 public struct TrainingOptions: Sendable {
     public var epochs = 10
     public var batchSize = 256
-    public var learningRate: Float = 1e-4
+    public var optimizer = OptimizerSpec()
     /// Clip the global gradient norm to this value (off when nil).
     public var clipNorm: Float?
     public var seed: UInt64 = 1
@@ -46,7 +46,7 @@ public struct EpochStats: Sendable {
 
 /// The running sums of a partly trained epoch: what an interrupted run saves
 /// so that the resumed epoch reports the same figures as an uninterrupted one.
-public struct EpochTally: Sendable, Equatable {
+public struct EpochTally: Sendable, Equatable, Codable {
     public var batchesDone = 0
     public var lossSum = 0.0
     public var correct = 0
@@ -89,8 +89,9 @@ public struct BatchProgress: Sendable {
 }
 
 /// Runs epochs: draws the epoch's batches, splits each across the workers,
-/// sums their gradients in worker order (deterministic for a given thread
-/// count), clips, and takes an Adam step; then evaluates on the test rows.
+/// hands their gradients to the `GradientPath` (sum in worker order, so
+/// deterministic for a given thread count; reduce; clip; optimizer step);
+/// then evaluates on the test rows.
 ///
 /// Every random decision derives from `options.seed`: the epoch's batch order
 /// from (seed, epoch), dropout from (seed, step, row), so an epoch can be
@@ -101,21 +102,17 @@ public final class Trainer: @unchecked Sendable {
     public let trainRows: [Int]
     public let testRows: [Int]
     public let options: TrainingOptions
-    public let optimizer: Adam
+    public let optimizer: any Optimizer
     public let workers: [NetworkWorker]
+    public let gradientPath: GradientPath
     let planner: BatchPlanner
     private var sorted: [Int] = []
     private var lengthStart: [Int] = []
     /// The longest row the workers are sized for.
     private let longest: Int
     private var shards: [[Int]]
-    /// Per-batch scratch, allocated once: each worker's outcome, each
-    /// range's partial squared norm, the workers' gradient slabs, and the
-    /// slab ranges the update threads own.
+    /// Each worker's outcome of the current batch (allocated once).
     private let outcomes: UnsafeMutableBufferPointer<NetworkWorker.Outcome>
-    private let normParts: UnsafeMutableBufferPointer<Double>
-    private var gradSlabs: [[UnsafeMutablePointer<Float>]] = []
-    private let ranges: [Range<Int>]
 
     public init(network: SequenceNetwork, corpus: Corpus, trainRows: [Int], testRows: [Int], options: TrainingOptions) {
         precondition(options.threads >= 1 && options.batchSize >= 1, "threads and batch size must be positive")
@@ -127,7 +124,8 @@ public final class Trainer: @unchecked Sendable {
         // Parallelism comes from the workers; BLAS threads inside each
         // worker's small GEMMs would only oversubscribe the cores.
         BLASRuntime.setThreads(1)
-        optimizer = Adam(parameterCount: network.layout.totalCount, learningRate: options.learningRate)
+        let optimizer = options.optimizer.make(parameterCount: network.layout.totalCount)
+        self.optimizer = optimizer
         let perWorker = (options.batchSize + options.threads - 1) / options.threads
         let maxLen = max(options.maxLength, corpus.lengthSummary().max)
         longest = maxLen
@@ -137,18 +135,11 @@ public final class Trainer: @unchecked Sendable {
         shards = Array(repeating: [], count: options.threads)
         outcomes = .allocate(capacity: options.threads)
         outcomes.initialize(repeating: NetworkWorker.Outcome())
-        normParts = .allocate(capacity: options.threads)
-        normParts.initialize(repeating: 0)
-        let total = network.params.count, n = options.threads
-        ranges = (0 ..< n).map { k in (total * k / n) / 64 * 64 ..< (k == n - 1 ? total : (total * (k + 1) / n) / 64 * 64) }
-        gradSlabs = (1 ... n).map { active in workers[0 ..< active].map(\.grads.base) }
-        for w in 0 ..< n { shards[w].reserveCapacity(perWorker) }
+        gradientPath = GradientPath(network: network, workers: workers, optimizer: optimizer, clipNorm: options.clipNorm)
+        for w in 0 ..< options.threads { shards[w].reserveCapacity(perWorker) }
     }
 
-    deinit {
-        outcomes.deallocate()
-        normParts.deallocate()
-    }
+    deinit { outcomes.deallocate() }
 
     /// The batches of `epoch` (1-based), a pure function of (seed, epoch).
     public func batches(epoch: Int) -> [[Int]] {
@@ -205,43 +196,24 @@ public final class Trainer: @unchecked Sendable {
     }
 
     /// One optimisation step on the corpus rows `rows`. The loss is the mean
-    /// over rows (classify) or over real tokens (seq2seq).
+    /// over rows (pooled heads) or over real tokens (per-step head).
     @discardableResult
     public func trainStep(_ rows: [Int]) -> NetworkWorker.Outcome {
         let active = distribute(rows)
         var denominator = 0
-        if network.config.task == .classify {
-            denominator = rows.count
-        } else {
+        if workers[0].head.scoresSteps {
             for r in rows { denominator += corpus.length(r) }
+        } else {
+            denominator = rows.count
         }
         let scale = 1 / Float(denominator)
-        let key = NetworkWorker.DropoutKey(seed: options.seed, step: UInt64(optimizer.step + 1))
+        let key = DropoutKey(seed: options.seed, step: UInt64(optimizer.step + 1))
         runParallel(active) { w in
             self.workers[w].batch.fill(corpus: self.corpus, rows: self.shards[w])
             self.outcomes[w] = self.workers[w].run(dropoutKey: key, gradScale: scale)
         }
-        update(activeWorkers: active)
+        gradientPath.apply(activeWorkers: active)
         return total(of: active)
-    }
-
-    /// Sums the workers' gradients, clips, and takes the Adam step; the slab is
-    /// split into one contiguous range per worker thread. Each range sums the
-    /// workers' gradients in worker order, so the result does not depend on
-    /// thread timing.
-    private func update(activeWorkers active: Int) {
-        let grads = gradSlabs[active - 1]
-        let n = workers.count
-        var gradScale: Float = 1
-        if let clip = options.clipNorm {
-            runParallel(n) { k in self.normParts[k] = Kernels.sumOfSquares(grads, range: self.ranges[k]) }
-            let norm = Float(normParts.reduce(0, +).squareRoot())
-            if norm > clip && norm.isFinite { gradScale = clip / (norm + 1e-6) }
-        }
-        let step = optimizer.beginStep()
-        runParallel(n) { k in
-            self.optimizer.apply(step, params: self.network.params, grads: grads, gradScale: gradScale, range: self.ranges[k])
-        }
     }
 
     /// Loss and accuracy without dropout (per row for classify, per real
@@ -296,12 +268,6 @@ public final class Trainer: @unchecked Sendable {
             t.lossSum += o.lossSum; t.correct += o.correct; t.count += o.count; t.tokens += o.tokens
         }
         return t
-    }
-
-    /// Runs `body(0 ..< n)` on up to n threads (inline when n is 1).
-    private func runParallel(_ n: Int, _ body: (Int) -> Void) {
-        if n == 1 { body(0); return }
-        DispatchQueue.concurrentPerform(iterations: n, execute: body)
     }
 }
 

@@ -28,19 +28,19 @@ enum EvalCommand {
         guard ["all", "test", "train"].contains(split) else { throw UsageError("option --split expects all, test or train, got '\(split)'") }
         let batchSize = try o.int("--batch-size", default: 256, min: 1, max: 1_000_000)
         let model = try TrainedModel(path: path)
-        let seed = UInt64(model.metadata["seed"] ?? "") ?? 1
+        let seed = model.record.settings.seed
         var data = try DataOptions(o, synthSeed: seed)
-        if !o.has("--vocab-size") { data.vocabularySize = model.config.vocabularySize }
+        if !o.has("--vocab-size") { data.vocabularySize = model.spec.vocabularySize }
         if !o.has("--max-len") { data.maxLength = max(data.maxLength, model.maxLength) }
         let loaded = try data.load()
         let corpus = loaded.corpus
-        guard corpus.numClasses == model.config.numClasses else {
-            throw DataError(file: loaded.name, line: 0, "the data has \(corpus.numClasses) classes, the model \(model.config.numClasses)")
+        guard corpus.numClasses == model.spec.numClasses else {
+            throw DataError(file: loaded.name, line: 0, "the data has \(corpus.numClasses) classes, the model \(model.spec.numClasses)")
         }
         var rows = Array(0 ..< corpus.count)
         var splitText = "all rows"
         if split != "all" {
-            let fraction = Double(model.metadata["test_fraction"] ?? "") ?? 0.2
+            let fraction = model.record.settings.testFraction
             let parts = shuffledSplit(count: corpus.count, testFraction: fraction, seed: seed)
             rows = split == "test" ? parts.test : parts.train
             splitText = "\(split) split of the training run (seed \(seed), test fraction \(fraction))"
@@ -53,7 +53,7 @@ enum EvalCommand {
     }
 
     static func report(_ e: Evaluation, model: TrainedModel, loaded: DataOptions.Loaded, rows: Int, splitText: String) -> String {
-        let seq = model.config.task == .seq2seq
+        let seq = model.spec.task == .seq2seq
         let item = seq ? "tokens" : "rows"
         let names = model.classNames
         var lines = ["model: \(model.summary)", loaded.summary, "evaluated: \(Format.grouped(rows)) rows (\(splitText))", ""]

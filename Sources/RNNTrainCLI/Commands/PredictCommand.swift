@@ -37,7 +37,7 @@ enum PredictCommand {
         let maxTokens = try o.int("--max-tokens", default: 1000, min: 1, max: 1_000_000)
         if o.string("--input") != nil && !o.positional.isEmpty { throw UsageError("give sentences as arguments or with --input, not both") }
         let model = try TrainedModel(path: path)
-        let vocabSize = model.config.vocabularySize
+        let vocabSize = model.spec.vocabularySize
         let useIDs = o.flag("--ids")
         var vocabulary: Vocabulary?
         if !useIDs {

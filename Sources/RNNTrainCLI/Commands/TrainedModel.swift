@@ -1,42 +1,36 @@
 import Corpus
 import Model
 
-/// A checkpoint loaded for use: the network with its weights, and what the
-/// metadata says about the run that made it.
+/// A checkpoint loaded for use: the network with its weights, and the run
+/// record that says how it was trained.
 struct TrainedModel {
     var path: String
     var network: SequenceNetwork
+    var record: RunRecord
     var classNames: [String]
-    var maxLength: Int
-    var epoch: Int
-    /// The data the model was trained on, as recorded ("built-in sample", a path, ...).
-    var data: String?
-    /// The vocabulary file the data was made with, when training was given `--vocab`.
-    var vocabPath: String?
-    /// Everything the run recorded (seed, test fraction, command, ...).
-    var metadata: [String: String]
 
     init(path: String) throws {
         let checkpoint = try Checkpoint.read(path: path)
-        let config = try checkpoint.config(path: path)
-        network = SequenceNetwork(config: config, seed: 0)
+        record = try checkpoint.record(path: path)
+        network = SequenceNetwork(spec: record.model, seed: 0)
         try checkpoint.restore(into: network, optimizer: nil, path: path)
         self.path = path
-        let names = checkpoint.metadata["class_names"].map { $0.split(separator: "|", omittingEmptySubsequences: false).map(String.init) }
-        classNames = names?.count == config.numClasses ? names! : (0 ..< config.numClasses).map { "class \($0)" }
-        maxLength = Int(checkpoint.metadata["max_len"] ?? "") ?? 30
-        epoch = checkpoint.epoch
-        data = checkpoint.metadata["data"]
-        metadata = checkpoint.metadata
-        vocabPath = checkpoint.metadata["vocab"].flatMap { $0.isEmpty ? nil : $0 }
+        let names = record.settings.classNames
+        classNames = names.count == record.model.numClasses ? names : (0 ..< record.model.numClasses).map { "class \($0)" }
     }
 
-    var config: ModelConfig { network.config }
+    var spec: ModelSpec { network.spec }
+    var maxLength: Int { record.settings.maxLength }
+    var epoch: Int { record.progress.epoch }
+    /// The data the model was trained on, as recorded ("built-in sample", a path, ...).
+    var data: String? { record.settings.data.isEmpty ? nil : record.settings.data }
+    /// The vocabulary file the data was made with, when training was given `--vocab`.
+    var vocabPath: String? { record.settings.vocab }
 
-    /// "classify model, epoch 5, 665,414 parameters, trained on built-in sample"
+    /// "classify model, epoch 5, embedding 10000x64, GRU 64, 6 classes, trained on built-in sample"
     var summary: String {
-        "\(path): \(config.task.rawValue) model, epoch \(epoch), embedding \(config.vocabularySize)x\(config.embedDim), "
-            + "GRU \(config.hiddenSize), \(config.numClasses) classes" + (data.map { ", trained on \($0)" } ?? "")
+        "\(path): \(spec.task.rawValue) model, epoch \(epoch), embedding \(spec.vocabularySize)x\(spec.embedDim), "
+            + "\(spec.cellDescription), \(spec.numClasses) classes" + (data.map { ", trained on \($0)" } ?? "")
     }
 
     /// True when the model was trained on the synthetic corpus, whose

@@ -7,9 +7,10 @@ import TensorCore
 ///     n = tanh(W_in x + b_in + r ∘ (W_hn h + b_hn))
 ///     h' = (1 - z) ∘ n + z ∘ h
 ///
-/// with a learned initial state `init_state` (one H-vector broadcast over the
-/// batch). Tensors: `weight_ih_l0 [3H, E]`, `weight_hh_l0 [3H, H]`,
-/// `bias_ih_l0 [3H]`, `bias_hh_l0 [3H]`, `init_state [H]`.
+/// Tensors (layer k, suffix `_reverse` for the reverse direction):
+/// `gru.weight_ih_lk [3H, in]`, `gru.weight_hh_lk [3H, H]`, `gru.bias_ih_lk [3H]`,
+/// `gru.bias_hh_lk [3H]`. The start state comes from the caller (the
+/// network's learned `h0`, or a carried state).
 ///
 /// How it is fast (forward):
 /// 1. `Gi = X W_ih^T` for all packed tokens at once: one GEMM `[N x E] x [E x 3H]`.
@@ -18,27 +19,25 @@ import TensorCore
 /// Backward mirrors it: the reverse loop does the gate kernel and
 /// `dh_{t-1} += dGh W_hh` per step; `dW_ih`, `dW_hh`, the biases and `dX` are
 /// one GEMM or column-sum each after the loop.
-public struct GRU: RecurrentLayer {
+public struct GRU: RecurrentCell {
     public let inputSize: Int
     public let hiddenSize: Int
-    public var outputSize: Int { hiddenSize }
+    public var stateCount: Int { 1 }
 
-    /// Offsets of this layer's tensors in the parameter slab.
-    public let weightIH: Int, weightHH: Int, biasIH: Int, biasHH: Int, initState: Int
+    /// Offsets of this cell's tensors in the parameter slab.
+    public let weightIH: Int, weightHH: Int, biasIH: Int, biasHH: Int
 
-    public init(inputSize: Int, hiddenSize: Int, layout: inout ParameterLayout, prefix: String = "gru.", suffix: String = "_l0") {
+    public init(inputSize: Int, hiddenSize: Int, layout: inout ParameterLayout, names: CellNames = CellNames(module: "gru")) {
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
         let g = 3 * hiddenSize
-        weightIH = layout.add("\(prefix)weight_ih\(suffix)", shape: [g, inputSize])
-        weightHH = layout.add("\(prefix)weight_hh\(suffix)", shape: [g, hiddenSize])
-        biasIH = layout.add("\(prefix)bias_ih\(suffix)", shape: [g])
-        biasHH = layout.add("\(prefix)bias_hh\(suffix)", shape: [g])
-        initState = layout.add(suffix == "_l0" && prefix == "gru." ? "init_state" : "\(prefix)init_state\(suffix)", shape: [hiddenSize])
+        weightIH = layout.add(names.name("weight_ih"), shape: [g, inputSize])
+        weightHH = layout.add(names.name("weight_hh"), shape: [g, hiddenSize])
+        biasIH = layout.add(names.name("bias_ih"), shape: [g])
+        biasHH = layout.add(names.name("bias_hh"), shape: [g])
     }
 
-    /// PyTorch's `nn.GRU` init: every weight and bias uniform in ±1/sqrt(H);
-    /// the initial state starts at zero.
+    /// PyTorch's `nn.GRU` init: every weight and bias uniform in ±1/sqrt(H).
     public func initialize(_ params: UnsafeMutablePointer<Float>, rng: inout RNG) {
         let h = hiddenSize, g = 3 * h
         let k = 1 / Float(h).squareRoot()
@@ -46,7 +45,6 @@ public struct GRU: RecurrentLayer {
         Initializer.uniform(params + weightHH, count: g * h, limit: k, rng: &rng)
         Initializer.uniform(params + biasIH, count: g, limit: k, rng: &rng)
         Initializer.uniform(params + biasHH, count: g, limit: k, rng: &rng)
-        (params + initState).update(repeating: 0, count: h)
     }
 
     /// Scratch for one worker. Shapes (N = maxTokens, B = maxRows):
@@ -86,7 +84,7 @@ public struct GRU: RecurrentLayer {
     }
 
     public func forward(_ params: UnsafePointer<Float>, input x: Matrix, batch: PackedBatch,
-                        workspace: RecurrentWorkspace, output out: Matrix) {
+                        start: RecurrentState, workspace: RecurrentWorkspace, output out: Matrix) {
         let ws = workspace as! Workspace
         let h = hiddenSize, g = 3 * h
         let nTok = batch.tokenCount, b = batch.batchSize
@@ -104,7 +102,7 @@ public struct GRU: RecurrentLayer {
             let n = batch.active[t], o = batch.offsets[t]
             let hp = hPrev.rows(o, n)
             if t == 0 {
-                for row in 0 ..< n { hp.row(row).update(from: params + initState, count: h) }
+                for row in 0 ..< n { hp.row(row).update(from: start.h.row(row), count: h) }
             } else {
                 let prev = batch.offsets[t - 1]
                 for row in 0 ..< n { hp.row(row).update(from: out.row(prev + row), count: h) }
@@ -121,7 +119,7 @@ public struct GRU: RecurrentLayer {
 
     public func backward(_ params: UnsafePointer<Float>, _ grads: UnsafeMutablePointer<Float>,
                          input x: Matrix, batch: PackedBatch, workspace: RecurrentWorkspace,
-                         dOutput dOut: Matrix, dInput: Matrix?) {
+                         dOutput dOut: Matrix, dInput: Matrix?) -> RecurrentState {
         let ws = workspace as! Workspace
         let h = hiddenSize, g = 3 * h
         let nTok = batch.tokenCount, b = batch.batchSize
@@ -151,9 +149,6 @@ public struct GRU: RecurrentLayer {
             gemm(dGh.rows(o, n), wHH, into: carry.prefix(rows: n), beta: 1)   // [n x 3H] x [3H x H]
             t -= 1
         }
-        // dL/dh_{-1} for every row flows into the shared initial state.
-        Kernels.addColumnSums(carry, into: grads + initState)
-
         let gWIH = Matrix(grads + weightIH, rows: g, cols: inputSize)
         let gWHH = Matrix(grads + weightHH, rows: g, cols: h)
         gemm(dGi, transposeA: true, x, into: gWIH, beta: 1)         // [3H x N] x [N x E]
@@ -163,5 +158,10 @@ public struct GRU: RecurrentLayer {
         if let dInput {
             gemm(dGi, wIH, into: dInput)                             // [N x 3H] x [3H x E]
         }
+        return RecurrentState(h: carry)                              // dL/dh_{-1}, [B x H]
+    }
+
+    public func finalState(batch: PackedBatch, workspace: RecurrentWorkspace, output: Matrix, into: RecurrentState) {
+        for r in 0 ..< batch.batchSize { into.h.row(r).update(from: output.row(batch.lastIndex[r]), count: hiddenSize) }
     }
 }

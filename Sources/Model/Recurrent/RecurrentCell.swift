@@ -84,3 +84,6 @@ public struct CellNames: Sendable, Equatable {
 
     public func name(_ base: String) -> String { "\(module).\(base)_l\(layer)\(reverse ? "_reverse" : "")" }
 }
+
+/// Per-worker scratch memory of a recurrent cell.
+public protocol RecurrentWorkspace: AnyObject {}

@@ -1,0 +1,87 @@
+import TensorCore
+
+/// An update rule over the whole parameter slab. Its state is a list of
+/// named buffers with the parameters' layout (Adam: `exp_avg`,
+/// `exp_avg_sq`, PyTorch's names), which checkpoints save as
+/// `optimizer.<state>.<tensor>` without knowing which optimizer it is.
+///
+/// An update is `beginStep()` once, then `apply` on disjoint ranges of the
+/// slab (one per thread), each reading the summed, reduced and clipped
+/// gradient (`GradientPath`).
+public protocol Optimizer: AnyObject, Sendable {
+    var spec: OptimizerSpec { get }
+    var learningRate: Float { get set }
+    /// Updates taken so far.
+    var step: Int { get set }
+    /// Named state buffers, each with the parameters' layout.
+    var state: [(name: String, buffer: FloatBuffer)] { get }
+    /// Advances `step` and fixes this update's scalars.
+    func beginStep()
+    /// Updates `params[range]` with the gradient `gradScale * grads[range]`.
+    func apply(params: UnsafeMutablePointer<Float>, grads: UnsafePointer<Float>, gradScale: Float, range: Range<Int>)
+}
+
+extension Optimizer {
+    /// One whole-slab update from a gradient slab.
+    public func update(_ params: FloatBuffer, _ grads: FloatBuffer) {
+        precondition(grads.count == params.count, "slab sizes differ")
+        beginStep()
+        apply(params: params.base, grads: grads.base, gradScale: 1, range: 0 ..< params.count)
+    }
+}
+
+/// Which optimizer and its hyperparameters (stored in checkpoints as JSON).
+/// Defaults are PyTorch's for each kind except the learning rate, which
+/// follows the reference tutorial (Adam 1e-4).
+public struct OptimizerSpec: Equatable, Sendable, Codable {
+    public enum Kind: String, Sendable, Codable, CaseIterable { case adam, rmsprop, sgd }
+
+    public var kind: Kind = .adam
+    public var learningRate: Float = 1e-4
+    /// Adam's moment decays.
+    public var beta1: Float = 0.9, beta2: Float = 0.999
+    /// Adam and RMSProp: added to the denominator.
+    public var epsilon: Float = 1e-8
+    /// RMSProp's smoothing constant.
+    public var alpha: Float = 0.99
+    /// RMSProp and SGD.
+    public var momentum: Float = 0
+    /// RMSProp: normalise by the centred second moment.
+    public var centered = false
+    /// SGD: Nesterov momentum.
+    public var nesterov = false
+
+    public init(kind: Kind = .adam, learningRate: Float = 1e-4) {
+        self.kind = kind
+        self.learningRate = learningRate
+    }
+
+    /// The one place that maps a kind to its type.
+    public func make(parameterCount n: Int) -> any Optimizer {
+        switch kind {
+        case .adam: return Adam(spec: self, parameterCount: n)
+        case .rmsprop: return RMSProp(spec: self, parameterCount: n)
+        case .sgd: return SGD(spec: self, parameterCount: n)
+        }
+    }
+
+    /// Buffers of the parameters' size the optimizer keeps.
+    public var stateCount: Int {
+        switch kind {
+        case .adam: return 2
+        case .rmsprop: return 1 + (centered ? 1 : 0) + (momentum > 0 ? 1 : 0)
+        case .sgd: return momentum > 0 ? 1 : 0
+        }
+    }
+
+    /// "Adam lr 0.0001", "RMSProp lr 0.01 (alpha 0.99, momentum 0.9, centered)".
+    public var description: String {
+        switch kind {
+        case .adam: return "Adam lr \(learningRate)"
+        case .rmsprop:
+            return "RMSProp lr \(learningRate) (alpha \(alpha), eps \(epsilon)" + (momentum > 0 ? ", momentum \(momentum)" : "")
+                + (centered ? ", centered)" : ")")
+        case .sgd: return "SGD lr \(learningRate)" + (momentum > 0 ? " (momentum \(momentum)\(nesterov ? ", Nesterov" : ""))" : "")
+        }
+    }
+}

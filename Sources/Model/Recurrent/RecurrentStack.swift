@@ -1,0 +1,248 @@
+import TensorCore
+
+/// `layers` x `directions` cells over a packed batch, PyTorch's `nn.GRU` /
+/// `nn.LSTM` / `nn.RNN` with `num_layers` and `bidirectional`:
+///
+///     layer 0:  x [N x E]        -> out_0 [N x D*H]   (forward half first)
+///     layer l:  drop(out_{l-1})  -> out_l [N x D*H]
+///
+/// Dropout between layers (keep `layerKeepProb`) acts on every layer's
+/// output but the last, in training only, as PyTorch's `dropout=`.
+///
+/// The reverse direction runs its cell on the batch in reversed order: the
+/// layer input is gathered through `PackedBatch.reversedIndex`, so each row
+/// starts at its own last token, and the outputs are scattered back. Its
+/// final state is therefore the state at step 0, as PyTorch's `h_n`.
+///
+/// Start states are learned: `h0 [L*D x H]` (and `c0` for two-state cells),
+/// index layer*D + direction as PyTorch's `h_0`, each broadcast over the
+/// batch; or carried in from a previous batch (`StackState`).
+public struct RecurrentStack: Sendable {
+    public let spec: ModelSpec
+    /// `cells[l][d]`.
+    public let cells: [[any RecurrentCell]]
+    /// Offsets of the learned start states `h0`, `c0` (`[L*D x H]`).
+    public let h0: Int
+    public let c0: Int?
+
+    public init(spec: ModelSpec, layout: inout ParameterLayout) {
+        self.spec = spec
+        var cells: [[any RecurrentCell]] = []
+        for l in 0 ..< spec.layers {
+            let input = l == 0 ? spec.embedDim : spec.outputSize
+            cells.append((0 ..< spec.directions).map {
+                CellFactory.make(spec, layer: l, direction: $0, inputSize: input, layout: &layout)
+            })
+        }
+        self.cells = cells
+        let states = spec.layers * spec.directions
+        h0 = layout.add("h0", shape: [states, spec.hiddenSize])
+        c0 = cells[0][0].stateCount == 2 ? layout.add("c0", shape: [states, spec.hiddenSize]) : nil
+    }
+
+    public var hiddenSize: Int { spec.hiddenSize }
+    public var outputSize: Int { spec.outputSize }
+
+    /// Cells in layout order; learned start states start at zero.
+    public func initialize(_ params: UnsafeMutablePointer<Float>, rng: inout RNG) {
+        for layer in cells { for cell in layer { cell.initialize(params, rng: &rng) } }
+        let n = spec.layers * spec.directions * spec.hiddenSize
+        (params + h0).update(repeating: 0, count: n)
+        if let c0 { (params + c0).update(repeating: 0, count: n) }
+    }
+
+    public func makeWorkspace(maxRows: Int, maxTokens: Int) -> Workspace {
+        Workspace(stack: self, maxRows: maxRows, maxTokens: maxTokens)
+    }
+
+    /// The learned start state of cell (l, d), broadcast to `rows` rows.
+    func learnedStart(_ params: UnsafePointer<Float>, cell k: Int, rows: Int) -> RecurrentState {
+        let p = UnsafeMutablePointer(mutating: params)
+        let h = hiddenSize
+        return RecurrentState(h: Matrix(p + h0 + k * h, rows: rows, cols: h, ld: 0),
+                              c: c0.map { Matrix(p + $0 + k * h, rows: rows, cols: h, ld: 0) })
+    }
+}
+
+extension RecurrentStack {
+    /// Runs every layer over `batch`; returns the top layer's output
+    /// `[N x D*H]` (a view into the workspace). `input` is `[N x E]`.
+    /// With `dropoutKey` the between-layer dropout is on. `carried`, when
+    /// given, supplies every cell's start state instead of `h0`/`c0`.
+    @discardableResult
+    public func forward(_ params: UnsafePointer<Float>, input x: Matrix, batch: PackedBatch, workspace ws: Workspace,
+                        dropoutKey: DropoutKey?, carried: StackState? = nil) -> Matrix {
+        let n = batch.tokenCount, b = batch.batchSize, h = hiddenSize, w = outputSize
+        if spec.directions == 2 { batch.reversedIndex(into: &ws.reversed) }
+        ws.dropoutOn = dropoutKey != nil && spec.layerKeepProb < 1
+        var input = x
+        for l in 0 ..< spec.layers {
+            let out = ws.outputs[l].matrix(rows: n, cols: w)
+            for d in 0 ..< spec.directions {
+                let k = l * spec.directions + d
+                let start = carried?.view(k, rows: b) ?? learnedStart(params, cell: k, rows: b)
+                let cell = cells[l][d], cws = ws.cells[k]
+                if d == 0 {
+                    cell.forward(params, input: input, batch: batch, start: start, workspace: cws, output: out.columns(0 ..< h))
+                } else {
+                    let xr = ws.reversedInput[l].matrix(rows: n, cols: input.cols)
+                    let outR = ws.reversedOutput.matrix(rows: n, cols: h)
+                    ws.permute(input, into: xr)
+                    cell.forward(params, input: xr, batch: batch, start: start, workspace: cws, output: outR)
+                    ws.permute(outR, into: out.columns(h ..< 2 * h))
+                }
+            }
+            input = out
+            if l + 1 < spec.layers, ws.dropoutOn, let key = dropoutKey {
+                let mask = ws.masks[l].matrix(rows: n, cols: w), dropped = ws.dropped[l].matrix(rows: n, cols: w)
+                Dropout(keepProb: spec.layerKeepProb).fillMasks(mask, batch: batch, key: key, perStep: true, layer: l)
+                Dropout.apply(out, mask: mask, into: dropped)
+                input = dropped
+            }
+        }
+        return input
+    }
+
+    /// The input layer l saw in the last forward: x, or the (dropped-out)
+    /// output of layer l-1.
+    func layerInput(_ l: Int, x: Matrix, batch: PackedBatch, workspace ws: Workspace) -> Matrix {
+        guard l > 0 else { return x }
+        let buffer = ws.dropoutOn ? ws.dropped[l - 1] : ws.outputs[l - 1]
+        return buffer.matrix(rows: batch.tokenCount, cols: outputSize)
+    }
+
+    /// Backward through every layer, given dL/d(top output) in
+    /// `workspace.topGradient` (`[N x D*H]`, overwritten). Accumulates the
+    /// parameter gradients (cells and learned start states, unless the start
+    /// was carried) and writes dL/dx into `dInput` when given.
+    public func backward(_ params: UnsafePointer<Float>, _ grads: UnsafeMutablePointer<Float>, input x: Matrix,
+                         batch: PackedBatch, workspace ws: Workspace, dInput: Matrix?, carried: Bool = false) {
+        let n = batch.tokenCount, h = hiddenSize, w = outputSize
+        var l = spec.layers - 1
+        while l >= 0 {
+            let input = layerInput(l, x: x, batch: batch, workspace: ws)
+            let dOut = ws.gradients[l].matrix(rows: n, cols: w)
+            let dIn: Matrix? = l > 0 ? ws.gradients[l - 1].matrix(rows: n, cols: w) : dInput
+            for d in 0 ..< spec.directions {
+                let k = l * spec.directions + d
+                let cell = cells[l][d], cws = ws.cells[k]
+                let dStart: RecurrentState
+                if d == 0 {
+                    dStart = cell.backward(params, grads, input: input, batch: batch, workspace: cws,
+                                           dOutput: dOut.columns(0 ..< h), dInput: dIn)
+                } else {
+                    let xr = ws.reversedInput[l].matrix(rows: n, cols: input.cols)
+                    let dOutR = ws.reversedOutput.matrix(rows: n, cols: h)
+                    ws.permute(dOut.columns(h ..< 2 * h), into: dOutR)
+                    let dInR = dIn.map { ws.reversedInputGradient.matrix(rows: n, cols: $0.cols) }
+                    dStart = cell.backward(params, grads, input: xr, batch: batch, workspace: cws, dOutput: dOutR, dInput: dInR)
+                    if let dIn, let dInR { ws.permuteAdding(dInR, into: dIn) }
+                }
+                if !carried { addStartGradient(dStart, cell: k, grads: grads) }
+            }
+            if l > 0 && ws.dropoutOn {
+                let prev = ws.gradients[l - 1].matrix(rows: n, cols: w)
+                Dropout.apply(prev, mask: ws.masks[l - 1].matrix(rows: n, cols: w), into: prev)
+            }
+            l -= 1
+        }
+    }
+
+    /// dL/dh0[k] += Σ_rows dStart.h (and c0 likewise): the learned state is
+    /// shared by every row.
+    func addStartGradient(_ dStart: RecurrentState, cell k: Int, grads: UnsafeMutablePointer<Float>) {
+        Kernels.addColumnSums(dStart.h, into: grads + h0 + k * hiddenSize)
+        if let c0, let dc = dStart.c { Kernels.addColumnSums(dc, into: grads + c0 + k * hiddenSize) }
+    }
+
+    /// Every cell's state after each row's last step (reverse cells: after
+    /// step 0), after `forward`: PyTorch's `h_n` (and `c_n`).
+    public func finalState(batch: PackedBatch, workspace ws: Workspace, into state: StackState) {
+        let n = batch.tokenCount, b = batch.batchSize, h = hiddenSize
+        for l in 0 ..< spec.layers {
+            let out = ws.outputs[l].matrix(rows: n, cols: outputSize)
+            for d in 0 ..< spec.directions {
+                let k = l * spec.directions + d
+                let view = state.view(k, rows: b)
+                if d == 0 {
+                    cells[l][d].finalState(batch: batch, workspace: ws.cells[k], output: out.columns(0 ..< h), into: view)
+                } else {
+                    // The reverse cell's own output order is gone; its final
+                    // state is the output at step 0 (h) or its saved state (c).
+                    let outR = ws.reversedOutput.matrix(rows: n, cols: h)
+                    ws.permute(out.columns(h ..< 2 * h), into: outR)
+                    cells[l][d].finalState(batch: batch, workspace: ws.cells[k], output: outR, into: view)
+                }
+            }
+        }
+    }
+}
+
+/// One state per cell of a stack, `[L*D]` x `[B x H]` (h, and c), for state
+/// carried from one batch to the next.
+public final class StackState {
+    public let h: FloatBuffer
+    public let c: FloatBuffer?
+    public let rows: Int, hidden: Int
+
+    public init(stack: RecurrentStack, rows: Int) {
+        self.rows = rows
+        hidden = stack.hiddenSize
+        let n = stack.spec.layers * stack.spec.directions * rows * hidden
+        h = FloatBuffer(count: n)
+        c = stack.c0 == nil ? nil : FloatBuffer(count: n)
+    }
+
+    /// Cell k's states for the first `rows` rows.
+    public func view(_ k: Int, rows b: Int) -> RecurrentState {
+        RecurrentState(h: h.matrix(offset: k * rows * hidden, rows: b, cols: hidden),
+                       c: c.map { $0.matrix(offset: k * rows * hidden, rows: b, cols: hidden) })
+    }
+}
+
+extension RecurrentStack {
+    /// One worker's buffers for the stack, allocated for the largest batch.
+    /// (N = maxTokens, W = D*H, I = the widest layer input)
+    public final class Workspace {
+        /// out_l [N x W]; their gradients [N x W]; between-layer masks and
+        /// dropped outputs [N x W] (layers but the last, when dropout is used).
+        let outputs: [FloatBuffer], gradients: [FloatBuffer]
+        let masks: [FloatBuffer], dropped: [FloatBuffer]
+        /// Reverse direction: the gathered input of each layer [N x in_l],
+        /// its output (then output gradient) [N x H], its input gradient [N x I].
+        let reversedInput: [FloatBuffer]
+        let reversedOutput: FloatBuffer, reversedInputGradient: FloatBuffer
+        var reversed: [Int32] = []
+        /// Cell workspaces, index layer*D + direction.
+        let cells: [RecurrentWorkspace]
+        var dropoutOn = false
+
+        init(stack: RecurrentStack, maxRows: Int, maxTokens n: Int) {
+            let spec = stack.spec, w = spec.outputSize, layers = spec.layers
+            let twoWay = spec.directions == 2
+            outputs = (0 ..< layers).map { _ in FloatBuffer(count: n * w) }
+            gradients = (0 ..< layers).map { _ in FloatBuffer(count: n * w) }
+            let between = spec.layerKeepProb < 1 ? layers - 1 : 0
+            masks = (0 ..< between).map { _ in FloatBuffer(count: n * w) }
+            dropped = (0 ..< between).map { _ in FloatBuffer(count: n * w) }
+            reversedInput = twoWay ? (0 ..< layers).map { FloatBuffer(count: n * ($0 == 0 ? spec.embedDim : w)) } : []
+            reversedOutput = FloatBuffer(count: twoWay ? n * spec.hiddenSize : 0)
+            reversedInputGradient = FloatBuffer(count: twoWay ? n * max(spec.embedDim, w) : 0)
+            reversed.reserveCapacity(n)
+            cells = stack.cells.flatMap { $0.map { $0.makeWorkspace(maxRows: maxRows, maxTokens: n) } }
+        }
+
+        /// The gradient buffer of the top layer's output, `[N x D*H]`.
+        public func topGradient(tokens n: Int, width w: Int) -> Matrix { gradients[gradients.count - 1].matrix(rows: n, cols: w) }
+
+        /// dst[i] = src[reversed[i]] (rows).
+        func permute(_ src: Matrix, into dst: Matrix) {
+            for i in 0 ..< dst.rows { dst.row(i).update(from: src.row(Int(reversed[i])), count: dst.cols) }
+        }
+
+        /// dst[reversed[i]] += src[i] (rows).
+        func permuteAdding(_ src: Matrix, into dst: Matrix) {
+            for i in 0 ..< src.rows { Kernels.add(src.row(i), into: dst.row(Int(reversed[i])), count: src.cols) }
+        }
+    }
+}

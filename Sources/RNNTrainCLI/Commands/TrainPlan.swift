@@ -1,0 +1,102 @@
+import Corpus
+import Model
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A training command's flags, checked and turned into what a run needs:
+/// the data, the split, the model and optimizer descriptions, the training
+/// options, the output paths, and the checkpoint to resume. Everything that
+/// can be refused is refused here, before any training.
+struct TrainPlan {
+    var task: Task
+    var options: ParsedOptions
+    var loaded: DataOptions.Loaded
+    var trainRows: [Int], testRows: [Int]
+    var model: ModelSpec
+    var training: TrainingOptions
+    /// The run's settings as a checkpoint records them.
+    var settings: RunSettings
+    var savePath: String?, saveBest: Bool
+    var metricsPath: String?, plotPath: String?
+    var runName: String
+    var quiet: Bool
+    var resumed: (path: String, checkpoint: Checkpoint, record: RunRecord)?
+
+    init(task: Task, arguments: [String]) throws {
+        let o = try ParsedOptions.parse(arguments, specs: TrainCommand.specs(task))
+        self.task = task
+        options = o
+        savePath = o.string("--save")
+        saveBest = o.flag("--save-best")
+        metricsPath = o.string("--metrics")
+        plotPath = o.string("--plot")
+        // An unwritable output is refused now, not after an hour of training.
+        for path in [savePath, metricsPath, plotPath].compactMap({ $0 }) { try AtomicFile.checkWritable(path: path) }
+        if saveBest && savePath == nil { throw UsageError("option --save-best needs --save PATH") }
+        resumed = try o.string("--resume").map { path in
+            let checkpoint = try Checkpoint.read(path: path)
+            return (path, checkpoint, try checkpoint.record(path: path))
+        }
+        // A resumed run keeps its seed (hence its split and data order) unless told otherwise.
+        let seed = try o.seed("--seed", default: resumed?.record.settings.seed ?? 1)
+        let data = try DataOptions(o, synthSeed: seed)
+        training = try TrainPlan.trainingOptions(o, seed: seed, maxLength: data.maxLength)
+        let bucketed = o.flag("--bucketed") || o.has("--buckets")
+        let testFraction = try o.double("--test-fraction", default: 0.2, min: 0, max: 0.99)
+        quiet = o.flag("--quiet")
+        runName = o.string("--run-name") ?? "\(task.rawValue) \(bucketed ? "bucketed" : "padded")"
+
+        loaded = try data.load()
+        let corpus = loaded.corpus
+        (trainRows, testRows) = shuffledSplit(count: corpus.count, testFraction: testFraction, seed: seed)
+        guard !trainRows.isEmpty else { throw UsageError("no training rows left after holding out --test-fraction \(testFraction)") }
+        model = try ModelOptions.modelSpec(o, task: task, vocabularySize: corpus.vocabularySize, classes: corpus.numClasses)
+        try TrainPlan.checkMemory(model: model, options: training)
+
+        settings = RunSettings()
+        settings.seed = seed
+        settings.testFraction = testFraction
+        settings.batchSize = training.batchSize
+        if case .bucketed(let n) = training.mode { settings.batching = "bucketed \(n)" }
+        settings.clipNorm = training.clipNorm
+        settings.data = loaded.name
+        settings.maxLength = training.maxLength
+        settings.classNames = corpus.classNames
+        settings.vocab = data.vocabPath
+        settings.command = (["rnntrain", task.rawValue] + arguments).joined(separator: " ")
+    }
+
+    static func trainingOptions(_ o: ParsedOptions, seed: UInt64, maxLength: Int) throws -> TrainingOptions {
+        var t = TrainingOptions()
+        t.epochs = try o.int("--epochs", default: 10, min: 1, max: 1_000_000)
+        t.batchSize = try o.int("--batch-size", default: 256, min: 1, max: 1_000_000)
+        t.optimizer = try ModelOptions.optimizerSpec(o)
+        if o.has("--clip") { t.clipNorm = Float(try o.double("--clip", default: 0, min: 0, exclusiveMin: true)) }
+        let buckets = try o.int("--buckets", default: 5, min: 1, max: 100_000)
+        t.mode = o.flag("--bucketed") || o.has("--buckets") ? .bucketed(buckets: buckets) : .padded
+        t.seed = seed
+        t.threads = try o.int("--threads", default: TrainCommand.defaultThreads(), min: 1, max: 256)
+        t.maxLength = maxLength
+        return t
+    }
+
+    /// Refuses, before allocating, a run that cannot fit in this machine's
+    /// memory (parameters, gradient slabs, optimizer state and the batch
+    /// buffers per worker), instead of being killed by the kernel later.
+    static func checkMemory(model m: ModelSpec, options o: TrainingOptions) throws {
+        let params = Double(NetworkArchitecture(m).layout.totalCount)
+        let tokens = Double(o.batchSize) * Double(o.maxLength)
+        // Per token: embeddings and their gradient, each layer's outputs,
+        // gradients and cell scratch (about 16H per direction), the head.
+        let perToken = Double(2 * m.embedDim + m.layers * m.directions * m.hiddenSize * 20 + 2 * m.numClasses)
+        let perWorker = params + tokens * perToken
+        let need = 4 * (Double(2 + o.optimizer.stateCount) * params + Double(o.threads) * perWorker)
+        let pages = Double(sysconf(Int32(_SC_PHYS_PAGES))), pageSize = Double(sysconf(Int32(_SC_PAGESIZE)))
+        let have = pages * pageSize
+        if have > 0 && need > 0.8 * have {
+            throw UsageError("this run needs about \(Format.fixed(need / 1e9, 1)) GB of memory and the machine has "
+                + "\(Format.fixed(have / 1e9, 1)) GB; lower --vocab-size, --embed, --hidden, --layers, --batch-size or --threads")
+        }
+    }
+}

@@ -1,0 +1,138 @@
+import Corpus
+import Model
+
+/// The epochs of one training command: builds the network and trainer from a
+/// `TrainPlan`, restores a resumed checkpoint, then per epoch prints the
+/// line, appends metrics, redraws the plot and saves; Ctrl-C saves the
+/// epoch's position and exits 130. It never names a cell or an optimizer:
+/// those live in the plan's specs and the checkpoint's record.
+final class TrainSession {
+    let plan: TrainPlan
+    let console: Console
+    let network: SequenceNetwork
+    let trainer: Trainer
+    var firstEpoch = 1
+    var partial = EpochTally()
+    /// The best epoch so far (a resumed run remembers it, so --save-best
+    /// never replaces a better model saved before the interruption).
+    var best = (epoch: 0, accuracy: -1.0)
+    /// The epochs the chart shows (with a metrics file, from before a resume too).
+    var history: [MetricsRecord] = []
+
+    init(plan: TrainPlan, console: Console) throws {
+        self.plan = plan
+        self.console = console
+        network = SequenceNetwork(spec: plan.model, seed: plan.settings.seed)
+        trainer = Trainer(network: network, corpus: plan.loaded.corpus, trainRows: plan.trainRows, testRows: plan.testRows,
+                          options: plan.training)
+        if let resumed = plan.resumed {
+            try resumed.checkpoint.restore(into: network, optimizer: trainer.optimizer, path: resumed.path)
+            let progress = resumed.record.progress
+            firstEpoch = progress.epoch + 1
+            partial = progress.partial ?? EpochTally()
+            if let e = progress.bestEpoch, let a = progress.bestTestAccuracy { best = (e, a) }
+            guard firstEpoch <= plan.training.epochs else {
+                throw UsageError("\(resumed.path) is already at epoch \(progress.epoch); ask for more --epochs to continue")
+            }
+        }
+        history = previousEpochs()
+    }
+
+    var epochs: Int { plan.training.epochs }
+    var unit: String { plan.task == .classify ? "" : "/token" }
+
+    func run() throws -> Int32 {
+        if !plan.quiet { printSummary() }
+        if let resumed = plan.resumed, !plan.quiet {
+            console.note("resuming \(resumed.path) at epoch \(firstEpoch)" + (partial.batchesDone > 0 ? ", batch \(partial.batchesDone + 1)" : "")
+                + " (optimizer step \(trainer.optimizer.step))")
+        }
+        Interruption.install()
+        defer { Interruption.uninstall() }
+        let progress = ProgressBar(console: console, enabled: console.errIsTerminal && !plan.quiet)
+        for epoch in firstEpoch ... epochs {
+            let s = trainer.trainEpoch(epoch, resuming: epoch == firstEpoch ? partial : EpochTally(),
+                                       progress: progress.callback(epoch: epoch, of: epochs),
+                                       shouldStop: { Interruption.requested })
+            progress.clear()
+            if let batch = s.nonFiniteBatch { throw nonFinite(s, epoch: epoch, batch: batch) }
+            if s.interrupted { return try saveInterrupted(s, epoch: epoch) }
+            console.line(TrainSession.epochLine(s, of: epochs, unit: unit, hasTest: !plan.testRows.isEmpty))
+            try record(s)
+        }
+        finish()
+        return RNNTrain.ExitCode.ok
+    }
+
+    /// The run record of this run after `epoch` complete epochs.
+    func runRecord(epoch: Int) -> RunRecord {
+        var progress = RunProgress(epoch: epoch, optimizerStep: trainer.optimizer.step)
+        if best.epoch > 0 { progress.bestEpoch = best.epoch; progress.bestTestAccuracy = best.accuracy }
+        return RunRecord(model: network.spec, optimizer: trainer.optimizer.spec, settings: plan.settings, progress: progress)
+    }
+
+    /// After a finished epoch: metrics line, chart, checkpoint.
+    func record(_ s: EpochStats) throws {
+        let hasTest = !plan.testRows.isEmpty
+        let m = MetricsRecord(run: plan.runName, epoch: s.epoch, trainLoss: s.trainLoss, trainAccuracy: s.trainAccuracy,
+                              testLoss: hasTest ? s.testLoss : nil, testAccuracy: hasTest ? s.testAccuracy : nil,
+                              seconds: (s.trainSeconds * 1000).rounded() / 1000, tokensPerSecond: s.tokensPerSecond.rounded(),
+                              learningRate: Double("\(trainer.optimizer.learningRate)"), task: plan.task.rawValue,
+                              batching: plan.settings.batching, batchSize: plan.training.batchSize)
+        history.append(m)
+        if let path = plan.metricsPath { try MetricsFile.append(m, to: path) }
+        if let path = plan.plotPath {
+            let chart = LearningCurves(title: "Learning curves: \(plan.runName)",
+                                       series: [LearningCurves.Series(label: plan.runName, records: history)])
+            try AtomicFile.write(Array(chart.svg().utf8), to: path)
+        }
+        let improved = s.testAccuracy > best.accuracy
+        if improved { best = (s.epoch, s.testAccuracy) }
+        if let path = plan.savePath, improved || !plan.saveBest {
+            var r = runRecord(epoch: s.epoch)
+            r.progress.testAccuracy = s.testAccuracy
+            try Checkpoint(network: network, optimizer: trainer.optimizer, record: r).write(to: path)
+            if !plan.quiet { console.note("saved \(path) (epoch \(s.epoch))") }
+        }
+    }
+
+    /// Ctrl-C: the epoch's position and running sums go into the checkpoint
+    /// (with --save-best beside the best model, never over it).
+    func saveInterrupted(_ s: EpochStats, epoch: Int) throws -> Int32 {
+        var where_ = "epoch \(epoch), after batch \(s.tally.batchesDone) of \(s.batches)"
+        if let savePath = plan.savePath {
+            var r = runRecord(epoch: epoch - 1)
+            r.progress.partial = s.tally
+            let target = plan.saveBest ? TrainSession.interruptedPath(savePath) : savePath
+            try Checkpoint(network: network, optimizer: trainer.optimizer, record: r).write(to: target)
+            where_ += "; saved \(target): continue with --resume \(target)"
+        } else {
+            where_ += "; nothing saved (use --save PATH to keep progress)"
+        }
+        console.note("interrupted in \(where_)")
+        return RNNTrain.ExitCode.interrupted
+    }
+
+    /// The weights are poisoned: stop without saving them.
+    func nonFinite(_ s: EpochStats, epoch: Int, batch: Int) -> RuntimeError {
+        let kept = plan.savePath.map { fileExists($0) ? "; \($0) keeps the last good epoch" : "" } ?? ""
+        return RuntimeError("epoch \(epoch), batch \(batch): the training loss became \(s.trainLoss.isNaN ? "NaN" : "infinite")"
+            + "; stopped without saving\(kept). Try --clip 5 or a lower --lr (now \(trainer.optimizer.learningRate))")
+    }
+
+    func finish() {
+        guard !plan.quiet else { return }
+        if let path = plan.plotPath { console.note("learning curves: \(path)") }
+        if !plan.testRows.isEmpty { console.note("best test accuracy\(unit): \(Format.fixed(best.accuracy, 4)) at epoch \(best.epoch)") }
+        console.note("peak memory: \(Format.fixed(peakResidentMegabytes(), 1)) MB (max resident set)")
+    }
+
+    /// With --plot and --metrics on a resumed run: the epochs of this run
+    /// already in the metrics file (read once, here).
+    func previousEpochs() -> [MetricsRecord] {
+        guard plan.plotPath != nil, let path = plan.metricsPath, fileExists(path), let all = try? MetricsFile.read(path: path),
+              let last = LearningCurves.series(from: all, fallbackLabel: plan.runName).last?.records,
+              let end = last.last, end.run == plan.runName, end.epoch < firstEpoch else { return [] }
+        return last
+    }
+}
