@@ -28,14 +28,9 @@ final class AdamTests: XCTestCase {
         assertClose(params.array, p.map(Float.init), abs: 2e-6, rel: 1e-5, "params")
     }
 
-    func testGradientClippingScalesToTheNorm() {
-        let g = FloatBuffer([3, 4, 0, 0, 0])
-        let norm = GradientClipping.clip(g, maxNorm: 1)
-        XCTAssertEqual(norm, 5, accuracy: 1e-6)
-        XCTAssertEqual(g[0], 0.6, accuracy: 1e-5)
-        XCTAssertEqual(g[1], 0.8, accuracy: 1e-5)
-        let small = FloatBuffer([0.3, 0.4])
-        GradientClipping.clip(small, maxNorm: 1)
-        XCTAssertEqual(small.array, [0.3, 0.4])
+    func testClipScaleIsMaxNormOverNorm() {
+        XCTAssertEqual(GradientClipping.scale(norm: 5, maxNorm: 1), 1 / (5 + 1e-6), accuracy: 1e-7)
+        XCTAssertEqual(GradientClipping.scale(norm: 0.5, maxNorm: 1), 1)
+        XCTAssertEqual(GradientClipping.scale(norm: .infinity, maxNorm: 1), 1)
     }
 }

@@ -29,7 +29,10 @@ final class CheckpointTests: XCTestCase {
         let w = lossAndGrads(net, tinyCorpus(), rows: [0, 1, 2, 3, 4]).worker
         adam.update(net.params, w.grads)
         let path = temporaryPath("m.safetensors")
-        try Checkpoint(network: net, optimizer: adam, epoch: 3, extra: ["seed": "9"]).write(to: path)
+        var settings = RunSettings()
+        settings.seed = 9
+        let record = RunRecord(model: net.spec, optimizer: adam.spec, settings: settings, progress: RunProgress(epoch: 3, optimizerStep: adam.step))
+        try Checkpoint(network: net, optimizer: adam, record: record).write(to: path)
         let other = tinyNetwork(.seq2seq, seed: 77)
         let otherAdam = Adam(parameterCount: other.layout.totalCount, learningRate: 0.01)
         let c = try Checkpoint.read(path: path)
@@ -38,21 +41,22 @@ final class CheckpointTests: XCTestCase {
         XCTAssertEqual(otherAdam.m.array, adam.m.array)
         XCTAssertEqual(otherAdam.v.array, adam.v.array)
         XCTAssertEqual(otherAdam.step, 1)
-        XCTAssertEqual(c.epoch, 3)
-        XCTAssertEqual(c.metadata["seed"], "9")
+        XCTAssertEqual(try c.record(path: path), record)
         XCTAssertEqual(Set(c.tensors.keys.filter { !$0.hasPrefix("optimizer.") }),
                        ["embedding.weight", "gru.weight_ih_l0", "gru.weight_hh_l0", "gru.bias_ih_l0", "gru.bias_hh_l0",
-                        "init_state", "fc.weight", "fc.bias"])
+                        "h0", "fc.weight", "fc.bias"])
         XCTAssertEqual(c.tensors["gru.weight_ih_l0"]?.shape, [15, 3])   // PyTorch's [3H, E]
     }
 
     func testDifferentArchitectureIsRefused() throws {
         let path = temporaryPath("m.safetensors")
-        try Checkpoint(network: tinyNetwork(.classify, hidden: 5), optimizer: nil, epoch: 1).write(to: path)
+        let net = tinyNetwork(.classify, hidden: 5)
+        try Checkpoint(network: net, optimizer: nil, record: RunRecord(model: net.spec, optimizer: OptimizerSpec(),
+                                                                       settings: RunSettings(), progress: RunProgress(epoch: 1))).write(to: path)
         let c = try Checkpoint.read(path: path)
         XCTAssertThrowsError(try c.restore(into: tinyNetwork(.seq2seq, hidden: 6), optimizer: nil, path: path)) {
             XCTAssertEqual("\($0)", "\(path): checkpoint does not match this run (checkpoint vs run: task classify vs seq2seq, "
-                + "hidden 5 vs 6); resume with the same architecture and data")
+                + "pooling last vs per_step, hidden 5 vs 6); resume with the same architecture and data")
         }
     }
 

@@ -22,10 +22,10 @@ final class TrainerTests: XCTestCase {
     func testGradientsDoNotCarryOverBetweenBatches() {
         let c = corpus()
         for task in Task.allCases {
-            let net = SequenceNetwork(config: ModelConfig(task: task, vocabularySize: 50, embedDim: 8, hiddenSize: 16, numClasses: 3), seed: 1)
+            let net = SequenceNetwork(spec: ModelSpec(task: task, vocabularySize: 50, embedDim: 8, hiddenSize: 16, numClasses: 3), seed: 1)
             let reused = NetworkWorker(network: net, maxRows: 16, maxLength: 12)
             let fresh = NetworkWorker(network: net, maxRows: 16, maxLength: 12)
-            let key = NetworkWorker.DropoutKey(seed: 1, step: 1)
+            let key = DropoutKey(seed: 1, step: 1)
             reused.batch.fill(corpus: c, rows: Array(0 ..< 16))
             reused.run(dropoutKey: key)
             reused.batch.fill(corpus: c, rows: Array(16 ..< 32))
@@ -41,11 +41,11 @@ final class TrainerTests: XCTestCase {
     func testTwoWorkersMatchOne() {
         let c = corpus()
         func train(threads: Int, clip: Float?) -> [Float] {
-            let net = SequenceNetwork(config: ModelConfig(task: .seq2seq, vocabularySize: 50, embedDim: 8, hiddenSize: 16, numClasses: 3), seed: 2)
+            let net = SequenceNetwork(spec: ModelSpec(task: .seq2seq, vocabularySize: 50, embedDim: 8, hiddenSize: 16, numClasses: 3), seed: 2)
             var o = TrainingOptions()
             o.threads = threads
             o.batchSize = 32
-            o.learningRate = 1e-2
+            o.optimizer = OptimizerSpec(kind: .adam, learningRate: 1e-2)
             o.clipNorm = clip
             o.mode = .bucketed(buckets: 3)
             o.maxLength = 12
@@ -60,22 +60,50 @@ final class TrainerTests: XCTestCase {
         }
     }
 
-    /// Adam over two ranges with two gradient slabs equals one update with
-    /// the summed slab.
-    func testAdamOverRangesAndSlabsEqualsWholeUpdate() {
+    /// The gradient path on two workers' slabs: the update equals a plain
+    /// SGD step (lr 1) with the summed gradient scaled to the clip norm,
+    /// computed here in Double; and worker 0 then owns every touched row.
+    func testGradientPathSumsClipsAndSteps() {
+        let c = corpus()
+        let net = SequenceNetwork(spec: ModelSpec(task: .classify, vocabularySize: 50, embedDim: 8, hiddenSize: 16, numClasses: 3), seed: 3)
+        let workers = (0 ..< 2).map { _ in NetworkWorker(network: net, maxRows: 16, maxLength: 12) }
+        for (w, rows) in [Array(0 ..< 16), Array(16 ..< 32)].enumerated() {
+            workers[w].batch.fill(corpus: c, rows: rows)
+            workers[w].run(dropoutKey: DropoutKey(seed: 1, step: 1))
+        }
+        let sum = zip(workers[0].grads.array, workers[1].grads.array).map { Double($0) + Double($1) }
+        let norm = sum.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        XCTAssertGreaterThan(norm, 0.5, "the clip must bite for this test to mean anything")
+        let before = net.params.array
+        let path = GradientPath(network: net, workers: workers, optimizer: OptimizerSpec(kind: .sgd, learningRate: 1).make(parameterCount: sum.count),
+                                clipNorm: 0.5)
+        let reported = path.apply(activeWorkers: 2)
+        XCTAssertEqual(Double(reported ?? 0), norm, accuracy: 1e-4 * norm)
+        let expected = zip(before, sum).map { Float(Double($0) - $1 * 0.5 / (norm + 1e-6)) }
+        assertClose(net.params.array, expected, abs: 1e-6, rel: 1e-5, "params")
+        // Rows only worker 1 touched are cleared by worker 0 next time.
+        workers[0].batch.fill(corpus: c, rows: Array(32 ..< 48))
+        workers[0].run(dropoutKey: DropoutKey(seed: 1, step: 2))
+        let fresh = NetworkWorker(network: net, maxRows: 16, maxLength: 12)
+        fresh.batch.fill(corpus: c, rows: Array(32 ..< 48))
+        fresh.run(dropoutKey: DropoutKey(seed: 1, step: 2))
+        XCTAssertEqual(workers[0].grads.array, fresh.grads.array)
+    }
+
+    /// Adam over two ranges equals one whole-slab update.
+    func testAdamOverRangesEqualsWholeUpdate() {
         let n = 200
         var rng = RNG(seed: 8)
-        let g1 = FloatBuffer((0 ..< n).map { _ in rng.uniform(-1, 1) }), g2 = FloatBuffer((0 ..< n).map { _ in rng.uniform(-1, 1) })
-        let sum = FloatBuffer((0 ..< n).map { g1[$0] + g2[$0] })
+        let g = FloatBuffer((0 ..< n).map { _ in rng.uniform(-1, 1) })
         let p1 = FloatBuffer((0 ..< n).map { Float($0) * 0.01 }), p2 = FloatBuffer(p1.array)
         let whole = Adam(parameterCount: n, learningRate: 0.1), split = Adam(parameterCount: n, learningRate: 0.1)
         for _ in 0 ..< 3 {
-            whole.update(p1, sum)
-            let s = split.beginStep()
-            split.apply(s, params: p2, grads: [g1.base, g2.base], range: 0 ..< 128)
-            split.apply(s, params: p2, grads: [g1.base, g2.base], range: 128 ..< n)
+            whole.update(p1, g)
+            split.beginStep()
+            split.apply(params: p2.base, grads: g.base, gradScale: 1, range: 0 ..< 128)
+            split.apply(params: p2.base, grads: g.base, gradScale: 1, range: 128 ..< n)
         }
-        assertClose(p2.array, p1.array, abs: 1e-6, rel: 1e-6, "params")
+        XCTAssertEqual(p2.array, p1.array)
     }
 
     /// An epoch interrupted after some batches, saved with its running sums
@@ -84,11 +112,11 @@ final class TrainerTests: XCTestCase {
     func testInterruptedEpochResumedFromCheckpointMatchesUninterrupted() throws {
         let c = corpus()
         func make() -> Trainer {
-            let net = SequenceNetwork(config: ModelConfig(task: .classify, vocabularySize: 50, embedDim: 8, hiddenSize: 16, numClasses: 3), seed: 5)
+            let net = SequenceNetwork(spec: ModelSpec(task: .classify, vocabularySize: 50, embedDim: 8, hiddenSize: 16, numClasses: 3), seed: 5)
             var o = TrainingOptions()
             o.threads = 2
             o.batchSize = 16
-            o.learningRate = 1e-2
+            o.optimizer = OptimizerSpec(kind: .adam, learningRate: 1e-2)
             o.mode = .bucketed(buckets: 3)
             o.maxLength = 12
             return Trainer(network: net, corpus: c, trainRows: Array(0 ..< 250), testRows: Array(250 ..< 300), options: o)
@@ -106,13 +134,15 @@ final class TrainerTests: XCTestCase {
         XCTAssertTrue(cut.testAccuracy.isNaN, "an interrupted epoch must not be evaluated")
         let path = NSTemporaryDirectory() + "/rnntrain-interrupted-\(getpid()).safetensors"
         defer { unlink(path) }
-        try Checkpoint(network: first.network, optimizer: first.optimizer, epoch: 1,
-                       extra: ["epoch_partial": cut.tally.encoded]).write(to: path)
+        var progress = RunProgress(epoch: 1, optimizerStep: first.optimizer.step)
+        progress.partial = cut.tally
+        let record = RunRecord(model: first.network.spec, optimizer: first.optimizer.spec, settings: RunSettings(), progress: progress)
+        try Checkpoint(network: first.network, optimizer: first.optimizer, record: record).write(to: path)
 
         let second = make()
         let saved = try Checkpoint.read(path: path)
         try saved.restore(into: second.network, optimizer: second.optimizer, path: path)
-        let tally = try XCTUnwrap(EpochTally(encoded: saved.metadata["epoch_partial"] ?? ""))
+        let tally = try XCTUnwrap(saved.record(path: path).progress.partial)
         XCTAssertEqual(tally, cut.tally)
         let resumed = second.trainEpoch(2, resuming: tally)
         XCTAssertFalse(resumed.interrupted)

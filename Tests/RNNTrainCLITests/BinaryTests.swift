@@ -71,8 +71,8 @@ final class BinaryTests: XCTestCase {
         XCTAssertEqual(p.terminationStatus, 130, stderr)
         XCTAssertTrue(stderr.contains("interrupted in epoch "), stderr)
         XCTAssertTrue(stderr.contains("saved \(ckpt): continue with --resume \(ckpt)"), stderr)
-        let saved = try Checkpoint.read(path: ckpt)
-        XCTAssertNotNil(saved.metadata["epoch_partial"].flatMap(EpochTally.init(encoded:)))
+        let saved = try Checkpoint.read(path: ckpt).record(path: ckpt).progress
+        XCTAssertGreaterThan(try XCTUnwrap(saved.partial).batchesDone, 0)
         XCTAssertEqual(epochs(stdout).count, saved.epoch)
 
         let resumed = try run(args + ["--resume", ckpt, "--quiet"])

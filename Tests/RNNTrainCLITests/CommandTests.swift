@@ -151,7 +151,7 @@ final class CheckpointCommandTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.err)
         let tests = epochLines(r.out).map(\.test)
         let best = tests.firstIndex(of: tests.max()!)! + 1
-        let saved = try Checkpoint.read(path: dir + "/best.safetensors")
+        let saved = try Checkpoint.read(path: dir + "/best.safetensors").record(path: "best").progress
         XCTAssertEqual(saved.epoch, best)
         let bad = cli(["classify", "--epochs", "1", "--save", dir + "/no-such-folder/m.safetensors"])
         XCTAssertEqual(bad.status, 1)
@@ -168,14 +168,16 @@ final class CheckpointCommandTests: XCTestCase {
         XCTAssertEqual(first.status, 0, first.err)
         let second = cli(common + ["--epochs", "5", "--resume", dir + "/best.safetensors"])
         XCTAssertEqual(second.status, 0, second.err)
-        let saved = try Checkpoint.read(path: dir + "/best.safetensors")
-        // The resumed run starts after the best epoch of the first.
+        let saved = try Checkpoint.read(path: dir + "/best.safetensors").record(path: "best").progress
+        // The resumed run starts after the best epoch of the first, and
+        // prints the epochs from there to 5.
         let firstTests = epochLines(first.out).map(\.test)
         let resumedFrom = firstTests.firstIndex(of: firstTests.max()!)! + 1
-        let all = Array(firstTests[..<resumedFrom]) + epochLines(second.out).map(\.test)
-        XCTAssertEqual(all.count, resumedFrom + 5 - resumedFrom)
+        let resumedLines = epochLines(second.out)
+        XCTAssertEqual(resumedLines.map(\.epoch), Array(resumedFrom + 1 ... 5))
+        let all = Array(firstTests[..<resumedFrom]) + resumedLines.map(\.test)
         let best = all.firstIndex(of: all.max()!)! + 1
         XCTAssertEqual(saved.epoch, best, "test accuracies \(all)")
-        XCTAssertEqual(Double(saved.metadata["best_test_accuracy"] ?? ""), all.max())
+        XCTAssertEqual(saved.bestTestAccuracy, all.max())
     }
 }

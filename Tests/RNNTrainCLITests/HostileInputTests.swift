@@ -110,20 +110,36 @@ final class FuzzRegressionTests: XCTestCase {
         return out
     }
 
+    /// What the safetensors fuzz target checks, on every kept input: a
+    /// file that decodes either gives a clear error or a checkpoint whose
+    /// record builds a network holding exactly the file's tensors.
     func testSafetensorsInputs() throws {
         let all = inputs("safetensors")
         XCTAssertFalse(all.isEmpty)
+        var restored = 0
         for (name, bytes) in all {
-            guard let (tensors, metadata) = try? bytes.withUnsafeBytes({ try Safetensors.decode($0, fileName: name) }) else { continue }
-            let checkpoint = Checkpoint(tensors: tensors, metadata: metadata)
-            if let config = try? checkpoint.config(path: name) {
-                _ = try? checkpoint.restore(into: SequenceNetwork(config: config, seed: 1), optimizer: nil, path: name)
+            let decoded: (tensors: [String: Safetensors.Tensor], metadata: [String: String])
+            do { decoded = try bytes.withUnsafeBytes { try Safetensors.decode($0, fileName: name) } } catch {
+                XCTAssertTrue("\(error)".hasPrefix(name + ": "), "\(error)")
+                continue
+            }
+            for (key, t) in decoded.tensors { XCTAssertEqual(t.values.count, t.shape.reduce(1, *), "\(name) \(key)") }
+            do {
+                let checkpoint = try Checkpoint.decode(tensors: decoded.tensors, metadata: decoded.metadata, path: name)
+                let net = SequenceNetwork(spec: try checkpoint.record(path: name).model, seed: 1)
+                try checkpoint.restore(into: net, optimizer: nil, path: name)
+                for spec in net.layout.specs { XCTAssertEqual(net.tensor(spec.name)?.map(\.bitPattern), checkpoint.tensors[spec.name]?.values.map(\.bitPattern), "\(name) \(spec.name)") }
+                restored += 1
+            } catch {
+                XCTAssertTrue("\(error)".hasPrefix(name + ": "), "\(error)")
+                XCTAssertTrue(name.hasPrefix("regressions/"), "a seed failed to load: \(error)")
             }
         }
+        XCTAssertEqual(restored, all.filter { $0.0.hasPrefix("seeds/") }.count, "every seed restores")
         // The first crash: keep_prob 1.6 in the metadata reached Dropout's precondition.
         let crash = try XCTUnwrap(all.first { $0.0 == "regressions/keep-prob-out-of-range" })
         let (t, m) = try crash.1.withUnsafeBytes { try Safetensors.decode($0, fileName: "c") }
-        XCTAssertThrowsError(try Checkpoint(tensors: t, metadata: m).config(path: "c")) { e in
+        XCTAssertThrowsError(try Checkpoint.decode(tensors: t, metadata: m, path: "c")) { e in
             XCTAssertEqual("\(e)", "c: checkpoint metadata keep_prob = 1.6 is not in (0, 1]")
         }
     }

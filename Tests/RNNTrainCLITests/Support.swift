@@ -34,14 +34,15 @@ func writeFile(_ path: String, _ text: String) {
 func fileExists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
 /// Parses "Epoch i/n - train acc X - test acc Y ..." lines.
-func epochLines(_ out: String) -> [(train: Double, test: Double)] {
+func epochLines(_ out: String) -> [(epoch: Int, train: Double, test: Double)] {
     out.split(separator: "\n").filter { $0.hasPrefix("Epoch ") }.map { line in
         let fields = line.components(separatedBy: " - ")
         func value(_ prefix: String) -> Double {
             let f = fields.first { $0.hasPrefix(prefix) }!
             return Double(f.split(separator: " ").last!)!
         }
-        return (value("train acc"), value("test acc"))
+        let epoch = Int(line.dropFirst(6).prefix { $0 != "/" })!
+        return (epoch, value("train acc"), value("test acc"))
     }
 }
 

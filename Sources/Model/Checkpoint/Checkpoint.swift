@@ -49,6 +49,11 @@ public struct Checkpoint {
     /// which is converted).
     public static func read(path: String) throws -> Checkpoint {
         let (tensors, metadata) = try Safetensors.read(path: path)
+        return try decode(tensors: tensors, metadata: metadata, path: path)
+    }
+
+    /// A checkpoint from a safetensors file's contents (`path` names it in errors).
+    public static func decode(tensors: [String: Safetensors.Tensor], metadata: [String: String], path: String) throws -> Checkpoint {
         switch metadata["format"] {
         case format: return Checkpoint(tensors: tensors, metadata: metadata)
         case legacyFormat: return try Checkpoint(legacyTensors: tensors, metadata: metadata, path: path)

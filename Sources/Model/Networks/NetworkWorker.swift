@@ -24,7 +24,7 @@ public final class NetworkWorker: @unchecked Sendable {
     public let head: any Head
 
     let x, dx, feat, mask, drop, dDrop, logits, dLogits: FloatBuffer
-    let stackWorkspace: RecurrentStack.Workspace
+    public let stackWorkspace: RecurrentStack.Workspace
     /// Embedding rows whose gradient is non-zero in `grads` (see `GradientPath`).
     let touched: TouchedRows
     /// Per-step correct counts of the last per-step run: [T] (evaluation by position).
@@ -90,7 +90,7 @@ public final class NetworkWorker: @unchecked Sendable {
         batch.tokenIDs.withUnsafeBufferPointer { network.embedding.forward(p, ids: $0, out: xm) }
         let top = network.stack.forward(p, input: xm, batch: batch, workspace: stackWorkspace, dropoutKey: dropoutKey)
         let m = head.items(batch), f = s.outputSize
-        var features = head.forward(top: top, batch: batch, scratch: feat.matrix(rows: maxRows, cols: f))
+        var features = head.forward(top: top, batch: batch, scratch: feat.matrix(rows: head.scoresSteps ? 0 : maxRows, cols: f))
         let maskM = mask.matrix(rows: m, cols: f)
         if let key = dropoutKey {
             network.dropout.fillMasks(maskM, batch: batch, key: key, perStep: head.scoresSteps)
