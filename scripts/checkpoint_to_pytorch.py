@@ -15,6 +15,7 @@ probabilities.
 Needs torch and safetensors (pip install torch==2.13.0+cpu safetensors).
 """
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -39,22 +40,27 @@ def main():
         meta = f.metadata()
     tensors = load_file(args.checkpoint)
     state = {k: v for k, v in tensors.items() if not k.startswith("optimizer.")}
-    net = Net(int(meta["vocab_size"]), int(meta["embed"]), int(meta["hidden"]), int(meta["classes"]),
-              float(meta["keep_prob"]))
+    run = json.loads(meta["run"])
+    m = run["model"]
+    seq2seq = m["pooling"] == "per_step"
+    task = "seq2seq" if seq2seq else "classify"
+    net = Net(m["vocabularySize"], m["embedDim"], m["hiddenSize"], m["numClasses"], m["keepProb"], m["cell"], m["layers"],
+              m["bidirectional"], m["layerKeepProb"], m["pooling"], m["nonlinearity"])
     net.load_state_dict(state, strict=True)
+    progress = run["progress"]
     print(f"loaded {len(state)} tensors into PyTorch ({sum(v.numel() for v in state.values()):,} parameters); "
-          f"task {meta['task']}, epoch {meta['epoch']}, test accuracy at save {meta.get('test_accuracy', 'n/a')}")
+          f"task {task}, epoch {progress['epoch']}, test accuracy at save {progress.get('testAccuracy', 'n/a')}")
     if args.data:
-        rows = load(args.data, int(meta["vocab_size"]), 10_000)
+        rows = load(args.data, m["vocabularySize"], 10_000)
         net.eval()
         correct = count = 0
         with torch.no_grad():
             for i in range(0, len(rows), 256):
-                _, c, n, _ = step_loss(net, rows, list(range(i, min(i + 256, len(rows)))), meta["task"] == "seq2seq")
+                _, c, n, _ = step_loss(net, rows, list(range(i, min(i + 256, len(rows)))), seq2seq)
                 correct += c
                 count += n
         print(f"PyTorch accuracy on {args.data}: {correct / count:.4f} over {count:,} "
-              f"{'tokens' if meta['task'] == 'seq2seq' else 'rows'}")
+              f"{'tokens' if seq2seq else 'rows'}")
 
     if args.data and args.predict:
         first = rows[: args.predict]
@@ -64,7 +70,7 @@ def main():
                              check=True, capture_output=True, text=True).stdout.splitlines()[1:]
         os.unlink(f.name)
         ours = torch.tensor([[float(x) for x in line.split("\t")[2:-1]] for line in out])
-        seq2seq = meta["task"] == "seq2seq"
+        seq2seq = seq2seq
         with torch.no_grad():
             ids = [torch.tensor(r[0]) for r in first]
             lengths = torch.tensor([len(r[0]) for r in first])

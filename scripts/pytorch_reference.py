@@ -2,7 +2,8 @@
 """The PyTorch peer of rnntrain: same model, data, hyperparameters, figures.
 
 Trains, on the same CSV, the network of DESIGN.md section 3 with PyTorch:
-nn.Embedding(V, E) (Glorot-uniform) -> nn.GRU(E, H) with a learned initial
+nn.Embedding(V, E) (Glorot-uniform) -> nn.GRU(E, H) (or --cell lstm|rnn,
+--layers, --bidirectional, --pool, as rnntrain's flags) with a learned initial
 state -> dropout (keep 0.6) on the GRU outputs -> nn.Linear(H, K)
 (Glorot-uniform, zero bias) -> cross-entropy, Adam. Batches are padded to
 their own longest row and fed through pack_padded_sequence, so PyTorch also
@@ -65,25 +66,47 @@ def batches(rows, indices, batch_size, bucketed, buckets, rng):
 
 
 class Net(nn.Module):
-    def __init__(self, vocab, embed, hidden, classes, keep):
+    """rnntrain's network with the same tensor names: embedding.weight,
+    gru|lstm|rnn.weight_ih_l{k}[_reverse] ..., h0 [L*D, H] (and c0 for
+    LSTM, the learned start states), fc.weight, fc.bias."""
+
+    def __init__(self, vocab, embed, hidden, classes, keep, cell="gru", layers=1, bidirectional=False,
+                 layer_keep=1.0, pool="last", nonlinearity="tanh"):
         super().__init__()
+        self.cell, self.pool, self.directions = cell, pool, 2 if bidirectional else 1
         self.embedding = nn.Embedding(vocab, embed)
         nn.init.xavier_uniform_(self.embedding.weight)
-        self.gru = nn.GRU(embed, hidden, batch_first=True)
-        self.init_state = nn.Parameter(torch.zeros(hidden))
+        kind = {"gru": nn.GRU, "lstm": nn.LSTM, "rnn": nn.RNN}[cell]
+        extra = {"nonlinearity": nonlinearity} if cell == "rnn" else {}
+        setattr(self, cell, kind(embed, hidden, num_layers=layers, bidirectional=bidirectional, batch_first=True,
+                                 dropout=1 - layer_keep if layers > 1 else 0.0, **extra))
+        self.h0 = nn.Parameter(torch.zeros(layers * self.directions, hidden))
+        if cell == "lstm":
+            self.c0 = nn.Parameter(torch.zeros(layers * self.directions, hidden))
         self.dropout = nn.Dropout(1 - keep)
-        self.fc = nn.Linear(hidden, classes)
+        self.fc = nn.Linear(self.directions * hidden, classes)
         nn.init.xavier_uniform_(self.fc.weight)
         nn.init.zeros_(self.fc.bias)
 
     def forward(self, ids, lengths, seq2seq):
         packed = pack_padded_sequence(self.embedding(ids), lengths, batch_first=True, enforce_sorted=False)
-        h0 = self.init_state.view(1, 1, -1).expand(1, ids.shape[0], -1).contiguous()
-        out, h_n = self.gru(packed, h0)
-        if not seq2seq:
-            return self.fc(self.dropout(h_n[0]))           # last relevant output
+        start = self.h0.unsqueeze(1).expand(-1, ids.shape[0], -1).contiguous()
+        if self.cell == "lstm":
+            start = (start, self.c0.unsqueeze(1).expand(-1, ids.shape[0], -1).contiguous())
+        out, h_n = getattr(self, self.cell)(packed, start)
+        if self.cell == "lstm":
+            h_n = h_n[0]
+        if not seq2seq and self.pool == "last":       # last relevant output (reverse half: step 0)
+            return self.fc(self.dropout(torch.cat(list(h_n[-self.directions:]), -1)))
         padded, _ = pad_packed_sequence(out, batch_first=True)
-        return self.fc(self.dropout(padded))                # [B, T, K]
+        if seq2seq:
+            return self.fc(self.dropout(padded))                # [B, T, K]
+        mask = (torch.arange(padded.shape[1]).unsqueeze(0) < lengths.unsqueeze(1)).unsqueeze(-1)
+        if self.pool == "mean":
+            pooled = (padded * mask).sum(1) / lengths.unsqueeze(1)
+        else:
+            pooled = padded.masked_fill(~mask, float("-inf")).max(1).values
+        return self.fc(self.dropout(pooled))
 
 
 def tensors(rows, batch, seq2seq):
@@ -118,7 +141,8 @@ def run(args, rows, mode):
     rng.shuffle(idx)
     n_test = round(len(rows) * args.test_fraction)
     test, train = idx[:n_test], idx[n_test:]
-    net = Net(args.vocab_size, args.embed, args.hidden, 6, args.keep_prob)
+    net = Net(args.vocab_size, args.embed, args.hidden, 6, args.keep_prob, args.cell, args.layers, args.bidirectional,
+              args.layer_keep, args.pool, args.nonlinearity)
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
     speeds, seconds = [], []
     for epoch in range(1, args.epochs + 1):
@@ -170,6 +194,12 @@ def main():
     p.add_argument("--vocab-size", type=int, default=10000)
     p.add_argument("--max-len", type=int, default=30)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--cell", choices=["gru", "lstm", "rnn"], default="gru")
+    p.add_argument("--nonlinearity", choices=["tanh", "relu"], default="tanh")
+    p.add_argument("--layers", type=int, default=1)
+    p.add_argument("--bidirectional", action="store_true")
+    p.add_argument("--layer-keep", type=float, default=1.0)
+    p.add_argument("--pool", choices=["last", "mean", "max"], default="last")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     rows = load(args.data, args.vocab_size, args.max_len)

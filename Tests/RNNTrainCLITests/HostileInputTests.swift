@@ -72,7 +72,7 @@ final class HostileInputTests: XCTestCase {
         let r = cli(["classify", "--vocab-size", "10000000", "--embed", "4096", "--epochs", "1"])
         XCTAssertEqual(r.status, 64)
         XCTAssertTrue(r.err.contains("GB of memory and the machine has"), r.err)
-        XCTAssertTrue(r.err.contains("lower --vocab-size, --embed, --hidden, --batch-size or --threads"), r.err)
+        XCTAssertTrue(r.err.contains("lower --vocab-size, --embed, --hidden, --layers, --batch-size or --threads"), r.err)
     }
 
     /// A run whose loss stops being finite stops at that batch with advice,
