@@ -87,7 +87,7 @@ final class CellRun {
 }
 
 /// The cells under test: LSTM, and the Elman RNN with each nonlinearity.
-enum CellKind: CaseIterable {
+enum TestCell: CaseIterable {
     case lstm, rnnTanh, rnnRelu
 
     var module: String { self == .lstm ? "lstm" : "rnn" }

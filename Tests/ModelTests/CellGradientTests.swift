@@ -11,7 +11,7 @@ final class CellGradientTests: XCTestCase {
     let e = 3, h = 7        // H = 7: the kernels' staged narrow block
 
     /// Random parameters, inputs, start states and loss coefficients.
-    func randomRun(_ kind: CellKind, seed: UInt64) -> CellRun {
+    func randomRun(_ kind: TestCell, seed: UInt64) -> CellRun {
         let run = kind.run(tinyCorpus(), rows: [0, 1, 2, 3, 4], inputSize: e, hiddenSize: h)
         var rng = RNG(seed: seed)
         run.cell.initialize(run.params.base, rng: &rng)
@@ -22,7 +22,7 @@ final class CellGradientTests: XCTestCase {
     }
 
     func testFiniteDifferences() {
-        for kind in CellKind.allCases {
+        for kind in TestCell.allCases {
             let run = randomRun(kind, seed: 5)
             let g = run.gradients()
             let eps: Float = 1e-3
@@ -52,7 +52,7 @@ final class CellGradientTests: XCTestCase {
     /// and input gradients as inside the batch, and the per-row parameter
     /// gradients sum to the batch's.
     func testBatchEqualsRowsOneAtATime() {
-        for kind in CellKind.allCases {
+        for kind in TestCell.allCases {
             let all = randomRun(kind, seed: 8)
             let allFinal = all.forward(), allOut = all.output.array
             let allGrads = all.gradients()
@@ -95,7 +95,7 @@ final class CellGradientTests: XCTestCase {
     /// A start view with `ld == 0` (the learned initial state) runs as the
     /// same vector written into every row.
     func testBroadcastStartState() {
-        for kind in CellKind.allCases {
+        for kind in TestCell.allCases {
             let run = randomRun(kind, seed: 3)
             for r in 1 ..< run.b {
                 (run.h0.base + r * h).update(from: run.h0.base, count: h)

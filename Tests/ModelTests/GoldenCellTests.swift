@@ -26,7 +26,7 @@ final class GoldenCellTests: XCTestCase {
     func testTanhRNNMatchesPyTorch() { check(.rnnTanh, goldenCells["rnn_tanh_l1_uni"]!) }
     func testReluRNNMatchesPyTorch() { check(.rnnRelu, goldenCells["rnn_relu_l1_uni"]!) }
 
-    func check(_ kind: CellKind, _ golden: GoldenCellCase, file: StaticString = #filePath, line: UInt = #line) {
+    func check(_ kind: TestCell, _ golden: GoldenCellCase, file: StaticString = #filePath, line: UInt = #line) {
         let lengths = goldenCellLengths, rowCount = lengths.count
         let corpus = Corpus(paddedRows: lengths.map { Array(repeating: 1, count: $0) }, lengths: lengths,
                             labels: lengths.map { _ in 0 }, numClasses: 1, vocabularySize: 2)

@@ -60,6 +60,13 @@ final class HostileInputTests: XCTestCase {
             (["classify", "--hidden", "100000"], "option --hidden expects a whole number from 1 to 4096, got 100000"),
             (["classify", "--lr", "nan"], "option --lr expects a number > 0 and <= 10, got 'nan'"),
             (["classify", "--epochs", "99999999999999999999"], "option --epochs expects a whole number from 1 to 1000000, got '99999999999999999999'"),
+            // Combinations that cannot work say why.
+            (["classify", "--cell", "lsmt"], "option --cell expects gru, lstm, rnn, got 'lsmt'. Did you mean lstm?"),
+            (["classify", "--nonlinearity", "relu"], "option --nonlinearity applies to --cell rnn only"),
+            (["classify", "--layer-keep", "0.5"], "--layer-keep applies between stacked layers; it needs --layers 2 or more"),
+            (["classify", "--momentum", "0.9"], "option --momentum applies to --optimizer rmsprop or sgd, not adam"),
+            (["classify", "--optimizer", "sgd", "--nesterov"], "option --nesterov needs --momentum above 0"),
+            (["seq2seq", "--pool", "mean"], "unknown option --pool"),
         ] {
             let r = cli(args)
             XCTAssertEqual(r.status, 64, args.joined(separator: " "))

@@ -122,7 +122,7 @@ extension ModelSpec {
         check("task", task.rawValue, other.task.rawValue)
         check("pooling", pooling.rawValue, other.pooling.rawValue)
         check("cell", cell.rawValue, other.cell.rawValue)
-        check("nonlinearity", nonlinearity, other.nonlinearity)
+        check("nonlinearity", nonlinearity.rawValue, other.nonlinearity.rawValue)
         check("layers", layers, other.layers)
         check("bidirectional", bidirectional, other.bidirectional)
         check("layer norm", layerNorm, other.layerNorm)

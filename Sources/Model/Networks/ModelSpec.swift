@@ -39,7 +39,7 @@ public enum Pooling: String, Sendable, Codable, CaseIterable {
 public struct ModelSpec: Equatable, Sendable, Codable {
     public var cell: CellKind = .gru
     /// For `.rnn`: tanh (Elman) or relu, as PyTorch's `nonlinearity`.
-    public var nonlinearity: String = "tanh"
+    public var nonlinearity: Nonlinearity = .tanh
     public var layers = 1
     public var bidirectional = false
     public var layerNorm = false
@@ -78,8 +78,7 @@ public struct ModelSpec: Equatable, Sendable, Codable {
         if vocabularySize < 2 || embedDim < 1 || hiddenSize < 1 || numClasses < 2 { return "sizes must be positive (at least 2 classes and 2 tokens)" }
         if !(keepProb > 0 && keepProb <= 1) || !(layerKeepProb > 0 && layerKeepProb <= 1) { return "keep probabilities must be in (0, 1]" }
         if layerKeepProb < 1 && layers == 1 { return "--layer-keep applies between stacked layers; it needs --layers 2 or more" }
-        if nonlinearity != "tanh" && nonlinearity != "relu" { return "nonlinearity must be tanh or relu" }
-        if nonlinearity == "relu" && cell != .rnn { return "--nonlinearity relu applies to --cell rnn only" }
+        if nonlinearity == .relu && cell != .rnn { return "--nonlinearity relu applies to --cell rnn only" }
         if layerNorm && cell == .rnn { return "--layer-norm is implemented for the gru and lstm cells" }
         return nil
     }
@@ -88,7 +87,7 @@ public struct ModelSpec: Equatable, Sendable, Codable {
     public var cellDescription: String {
         var s = layers > 1 ? "\(layers)-layer " : ""
         if bidirectional { s += "bidirectional " }
-        s += cell == .rnn ? "RNN(\(nonlinearity))" : cell.rawValue.uppercased()
+        s += cell == .rnn ? "RNN(\(nonlinearity.rawValue))" : cell.rawValue.uppercased()
         s += " \(hiddenSize)"
         if layerNorm { s += " (layer norm)" }
         return s

@@ -12,14 +12,15 @@ public enum CellFactory {
         switch spec.cell {
         case .gru:
             return GRU(inputSize: inputSize, hiddenSize: h, layout: &layout, names: names)
-        case .lstm, .rnn:
-            preconditionFailure("the \(spec.cell.rawValue) cell is not built yet")
+        case .lstm:
+            return LSTM(inputSize: inputSize, hiddenSize: h, layout: &layout, names: names)
+        case .rnn:
+            return ElmanRNN(inputSize: inputSize, hiddenSize: h, nonlinearity: spec.nonlinearity, layout: &layout, names: names)
         }
     }
 
     /// Why `spec` names a cell this build does not have, or nil.
     public static func unsupported(_ spec: ModelSpec) -> String? {
-        if spec.cell != .gru { return "--cell \(spec.cell.rawValue) is not available in this build" }
         if spec.layerNorm { return "--layer-norm is not available in this build" }
         return nil
     }

@@ -111,12 +111,20 @@ extension RecurrentStack {
         return buffer.matrix(rows: batch.tokenCount, cols: outputSize)
     }
 
+    /// Where the gradient for the start states goes: into the learned
+    /// `h0`/`c0` (summed over rows), nowhere (a carried state, truncated
+    /// backpropagation), or per row into a `StackState`.
+    public enum StartGradient {
+        case learned, discard
+        case into(StackState)
+    }
+
     /// Backward through every layer, given dL/d(top output) in
     /// `workspace.topGradient` (`[N x D*H]`, overwritten). Accumulates the
-    /// parameter gradients (cells and learned start states, unless the start
-    /// was carried) and writes dL/dx into `dInput` when given.
+    /// parameter gradients, sends the start states' gradient where
+    /// `startGradient` says, and writes dL/dx into `dInput` when given.
     public func backward(_ params: UnsafePointer<Float>, _ grads: UnsafeMutablePointer<Float>, input x: Matrix,
-                         batch: PackedBatch, workspace ws: Workspace, dInput: Matrix?, carried: Bool = false) {
+                         batch: PackedBatch, workspace ws: Workspace, dInput: Matrix?, startGradient: StartGradient = .learned) {
         let n = batch.tokenCount, h = hiddenSize, w = outputSize
         var l = spec.layers - 1
         while l >= 0 {
@@ -138,7 +146,11 @@ extension RecurrentStack {
                     dStart = cell.backward(params, grads, input: xr, batch: batch, workspace: cws, dOutput: dOutR, dInput: dInR)
                     if let dIn, let dInR { ws.permuteAdding(dInR, into: dIn) }
                 }
-                if !carried { addStartGradient(dStart, cell: k, grads: grads) }
+                switch startGradient {
+                case .learned: addStartGradient(dStart, cell: k, grads: grads)
+                case .discard: break
+                case .into(let state): state.copy(dStart, into: k, rows: batch.batchSize)
+                }
             }
             if l > 0 && ws.dropoutOn {
                 let prev = ws.gradients[l - 1].matrix(rows: n, cols: w)
@@ -191,6 +203,15 @@ public final class StackState {
         let n = stack.spec.layers * stack.spec.directions * rows * hidden
         h = FloatBuffer(count: n)
         c = stack.c0 == nil ? nil : FloatBuffer(count: n)
+    }
+
+    /// Copies `rows` rows of `state` into cell k's slot.
+    func copy(_ state: RecurrentState, into k: Int, rows b: Int) {
+        let v = view(k, rows: b)
+        for r in 0 ..< b {
+            v.h.row(r).update(from: state.h.row(r), count: hidden)
+            if let c = v.c, let src = state.c { c.row(r).update(from: src.row(r), count: hidden) }
+        }
     }
 
     /// Cell k's states for the first `rows` rows.

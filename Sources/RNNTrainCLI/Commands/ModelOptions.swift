@@ -34,7 +34,7 @@ enum ModelOptions {
     static func modelSpec(_ o: ParsedOptions, task: Task, vocabularySize: Int, classes: Int) throws -> ModelSpec {
         var s = ModelSpec(task: task, vocabularySize: vocabularySize, numClasses: classes)
         s.cell = try choice(o, "--cell", CellKind.allCases.map(\.rawValue), default: "gru").flatMap(CellKind.init(rawValue:))!
-        s.nonlinearity = try choice(o, "--nonlinearity", ["tanh", "relu"], default: "tanh")!
+        s.nonlinearity = Nonlinearity(rawValue: try choice(o, "--nonlinearity", ["tanh", "relu"], default: "tanh")!)!
         if o.has("--nonlinearity") && s.cell != .rnn { throw UsageError("option --nonlinearity applies to --cell rnn only") }
         s.layers = try o.int("--layers", default: 1, min: 1, max: 64)
         s.bidirectional = o.flag("--bidirectional")
