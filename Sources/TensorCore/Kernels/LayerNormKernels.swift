@@ -17,12 +17,23 @@ public enum LayerNormKernels {
     /// ε added to the variance: PyTorch's `nn.LayerNorm` default.
     public static let epsilon: Float = 1e-5
 
+    /// Sum of the 64 lanes as a tree of vector adds (`Vec64.sum()` reduces
+    /// lane by lane, which shows in per-block statistics).
+    @_transparent
+    public static func lanes(_ v: Vec64) -> Float {
+        let s16 = (v.a + v.b) + (v.c + v.d)
+        let s8 = s16.lowHalf + s16.highHalf
+        let s4 = s8.lowHalf + s8.highHalf
+        let s2 = s4.lowHalf + s4.highHalf
+        return s2[0] + s2[1]
+    }
+
     /// Mean and 1/sqrt(var + ε) of `width` floats, two passes.
     @inline(__always)
     public static func statistics(_ a: UnsafePointer<Float>, width: Int) -> (mean: Float, rstd: Float) {
         var acc = Vec64(0)
         Kernels.blocks(width) { j, w in acc += Kernels.load(a + j, w) }
-        let mean = acc.sum() / Float(width)
+        let mean = lanes(acc) / Float(width)
         var sq = Vec64(0)
         var padded = 0
         Kernels.blocks(width) { j, w in
@@ -31,7 +42,7 @@ public enum LayerNormKernels {
             padded += 64 - w
         }
         // Zero lanes of a partial chunk added (0 - μ)² each.
-        let ss = sq.sum() - Float(padded) * mean * mean
+        let ss = lanes(sq) - Float(padded) * mean * mean
         return (mean, 1 / (Swift.max(ss, 0) / Float(width) + epsilon).squareRoot())
     }
 
@@ -78,7 +89,7 @@ public enum LayerNormKernels {
                     sg += g
                     sgx = sgx.adding(g, times: Kernels.load(xr + j, w))
                 }
-                let mg = sg.sum() * inv, mgx = sgx.sum() * inv, rs = rstd[row * blocks + k]
+                let mg = lanes(sg) * inv, mgx = lanes(sgx) * inv, rs = rstd[row * blocks + k]
                 Kernels.blocks(h) { j, w in
                     let g = Kernels.load(dr + j, w) * Kernels.load(gk + j, w)
                     let v = (g + -mg - Kernels.load(xr + j, w) * mgx) * rs
@@ -94,10 +105,18 @@ public enum LayerNormKernels {
                                              dGain: UnsafeMutablePointer<Float>, dShift: UnsafeMutablePointer<Float>) {
         Kernels.blocks(dy.cols) { j, w in
             var sg = Kernels.load(dGain + j, w), sb = Kernels.load(dShift + j, w)
-            for r in 0 ..< dy.rows {
-                let d = Kernels.load(dy.row(r) + j, w)
-                sb += d
-                sg = sg.adding(d, times: Kernels.load(xhat.row(r) + j, w))
+            if w == 64 {
+                for r in 0 ..< dy.rows {
+                    let d = Vec64(dy.row(r) + j)
+                    sb += d
+                    sg = sg.adding(d, times: Vec64(xhat.row(r) + j))
+                }
+            } else {
+                for r in 0 ..< dy.rows {
+                    let d = Vec64(dy.row(r) + j, count: w)
+                    sb += d
+                    sg = sg.adding(d, times: Vec64(xhat.row(r) + j, count: w))
+                }
             }
             Kernels.store(sg, dGain + j, w)
             Kernels.store(sb, dShift + j, w)

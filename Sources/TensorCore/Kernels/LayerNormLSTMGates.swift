@@ -80,7 +80,7 @@ public enum LayerNormLSTMGates {
                 sg += g
                 sgx = sgx.adding(g, times: Kernels.load(s + 4 * h + j, w))
             }
-            let mg = sg.sum() * inv, mgx = sgx.sum() * inv, rs = rstdC[row]
+            let mg = LayerNormKernels.lanes(sg) * inv, mgx = LayerNormKernels.lanes(sgx) * inv, rs = rstdC[row]
             Kernels.blocks(h) { j, w in
                 let ch = Kernels.load(s + 4 * h + j, w)
                 let dhat = Kernels.load(dn + j, w) * Kernels.load(gainC + j, w)
