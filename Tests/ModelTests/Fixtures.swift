@@ -66,7 +66,7 @@ func tinySpecs(keep: Float = 1, layerKeep: Float = 1) -> [ModelSpec] {
                         s.bidirectional = bidirectional
                         s.pooling = pooling
                         s.layerKeepProb = layers > 1 ? layerKeep : 1
-                        if s.problem == nil && CellFactory.unsupported(s) == nil { specs.append(s) }
+                        if s.problem == nil { specs.append(s) }
                     }
                 }
             }

@@ -9,19 +9,17 @@ public enum CellFactory {
                             layout: inout ParameterLayout) -> any RecurrentCell {
         let names = CellNames(module: spec.cell.module, layer: layer, reverse: direction == 1)
         let h = spec.hiddenSize
-        switch spec.cell {
-        case .gru:
+        switch (spec.cell, spec.layerNorm) {
+        case (.gru, true):
+            return LayerNormGRU(inputSize: inputSize, hiddenSize: h, layout: &layout, names: names)
+        case (.lstm, true):
+            return LayerNormLSTM(inputSize: inputSize, hiddenSize: h, layout: &layout, names: names)
+        case (.gru, false):
             return GRU(inputSize: inputSize, hiddenSize: h, layout: &layout, names: names)
-        case .lstm:
+        case (.lstm, false):
             return LSTM(inputSize: inputSize, hiddenSize: h, layout: &layout, names: names)
-        case .rnn:
+        case (.rnn, _):   // layer norm is refused by ModelSpec.problem
             return ElmanRNN(inputSize: inputSize, hiddenSize: h, nonlinearity: spec.nonlinearity, layout: &layout, names: names)
         }
-    }
-
-    /// Why `spec` names a cell this build does not have, or nil.
-    public static func unsupported(_ spec: ModelSpec) -> String? {
-        if spec.layerNorm { return "--layer-norm is not available in this build" }
-        return nil
     }
 }

@@ -46,7 +46,7 @@ enum ModelOptions {
         if task == .classify, let pool = try choice(o, "--pool", ["last", "mean", "max"], default: "last") {
             s.pooling = Pooling(rawValue: pool)!
         }
-        if let problem = s.problem ?? CellFactory.unsupported(s) { throw UsageError(problem) }
+        if let problem = s.problem { throw UsageError(problem) }
         return s
     }
 
