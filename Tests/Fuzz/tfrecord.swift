@@ -13,8 +13,12 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
                                                            vocabularySize: flags & 2 == 0 ? 10_000 : 50,
                                                            skipBadRows: flags & 4 != 0))
     if flags & 8 != 0 { options.names = TFRecordFeatureNames(tokens: "ids", label: "y") }
-    let bytes = UnsafeRawBufferPointer(start: data + 1, count: size - 1)
-    if let result = try? CorpusTFRecord.parse(bytes, fileName: "fuzz.tfrecord", gzip: flags & 16 != 0, options: options) {
+    // Bit 32: the rest is one record's payload, framed here with valid
+    // checksums, so mutations reach the protobuf reader instead of failing the CRC.
+    var input = Array(UnsafeBufferPointer(start: data + 1, count: size - 1))
+    if flags & 32 != 0 { input = TFRecordWriter.framed(input) }
+    let parsed = input.withUnsafeBytes { try? CorpusTFRecord.parse($0, fileName: "fuzz.tfrecord", gzip: flags & 16 != 0, options: options) }
+    if let result = parsed {
         let c = result.corpus
         precondition(c.offsets.count == c.count + 1 && c.offsets.last == c.tokenIDs.count, "inconsistent corpus")
         precondition(!c.hasTokenLabels || c.tokenLabels.count == c.tokenIDs.count, "step labels do not match the tokens")
@@ -26,3 +30,4 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     }
     return 0
 }
+

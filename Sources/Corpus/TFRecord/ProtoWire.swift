@@ -80,8 +80,8 @@ struct ProtoReader {
     }
 
     /// The payload of a field expected to be length-delimited.
-    mutating func expectMessage(_ wire: Int, _ what: String) throws -> Range<Int> {
-        guard wire == 2 else { throw ProtoError("\(what) has wire type \(wire), expected 2 (length-delimited)") }
+    mutating func expectMessage(_ wire: Int, _ what: @autoclosure () -> String) throws -> Range<Int> {
+        guard wire == 2 else { throw ProtoError("\(what()) has wire type \(wire), expected 2 (length-delimited)") }
         return try lengthDelimited()
     }
 }
@@ -103,4 +103,11 @@ extension Array where Element == UInt8 {
         appendVarint(UInt64(payload.count))
         append(contentsOf: payload)
     }
+}
+
+/// How many bytes `appendVarint(value)` writes.
+func varintSize(_ value: UInt64) -> Int {
+    var n = 1, v = value
+    while v >= 0x80 { v >>= 7; n += 1 }
+    return n
 }
