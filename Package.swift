@@ -2,7 +2,8 @@
 //
 // rnntrain: a command-line trainer for recurrent networks over
 // variable-length token sequences. No package dependencies: the only
-// external piece is OpenBLAS, reached through the CBLAS system library.
+// external pieces are OpenBLAS and zlib, reached through the CBLAS and
+// CZlib system libraries.
 //
 // Data flows through the targets in this order:
 //   Corpus (CSV -> corpus -> batches) -> Model (layers, networks, trainer)
@@ -22,8 +23,14 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        .systemLibrary(
+            name: "CZlib",
+            path: "Sources/CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .target(name: "TensorCore", dependencies: ["CBLAS"]),
-        .target(name: "Corpus", dependencies: ["TensorCore"]),
+        .target(name: "Corpus", dependencies: ["TensorCore", "CZlib"]),
         .target(name: "Model", dependencies: ["TensorCore", "Corpus"]),
         .target(name: "RNNTrainCLI", dependencies: ["TensorCore", "Corpus", "Model"]),
         .executableTarget(name: "rnntrain", dependencies: ["RNNTrainCLI"]),

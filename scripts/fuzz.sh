@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs one libFuzzer target under AddressSanitizer.
 #
-#   scripts/fuzz.sh TARGET [SECONDS]      TARGET: csv vocab safetensors flags posts
+#   scripts/fuzz.sh TARGET [SECONDS]      TARGET: csv vocab safetensors flags posts tfrecord
 #
 # The library targets are compiled with coverage instrumentation
 # (-sanitize=fuzzer,address) into .build-fuzz/, the harness
@@ -26,7 +26,8 @@ objects=$(find "$bin"/TensorCore.build "$bin"/Corpus.build "$bin"/Model.build "$
 mkdir -p "$scratch/fuzzers" "$scratch/corpus/$target" "$scratch/artifacts/$target"
 swiftc -O -parse-as-library -sanitize=fuzzer,address -target-cpu native \
     -I "$bin/Modules" -I "$bin" -Xcc -fmodule-map-file=Sources/CBLAS/module.modulemap \
-    "$harness" $objects $(pkg-config --libs openblas) -o "$scratch/fuzzers/$target"
+    -Xcc -fmodule-map-file=Sources/CZlib/module.modulemap \
+    "$harness" $objects $(pkg-config --libs openblas) -lz -o "$scratch/fuzzers/$target"
 seeds=Tests/Fuzz/seeds/$target
 [ -d "$seeds" ] || seeds=
 # Swift's own crash reporter would trip AddressSanitizer: let libFuzzer report.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what rnntrain needs beyond the Swift toolchain: OpenBLAS's CBLAS
-# (Debian's libopenblas-dev). Idempotent: does nothing when cblas.h and the
-# library are already there. Uses sudo only when not running as root.
+# (Debian's libopenblas-dev) and zlib (zlib1g-dev, for .tfrecord.gz).
+# Idempotent: does nothing when the headers and libraries are already there.
+# Uses sudo only when not running as root.
 set -euo pipefail
 
 have_openblas() {
@@ -15,26 +16,36 @@ have_openblas() {
     return 1
 }
 
-if have_openblas; then
+have_zlib() {
+    [ -f /usr/include/zlib.h ] || return 1
+    ldconfig -p 2>/dev/null | grep -q 'libz\.so ' && return 0
+    ls /usr/lib/*/libz.so /usr/lib/libz.so >/dev/null 2>&1
+}
+
+packages=()
+have_openblas || packages+=(libopenblas-dev)
+have_zlib || packages+=(zlib1g-dev)
+if [ ${#packages[@]} -eq 0 ]; then
     exit 0
 fi
 
 if ! command -v apt-get >/dev/null 2>&1; then
-    echo "error: OpenBLAS (cblas.h, libopenblas) is missing and apt-get is not available;" >&2
-    echo "       install your system's OpenBLAS development package and run make again" >&2
+    echo "error: ${packages[*]} missing and apt-get is not available;" >&2
+    echo "       install your system's OpenBLAS and zlib development packages and run make again" >&2
     exit 1
 fi
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
     if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
-        echo "error: libopenblas-dev is missing and installing it needs root (no sudo found)" >&2
+        echo "error: ${packages[*]} missing and installing needs root (no sudo found)" >&2
         exit 1
     fi
 fi
 
-echo "installing libopenblas-dev (OpenBLAS with CBLAS headers)..." >&2
+echo "installing ${packages[*]}..." >&2
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends libopenblas-dev >/dev/null
+$SUDO apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 have_openblas || { echo "error: libopenblas-dev installed but cblas.h or libopenblas.so still not found" >&2; exit 1; }
+have_zlib || { echo "error: zlib1g-dev installed but zlib.h or libz.so still not found" >&2; exit 1; }

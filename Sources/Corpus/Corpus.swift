@@ -13,6 +13,9 @@ public struct Corpus: Sendable {
     public var offsets: [Int]
     /// One class index per row.
     public var labels: [UInt8]
+    /// Per-step labels, parallel to `tokenIDs` (`tokenLabels[offsets[i] + t]`
+    /// is row i's label at step t), or empty when the data has none.
+    public var tokenLabels: [UInt8] = []
     /// Human-readable class names, index = class.
     public var classNames: [String]
     /// Ids are in `0 ..< vocabularySize`.
@@ -36,6 +39,7 @@ public struct Corpus: Sendable {
     public var count: Int { labels.count }
     public var numClasses: Int { classNames.count }
     public var totalTokens: Int { tokenIDs.count }
+    public var hasTokenLabels: Bool { !tokenLabels.isEmpty }
 
     @inline(__always)
     public func length(_ row: Int) -> Int { offsets[row + 1] - offsets[row] }
@@ -47,8 +51,64 @@ public struct Corpus: Sendable {
     /// Appends one row.
     public mutating func append<S: Sequence>(ids: S, label: UInt8) where S.Element == Int32 {
         tokenIDs.append(contentsOf: ids)
+        closeRow(label: label, stepLabels: nil as [UInt8]?)
+    }
+
+    /// Appends one row with a label per step (as many as ids).
+    public mutating func append<S: Sequence, L: Collection>(ids: S, label: UInt8, stepLabels: L)
+        where S.Element == Int32, L.Element == UInt8 {
+        tokenIDs.append(contentsOf: ids)
+        closeRow(label: label, stepLabels: stepLabels)
+    }
+
+    /// Ends the row whose ids a parser appended to `tokenIDs` since the last
+    /// offset. With `stepLabels` (one per id), the first such row gives the
+    /// earlier rows their row label at every step; without, a corpus that has
+    /// step labels repeats `label`.
+    public mutating func closeRow<L: Collection>(label: UInt8, stepLabels: L?) where L.Element == UInt8 {
+        if let stepLabels {
+            if !hasTokenLabels {
+                tokenLabels.reserveCapacity(tokenIDs.capacity)
+                for r in 0 ..< count { tokenLabels.append(contentsOf: repeatElement(labels[r], count: length(r))) }
+            }
+            tokenLabels.append(contentsOf: stepLabels)
+        } else if hasTokenLabels {
+            tokenLabels.append(contentsOf: repeatElement(label, count: tokenIDs.count - offsets[count]))
+        }
         offsets.append(tokenIDs.count)
         labels.append(label)
+        precondition(!hasTokenLabels || tokenLabels.count == tokenIDs.count, "one label per step")
+    }
+
+    /// Drops the per-step labels when each only repeats its row's label (as a
+    /// writer that must fill a `labels` list writes them): they say nothing more.
+    public mutating func dropRepeatedTokenLabels() {
+        guard hasTokenLabels else { return }
+        for r in 0 ..< count where tokenLabels[offsets[r] ..< offsets[r + 1]].contains(where: { $0 != labels[r] }) { return }
+        tokenLabels = []
+    }
+
+    /// Appends every row of `other` (same vocabulary; class names kept).
+    public mutating func append(contentsOf other: Corpus) {
+        if other.hasTokenLabels || hasTokenLabels {
+            for r in 0 ..< other.count {
+                let labels = other.hasTokenLabels ? Array(other.tokenLabels[other.offsets[r] ..< other.offsets[r + 1]])
+                    : Array(repeating: other.labels[r], count: other.length(r))
+                append(ids: other.tokens(r), label: other.labels[r], stepLabels: labels)
+            }
+        } else {
+            for r in 0 ..< other.count { append(ids: other.tokens(r), label: other.labels[r]) }
+        }
+    }
+
+    /// Class names "0" ... "n" for generic labels up to `maxLabel` (at least 2 classes).
+    public static func numberedClassNames(maxLabel: Int) -> [String] {
+        (0 ... max(maxLabel, 1)).map { "\($0)" }
+    }
+
+    /// The largest label of any row or step (-1 when empty).
+    public var maxLabel: Int {
+        Int(max(labels.max() ?? 0, tokenLabels.max() ?? 0)) - (count == 0 ? 1 : 0)
     }
 
     /// Rows per class.

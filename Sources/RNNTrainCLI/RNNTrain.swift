@@ -40,6 +40,8 @@ public enum RNNTrain {
                 help: { PlotCommand.help }, run: { try PlotCommand.run($0, $1) }),
         Command(name: "synth", summary: "write the synthetic corpus (the embedded default data) as CSV",
                 help: { SynthCommand.help }, run: { try SynthCommand.run($0, $1) }),
+        Command(name: "convert", summary: "convert data between tokenized CSV and TFRecord (SequenceExample), either way",
+                help: { ConvertCommand.help }, run: { try ConvertCommand.run($0, $1) }),
         Command(name: "prepare", summary: "tokenize a raw corpus (blog XML or text folders) into CSV + vocabulary", help: { PrepareCommand.help }, run: { try PrepareCommand.run($0, $1) }),
     ]
 
@@ -55,6 +57,7 @@ public enum RNNTrain {
         case "plot": return PlotCommand.specs
         case "synth": return SynthCommand.specs
         case "prepare": return PrepareCommand.specs
+        case "convert": return ConvertCommand.specs
         default: return nil
         }
     }

@@ -151,6 +151,25 @@ final class FuzzRegressionTests: XCTestCase {
         }
     }
 
+    func testTFRecordInputs() {
+        var accepted = 0
+        for (name, bytes) in inputs("tfrecord") where !bytes.isEmpty {
+            let f = bytes[0]
+            var options = TFRecordLoadOptions(rows: CSVLoadOptions(maxLength: f & 1 == 0 ? 30 : 1000, vocabularySize: f & 2 == 0 ? 10_000 : 50,
+                                                                   skipBadRows: f & 4 != 0))
+            if f & 8 != 0 { options.names = TFRecordFeatureNames(tokens: "ids", label: "y") }
+            let input = f & 32 != 0 ? TFRecordWriter.framed(Array(bytes.dropFirst())) : Array(bytes.dropFirst())
+            guard let c = try? input.withUnsafeBytes({
+                try CorpusTFRecord.parse($0, fileName: name, gzip: f & 16 != 0, options: options)
+            }).corpus else { continue }
+            accepted += 1
+            XCTAssertEqual(c.offsets.last, c.tokenIDs.count, name)
+            XCTAssertTrue(c.tokenIDs.allSatisfy { $0 >= 0 && Int($0) < options.rows.vocabularySize }, name)
+        }
+        // The seeds' good files and payloads (plain, gzip, unpacked, skipping a bad record) load.
+        XCTAssertGreaterThanOrEqual(accepted, 7)
+    }
+
     func testCSVVocabFlagAndPostInputs() {
         for (name, bytes) in inputs("csv") where !bytes.isEmpty {
             let options = CSVLoadOptions(maxLength: bytes[0] & 1 == 0 ? 30 : 1000, vocabularySize: bytes[0] & 2 == 0 ? 10_000 : 50,

@@ -14,6 +14,40 @@ public struct CSVLoadOptions: Sendable {
     }
 }
 
+extension CSVLoadOptions {
+    /// Why a row of `count` ids is refused, or nil (every loader's rule).
+    public func lengthProblem(_ count: Int) -> String? {
+        if count == 0 { return "empty sequence (no token ids)" }
+        if count > maxLength { return "sequence of \(count) tokens is longer than the maximum length \(maxLength)" }
+        return nil
+    }
+
+    /// Why a generic label is refused, or nil.
+    public func labelProblem(_ label: Int, _ name: String = "label") -> String? {
+        (0 ... 255).contains(label) ? nil : "\(name) \(label) is not in 0...255"
+    }
+
+    /// Why a blog row's gender or age bracket is refused, or nil.
+    public func blogProblem(gender: Int, age: Int) -> String? {
+        if gender != 0 && gender != 1 { return "gender \(gender) is not 0 or 1" }
+        if !(0 ... 2).contains(age) { return "age_bracket \(age) is not 0, 1 or 2" }
+        return nil
+    }
+
+    /// The message for a token id outside `0 ..< vocabularySize` (as written in the data).
+    public func idProblem(_ id: String) -> String { "token id \(id) out of range [0, \(vocabularySize))" }
+}
+
+/// Rows skipped with `skipBadRows`: how many, and the first few errors.
+struct SkippedRows {
+    var count = 0
+    var examples: [DataError] = []
+    mutating func add(_ e: DataError) {
+        count += 1
+        if examples.count < 5 { examples.append(e) }
+    }
+}
+
 /// A loaded file.
 public struct CSVLoadResult: Sendable {
     public var corpus: Corpus
@@ -56,41 +90,46 @@ public enum CorpusCSV {
         corpus.tokenIDs.reserveCapacity(bytes.count / 8)
         corpus.offsets.reserveCapacity(bytes.count / 64)
         corpus.labels.reserveCapacity(bytes.count / 64)
-        var skipped = 0
-        var examples: [DataError] = []
+        var skipped = SkippedRows()
         var maxLabel = -1
+        var stepLabels: [Int32] = []
         while let line = try reader.next(into: &fields) {
             let mark = corpus.tokenIDs.count
             do {
                 guard fields.count == columns.count else {
                     throw DataError(file: fileName, line: line, "expected \(columns.count) fields, found \(fields.count)")
                 }
-                let label = try columns.label(fields, reader, line: line)
+                let label = try columns.label(fields, reader, line: line, options)
                 let count = try parseIDs(fields[columns.ids], reader, line: line, options: options, into: &corpus.tokenIDs)
-                if count == 0 { throw DataError(file: fileName, line: line, "empty sequence (no token ids)") }
-                if count > options.maxLength {
-                    throw DataError(file: fileName, line: line, "sequence of \(count) tokens is longer than the maximum length \(options.maxLength)")
-                }
+                if let problem = options.lengthProblem(count) { throw DataError(file: fileName, line: line, problem) }
                 if let lc = columns.length {
                     let stated = try integer(fields[lc], reader, line: line, column: "length")
                     if stated != count {
                         throw DataError(file: fileName, line: line, "length \(stated) does not match the \(count) token ids in as_numbers")
                     }
                 }
-                corpus.offsets.append(corpus.tokenIDs.count)
-                corpus.labels.append(UInt8(label))
+                if let lc = columns.stepLabels {
+                    stepLabels.removeAll(keepingCapacity: true)
+                    let n = try parseIDs(fields[lc], reader, line: line, options: options, column: "labels", into: &stepLabels)
+                    if n != count {
+                        throw DataError(file: fileName, line: line, "labels holds \(n) labels, as_numbers \(count) token ids (one label per step)")
+                    }
+                    corpus.closeRow(label: UInt8(label), stepLabels: stepLabels.lazy.map { UInt8($0) })
+                    maxLabel = max(maxLabel, Int(stepLabels.max() ?? 0))
+                } else {
+                    corpus.closeRow(label: UInt8(label), stepLabels: nil as [UInt8]?)
+                }
                 maxLabel = max(maxLabel, label)
             } catch let e as DataError {
                 guard options.skipBadRows else { throw e }
                 corpus.tokenIDs.removeSubrange(mark...)
-                skipped += 1
-                if examples.count < 5 { examples.append(e) }
+                skipped.add(e)
             }
         }
         if !columns.blogSchema {
-            corpus.classNames = (0 ... max(maxLabel, 1)).map { "\($0)" }
+            corpus.classNames = Corpus.numberedClassNames(maxLabel: maxLabel)
         }
-        return CSVLoadResult(corpus: corpus, skippedRows: skipped, skippedExamples: examples, bytesRead: bytes.count)
+        return CSVLoadResult(corpus: corpus, skippedRows: skipped.count, skippedExamples: skipped.examples, bytesRead: bytes.count)
     }
 
     /// Column positions found in the header.
@@ -101,6 +140,8 @@ public enum CorpusCSV {
         var gender: Int?
         var age: Int?
         var label: Int?
+        /// Optional per-step labels (`labels`: one id per token).
+        var stepLabels: Int?
         var fileName: String
         var blogSchema: Bool { gender != nil }
 
@@ -120,6 +161,7 @@ public enum CorpusCSV {
             gender = find("gender")
             age = find("age_bracket")
             label = find("label")
+            stepLabels = find("labels")
             switch (gender, age) {
             case (.some, .some): break
             case (.some, nil): throw DataError(file: fileName, line: 1, "missing column 'age_bracket' (header has: \(listed))")
@@ -131,16 +173,16 @@ public enum CorpusCSV {
             }
         }
 
-        func label(_ f: [CSVRecordReader.Field], _ r: CSVRecordReader, line: Int) throws -> Int {
+        func label(_ f: [CSVRecordReader.Field], _ r: CSVRecordReader, line: Int, _ options: CSVLoadOptions) throws -> Int {
             if let gender, let age {
                 let g = try integer(f[gender], r, line: line, column: "gender")
-                guard g == 0 || g == 1 else { throw DataError(file: fileName, line: line, "gender \(g) is not 0 or 1") }
+                if let p = options.blogProblem(gender: g, age: 0) { throw DataError(file: fileName, line: line, p) }
                 let a = try integer(f[age], r, line: line, column: "age_bracket")
-                guard (0 ... 2).contains(a) else { throw DataError(file: fileName, line: line, "age_bracket \(a) is not 0, 1 or 2") }
+                if let p = options.blogProblem(gender: g, age: a) { throw DataError(file: fileName, line: line, p) }
                 return g * 3 + a
             }
             let l = try integer(f[label!], r, line: line, column: "label")
-            guard (0 ... 255).contains(l) else { throw DataError(file: fileName, line: line, "label \(l) is not in 0...255") }
+            if let p = options.labelProblem(l) { throw DataError(file: fileName, line: line, p) }
             return l
         }
     }
@@ -173,20 +215,23 @@ public enum CorpusCSV {
     }
 
     /// Parses `4 127 63` or `[4, 127, 63]` into `ids`; returns how many.
+    /// `column` "labels" reads per-step labels (below 256) instead of token ids.
     static func parseIDs(_ f: CSVRecordReader.Field, _ r: CSVRecordReader, line: Int,
-                         options: CSVLoadOptions, into ids: inout [Int32]) throws -> Int {
+                         options: CSVLoadOptions, column: String = "as_numbers", into ids: inout [Int32]) throws -> Int {
         let b = r.bytes
         var i = f.start, end = f.end
         while i < end && (b[i] == 0x20 || b[i] == 0x09) { i += 1 }
         while end > i && (b[end - 1] == 0x20 || b[end - 1] == 0x09) { end -= 1 }
         if i < end && b[i] == 0x5B { // [ ... ]
             guard end > i + 1 && b[end - 1] == 0x5D else {
-                throw DataError(file: r.fileName, line: line, "as_numbers '\(r.string(f))' opens '[' without closing ']'")
+                throw DataError(file: r.fileName, line: line, "\(column) '\(r.string(f))' opens '[' without closing ']'")
             }
             i += 1
             end -= 1
         }
-        let vocab = options.vocabularySize
+        let labels = column == "labels"
+        let vocab = labels ? 256 : options.vocabularySize
+        let noun = labels ? "label" : "token"
         var count = 0
         while i < end {
             let c = b[i]
@@ -203,17 +248,17 @@ public enum CorpusCSV {
                 var j = i
                 while j < end && !(b[j] == 0x20 || b[j] == 0x2C || b[j] == 0x09) { j += 1 }
                 let token = String(decoding: UnsafeRawBufferPointer(rebasing: b[tokenStart ..< j]), as: UTF8.self)
-                throw DataError(file: r.fileName, line: line, "token '\(token)' in as_numbers is not a non-negative integer id")
+                throw DataError(file: r.fileName, line: line, "\(noun) '\(token)' in \(column) is not a non-negative integer id")
             }
             if digits > 12 || v >= vocab {
                 let token = String(decoding: UnsafeRawBufferPointer(rebasing: b[tokenStart ..< i]), as: UTF8.self)
-                throw DataError(file: r.fileName, line: line, "token id \(token) out of range [0, \(vocab))")
+                throw DataError(file: r.fileName, line: line, labels ? "label \(token) in labels is not in 0...255" : options.idProblem(token))
             }
             ids.append(Int32(truncatingIfNeeded: v))
             count += 1
             if count > options.maxLength + 1 {
                 // Stop early on absurd rows (a 10-million-id line).
-                throw DataError(file: r.fileName, line: line, "sequence of more than \(options.maxLength) tokens is longer than the maximum length \(options.maxLength)")
+                throw DataError(file: r.fileName, line: line, "sequence of more than \(options.maxLength) \(noun)s is longer than the maximum length \(options.maxLength)")
             }
         }
         return count

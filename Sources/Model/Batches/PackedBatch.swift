@@ -25,6 +25,9 @@ public final class PackedBatch {
     public private(set) var offsets: [Int] = [0]
     /// Token id at each packed position. `[N]`
     public private(set) var tokenIDs: [Int32] = []
+    /// Label at each packed position: the corpus's per-step label when it has
+    /// them, else the row's label repeated. `[N]`
+    public private(set) var tokenLabels: [Int] = []
     /// Packed index of each row's last relevant step, `offsets[len-1] + b`. `[B]`
     public private(set) var lastIndex: [Int] = []
 
@@ -104,9 +107,24 @@ public final class PackedBatch {
                 }
             }
         }
+        packTokenLabels(corpus: corpus, total: offsets[t])
         for (row, r) in rows.enumerated() {
             labels.append(Int(corpus.labels[r]))
             lastIndex.append(offsets[lengths[row] - 1] + row)
+        }
+    }
+
+    /// `tokenLabels[offsets[step] + row]` = row's label at step.
+    private func packTokenLabels(corpus: Corpus, total: Int) {
+        tokenLabels.removeAll(keepingCapacity: true)
+        tokenLabels.append(contentsOf: repeatElement(0, count: total))
+        tokenLabels.withUnsafeMutableBufferPointer { packed in
+            for (row, r) in rows.enumerated() {
+                let start = corpus.offsets[r]
+                for step in 0 ..< lengths[row] {
+                    packed[offsets[step] + row] = corpus.hasTokenLabels ? Int(corpus.tokenLabels[start + step]) : Int(corpus.labels[r])
+                }
+            }
         }
     }
 }

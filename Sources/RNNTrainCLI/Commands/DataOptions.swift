@@ -7,16 +7,26 @@ import Glibc
 /// they describe: a CSV file, or the synthetic corpus generated in memory.
 struct DataOptions {
     static let specs: [OptionSpec] = [
-        OptionSpec("--data", "PATH", help: "tokenized CSV (post_id,gender,age_bracket,string,as_numbers,length)",
+        OptionSpec("--data", "PATH", help: "tokenized CSV (post_id,gender,age_bracket,string,as_numbers,length[,labels]) or TFRecord "
+                   + "(.tfrecord, .tfrecord.gz: SequenceExample or Example); a comma list or glob of files",
                    default: "the built-in synthetic sample, same rows as data/sample.csv"),
         OptionSpec("--synth-rows", "N", help: "use a synthetic corpus of N rows generated in memory instead of --data"),
         OptionSpec("--max-len", "N", help: "longest sequence accepted", default: "30"),
         OptionSpec("--vocab", "PATH", help: "the data's vocabulary file (vocab.txt): ids must be below its line count, and predict finds it in the model", default: "none"),
         OptionSpec("--vocab-size", "N", help: "token ids must be below N", default: "10000, or the --vocab line count"),
-        OptionSpec("--skip-bad-rows", help: "skip and count malformed rows instead of stopping at the first"),
+        OptionSpec("--skip-bad-rows", help: "skip and count malformed rows (or TFRecord records) instead of stopping at the first"),
+        OptionSpec("--classes", "N", help: "number of classes (labels must be below N)", default: "from the data"),
+        OptionSpec("--tf-tokens", "NAME", help: "TFRecord feature (list) holding the token ids", default: "tokens"),
+        OptionSpec("--tf-labels", "NAME", help: "TFRecord feature list holding a label per step", default: "labels"),
+        OptionSpec("--tf-label", "NAME", help: "TFRecord context feature holding the row's label", default: "label"),
+        OptionSpec("--tf-length", "NAME", help: "TFRecord context feature holding the length (checked)", default: "length"),
+        OptionSpec("--tf-compression", "KIND", help: "read every --data file as TFRecord, 'none' or 'gzip'", default: "by name: .tfrecord, .tfrecord.gz"),
     ]
 
     var path: String?
+    var classes: Int?
+    var names = TFRecordFeatureNames()
+    var gzip: Bool?
     var synthRows: Int?
     var maxLength: Int
     var vocabularySize: Int
@@ -44,6 +54,15 @@ struct DataOptions {
         }
         skipBadRows = o.flag("--skip-bad-rows")
         self.synthSeed = synthSeed
+        classes = o.has("--classes") ? try o.int("--classes", default: 2, min: 2, max: 256) : nil
+        names = TFRecordFeatureNames(tokens: o.string("--tf-tokens") ?? "tokens", labels: o.string("--tf-labels") ?? "labels",
+                                     label: o.string("--tf-label") ?? "label", length: o.string("--tf-length") ?? "length")
+        switch o.string("--tf-compression") {
+        case nil: gzip = nil
+        case "gzip", "GZIP": gzip = true
+        case "none", "": gzip = false
+        case let other?: throw UsageError("--tf-compression '\(other)' is not 'none' or 'gzip'")
+        }
     }
 
     struct Loaded {
@@ -56,8 +75,10 @@ struct DataOptions {
         let clock = ContinuousClock()
         let start = clock.now
         if let path {
-            let result = try CorpusCSV.load(path: path, options: CSVLoadOptions(
-                maxLength: maxLength, vocabularySize: vocabularySize, skipBadRows: skipBadRows))
+            let rows = CSVLoadOptions(maxLength: maxLength, vocabularySize: vocabularySize, skipBadRows: skipBadRows)
+            var result = try CorpusFiles.load(paths: CorpusFiles.expand(path),
+                                              tfrecord: TFRecordLoadOptions(rows: rows, names: names, gzip: gzip))
+            try applyClasses(&result.corpus, name: path)
             let secs = elapsed(clock.now - start)
             var s = "data: \(path): \(Format.grouped(result.corpus.count)) rows, "
                 + "\(Format.fixed(Double(result.bytesRead) / 1e6, 1)) MB in \(Format.fixed(secs, 2)) s"
@@ -82,6 +103,16 @@ struct DataOptions {
         let name = synthRows == nil ? "built-in sample" : "synthetic corpus"
         return Loaded(corpus: corpus, name: name,
                       summary: "data: \(name) (\(Format.grouped(rows)) rows, seed \(seed)), generated in \(Format.fixed(elapsed(clock.now - start), 2)) s")
+    }
+}
+
+extension DataOptions {
+    /// `--classes N`: every label must be below N; the classes become "0" ... "N-1".
+    func applyClasses(_ corpus: inout Corpus, name: String) throws {
+        guard let classes, classes != corpus.numClasses else { return }
+        let top = corpus.maxLabel
+        guard top < classes else { throw DataError(file: name, line: 0, "the data has label \(top); --classes \(classes) allows 0...\(classes - 1)") }
+        corpus.classNames = Corpus.numberedClassNames(maxLabel: classes - 1)
     }
 }
 
