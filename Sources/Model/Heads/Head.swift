@@ -45,28 +45,21 @@ extension Head {
     public func step(_ i: Int, batch: PackedBatch) -> Int { batch.lengths[i] - 1 }
 }
 
-/// Every real step is an item, labelled with its row's class (seq2seq).
-/// Items are in packed order: item `offsets[t] + b` is row b at step t.
+/// Every real step is an item (seq2seq), labelled with its own label
+/// (`PackedBatch.tokenLabels`: the corpus's per-step labels, else the row's
+/// class at every step). Items are in packed order: item `offsets[t] + b`
+/// is row b at step t.
 public final class PerStepHead: Head {
     public var scoresSteps: Bool { true }
-    /// Label and step of each packed token of the last forward. `[N]`
-    private var labels: [Int32] = [], steps: [Int32] = []
+    /// Step of each packed token of the last forward. `[N]`
+    private var steps: [Int32] = []
     public init() {}
 
     public func items(_ batch: PackedBatch) -> Int { batch.tokenCount }
 
     public func forward(top: Matrix, batch: PackedBatch, scratch: Matrix) -> Matrix {
-        let n = batch.tokenCount
-        labels.removeAll(keepingCapacity: true)
-        labels.append(contentsOf: repeatElement(0, count: n))
         steps.removeAll(keepingCapacity: true)
-        steps.append(contentsOf: repeatElement(0, count: n))
-        for t in 0 ..< batch.steps {
-            for r in 0 ..< batch.active[t] {
-                labels[batch.offsets[t] + r] = Int32(batch.labels[r])
-                steps[batch.offsets[t] + r] = Int32(t)
-            }
-        }
+        for t in 0 ..< batch.steps { steps.append(contentsOf: repeatElement(Int32(t), count: batch.active[t])) }
         return top
     }
 
@@ -75,7 +68,7 @@ public final class PerStepHead: Head {
         for i in 0 ..< batch.tokenCount { dTop.row(i).update(from: dFeatures.row(i), count: dTop.cols) }
     }
 
-    public func label(_ i: Int, batch: PackedBatch) -> Int { Int(labels[i]) }
+    public func label(_ i: Int, batch: PackedBatch) -> Int { batch.tokenLabels[i] }
     public func step(_ i: Int, batch: PackedBatch) -> Int { Int(steps[i]) }
 }
 

@@ -23,8 +23,9 @@ public struct Evaluation: Sendable, Equatable {
     /// arg-max (the first on ties), as in training.
     public init(predictor: Predictor, corpus: Corpus, rows: [Int]) {
         self.init(classes: predictor.network.spec.numClasses)
+        let perStep = predictor.scoresSteps && corpus.hasTokenLabels
         predictor.forEach(corpus: corpus, rows: rows) { p in
-            let truth = Int(corpus.labels[p.row])
+            let truth = perStep ? Int(corpus.tokenLabels[corpus.offsets[p.row] + p.step]) : Int(corpus.labels[p.row])
             var best = 0
             for j in 1 ..< p.probabilities.count where p.probabilities[j] > p.probabilities[best] { best = j }
             add(truth: truth, predicted: best, step: p.step, probabilityOfTruth: p.probabilities[truth])

@@ -18,6 +18,9 @@ public final class Predictor {
         worker = NetworkWorker(network: network, maxRows: batchSize, maxLength: maxLength)
     }
 
+    /// True when every step is predicted (seq2seq), false for one prediction per row.
+    public var scoresSteps: Bool { worker.head.scoresSteps }
+
     /// One prediction: corpus row, step (0-based; the last step for
     /// classify), and the softmax over the classes.
     public struct Prediction {
