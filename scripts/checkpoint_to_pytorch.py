@@ -45,7 +45,7 @@ def main():
     seq2seq = m["pooling"] == "per_step"
     task = "seq2seq" if seq2seq else "classify"
     net = Net(m["vocabularySize"], m["embedDim"], m["hiddenSize"], m["numClasses"], m["keepProb"], m["cell"], m["layers"],
-              m["bidirectional"], m["layerKeepProb"], m["pooling"], m["nonlinearity"])
+              m["bidirectional"], m["layerKeepProb"], m["pooling"], m["nonlinearity"], m["layerNorm"])
     net.load_state_dict(state, strict=True)
     progress = run["progress"]
     print(f"loaded {len(state)} tensors into PyTorch ({sum(v.numel() for v in state.values()):,} parameters); "

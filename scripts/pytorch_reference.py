@@ -71,15 +71,19 @@ class Net(nn.Module):
     LSTM, the learned start states), fc.weight, fc.bias."""
 
     def __init__(self, vocab, embed, hidden, classes, keep, cell="gru", layers=1, bidirectional=False,
-                 layer_keep=1.0, pool="last", nonlinearity="tanh"):
+                 layer_keep=1.0, pool="last", nonlinearity="tanh", layer_norm=False):
         super().__init__()
-        self.cell, self.pool, self.directions = cell, pool, 2 if bidirectional else 1
+        self.cell, self.pool, self.directions, self.layer_norm = cell, pool, 2 if bidirectional else 1, layer_norm
         self.embedding = nn.Embedding(vocab, embed)
         nn.init.xavier_uniform_(self.embedding.weight)
-        kind = {"gru": nn.GRU, "lstm": nn.LSTM, "rnn": nn.RNN}[cell]
-        extra = {"nonlinearity": nonlinearity} if cell == "rnn" else {}
-        setattr(self, cell, kind(embed, hidden, num_layers=layers, bidirectional=bidirectional, batch_first=True,
-                                 dropout=1 - layer_keep if layers > 1 else 0.0, **extra))
+        if layer_norm:    # rnntrain's layer-normalised cells (scripts/layernorm_reference.py)
+            from layernorm_reference import LayerNormRNN
+            setattr(self, cell, LayerNormRNN(cell, embed, hidden, layers, bidirectional))
+        else:
+            kind = {"gru": nn.GRU, "lstm": nn.LSTM, "rnn": nn.RNN}[cell]
+            extra = {"nonlinearity": nonlinearity} if cell == "rnn" else {}
+            setattr(self, cell, kind(embed, hidden, num_layers=layers, bidirectional=bidirectional, batch_first=True,
+                                     dropout=1 - layer_keep if layers > 1 else 0.0, **extra))
         self.h0 = nn.Parameter(torch.zeros(layers * self.directions, hidden))
         if cell == "lstm":
             self.c0 = nn.Parameter(torch.zeros(layers * self.directions, hidden))
@@ -89,18 +93,21 @@ class Net(nn.Module):
         nn.init.zeros_(self.fc.bias)
 
     def forward(self, ids, lengths, seq2seq):
-        packed = pack_padded_sequence(self.embedding(ids), lengths, batch_first=True, enforce_sorted=False)
-        start = self.h0.unsqueeze(1).expand(-1, ids.shape[0], -1).contiguous()
-        if self.cell == "lstm":
-            start = (start, self.c0.unsqueeze(1).expand(-1, ids.shape[0], -1).contiguous())
-        out, h_n = getattr(self, self.cell)(packed, start)
-        if self.cell == "lstm":
-            h_n = h_n[0]
-        if not seq2seq and self.pool == "last":       # last relevant output (reverse half: step 0)
-            return self.fc(self.dropout(torch.cat(list(h_n[-self.directions:]), -1)))
-        padded, _ = pad_packed_sequence(out, batch_first=True)
+        batch = ids.shape[0]
+        h0 = self.h0.unsqueeze(1).expand(-1, batch, -1).contiguous()
+        c0 = self.c0.unsqueeze(1).expand(-1, batch, -1).contiguous() if self.cell == "lstm" else None
+        rnn = getattr(self, self.cell)
+        if self.layer_norm:
+            padded, h_n, _ = rnn(self.embedding(ids), lengths.tolist(), h0, c0)
+        else:
+            packed = pack_padded_sequence(self.embedding(ids), lengths, batch_first=True, enforce_sorted=False)
+            out, h_n = rnn(packed, (h0, c0) if self.cell == "lstm" else h0)
+            h_n = h_n[0] if self.cell == "lstm" else h_n
+            padded, _ = pad_packed_sequence(out, batch_first=True)
         if seq2seq:
             return self.fc(self.dropout(padded))                # [B, T, K]
+        if self.pool == "last":                                  # last relevant output (reverse half: step 0)
+            return self.fc(self.dropout(torch.cat(list(h_n[-self.directions:]), -1)))
         mask = (torch.arange(padded.shape[1]).unsqueeze(0) < lengths.unsqueeze(1)).unsqueeze(-1)
         if self.pool == "mean":
             pooled = (padded * mask).sum(1) / lengths.unsqueeze(1)
