@@ -77,15 +77,26 @@ final class CommandTests: XCTestCase {
         XCTAssertTrue(r.err.hasPrefix("error: /nonexistent/x.csv"), r.err)
     }
 
-    func testPaddingStatsBucketedWastesLess() {
+    /// The figures padding-stats prints agree with the data: a batch holds
+    /// about 256 x the mean length in real tokens (all batches are full but
+    /// an epoch's last), the share is padding / (padding + real), and
+    /// bucketing cuts padding at least 3x.
+    func testPaddingStatsAgreeWithTheData() throws {
         let r = cli(["padding-stats", "--data", sample])
         XCTAssertEqual(r.status, 0, r.err)
-        func avg(_ name: String) -> Double {
-            let line = r.out.split(separator: "\n").first { $0.hasPrefix(name) }!
-            return Double(line.split(separator: " ")[1])!
+        let corpus = try CorpusCSV.load(path: sample, options: CSVLoadOptions()).corpus
+        let full = 256 * Double(corpus.tokenIDs.count) / Double(corpus.count)
+        func fields(_ name: String) -> [Double] {
+            let line = r.out.split(separator: "\n").first { $0.hasPrefix(name + " ") }!
+            return line.split(separator: " ").dropFirst().prefix(3).map { Double(String($0).replacingAll("%", "").replacingAll(",", ""))! }
         }
-        XCTAssertTrue(r.out.contains("3279.90") && r.out.contains("573.49"), "tutorial figures missing: \(r.out)")
-        XCTAssertLessThan(avg("bucketed") * 3, avg("padded"), r.out)
+        for mode in ["padded", "bucketed"] {
+            let f = fields(mode)
+            let (padding, share, real) = (f[0], f[1] / 100, f[2])
+            XCTAssertEqual(real, full, accuracy: 0.03 * full, mode)
+            XCTAssertEqual(share, padding / (padding + real), accuracy: 0.0006, mode)
+        }
+        XCTAssertLessThan(fields("bucketed")[0] * 3, fields("padded")[0], r.out)
     }
 
     func testSynthRegeneratesTheCommittedSampleAtomically() throws {
