@@ -60,3 +60,36 @@ final class PaddingTests: XCTestCase {
         XCTAssertEqual(batch.tokenCount, 15)
     }
 }
+
+/// The single-step call: a window run one step at a time from a carried
+/// state equals the window run at once (outputs and final states), for
+/// every cell and two layers.
+final class StepTests: XCTestCase {
+    func testStepByStepEqualsTheWholeWindow() {
+        for spec in tinySpecs().filter({ !$0.bidirectional && $0.pooling == .perStep }) {
+            let net = tinyNetwork(spec)
+            let stack = net.stack, p = UnsafePointer(net.params.base)
+            let b = 3, t = 4, e = spec.embedDim
+            var rng = RNG(seed: 5)
+            let x = FloatBuffer((0 ..< t * b * e).map { _ in rng.uniform(-1, 1) })   // [T*B x E], time-major
+            let ids = [Int32](repeating: 1, count: t * b)
+            let whole = PackedBatch(), one = PackedBatch()
+            ids.withUnsafeBufferPointer { whole.fillUniform(rows: b, ids: $0) }
+            ids.withUnsafeBufferPointer { one.fillUniform(rows: b, ids: UnsafeBufferPointer(rebasing: $0[0 ..< b])) }
+            let ws = stack.makeWorkspace(maxRows: b, maxTokens: t * b), ws1 = stack.makeWorkspace(maxRows: b, maxTokens: b)
+            let start = StackState(stack: stack, rows: b), stepped = StackState(stack: stack, rows: b)
+            for i in 0 ..< start.h.count { start.h[i] = rng.uniform(-0.5, 0.5); stepped.h[i] = start.h[i] }
+            if let c = start.c, let c1 = stepped.c { for i in 0 ..< c.count { c[i] = rng.uniform(-0.5, 0.5); c1[i] = c[i] } }
+            let all = stack.step(p, input: x.matrix(rows: t * b, cols: e), batch: whole, workspace: ws, state: start)
+            for s in 0 ..< t {
+                let out = stack.step(p, input: x.matrix(offset: s * b * e, rows: b, cols: e), batch: one, workspace: ws1, state: stepped)
+                for r in 0 ..< b {
+                    let a = (0 ..< spec.hiddenSize).map { all[s * b + r, $0] }, o = (0 ..< spec.hiddenSize).map { out[r, $0] }
+                    assertClose(o, a, abs: 1e-6, rel: 1e-5, "\(describe(spec)) step \(s) row \(r)")
+                }
+            }
+            assertClose(stepped.h.array, start.h.array, abs: 1e-6, rel: 1e-5, "\(describe(spec)) final h")
+            if let c = start.c { assertClose(stepped.c!.array, c.array, abs: 1e-6, rel: 1e-5, "\(describe(spec)) final c") }
+        }
+    }
+}

@@ -61,6 +61,31 @@ public final class PackedBatch {
         pack(corpus: corpus)
     }
 
+    /// Fills the batch with `rows` rows of the same length, batch row b
+    /// being row b: `ids` (and `stepLabels`) are time-major `[T x B]`, step t
+    /// of row b at `t * B + b`, which is already the packed layout. For
+    /// contiguous streams (a character model's windows) and single steps.
+    public func fillUniform(rows b: Int, ids: UnsafeBufferPointer<Int32>, stepLabels: UnsafeBufferPointer<Int32>? = nil) {
+        precondition(b > 0 && ids.count % b == 0 && !ids.isEmpty, "ids must be [T x B]")
+        let t = ids.count / b
+        rows.removeAll(keepingCapacity: true)
+        rows.append(contentsOf: 0 ..< b)
+        lengths.removeAll(keepingCapacity: true)
+        lengths.append(contentsOf: repeatElement(t, count: b))
+        active.removeAll(keepingCapacity: true)
+        active.append(contentsOf: repeatElement(b, count: t))
+        offsets.removeAll(keepingCapacity: true)
+        for step in 0 ... t { offsets.append(step * b) }
+        tokenIDs.removeAll(keepingCapacity: true)
+        tokenIDs.append(contentsOf: ids)
+        tokenLabels.removeAll(keepingCapacity: true)
+        if let stepLabels { for l in stepLabels { tokenLabels.append(Int(l)) } } else { tokenLabels.append(contentsOf: repeatElement(0, count: ids.count)) }
+        labels.removeAll(keepingCapacity: true)
+        labels.append(contentsOf: repeatElement(0, count: b))
+        lastIndex.removeAll(keepingCapacity: true)
+        lastIndex.append(contentsOf: (t - 1) * b ..< t * b)
+    }
+
     private var scratch: [Int] = []
     private var bucketStart: [Int] = []
 

@@ -103,6 +103,20 @@ extension RecurrentStack {
         return input
     }
 
+    /// Runs `batch` (often a single step, `PackedBatch.fillUniform`) from the
+    /// carried `state` and advances `state` to each row's state after it:
+    /// generation one token at a time, or a stream cut into windows. Returns
+    /// the top output `[N x H]`. Forward direction only: a reverse direction
+    /// would need the tokens still to come.
+    @discardableResult
+    public func step(_ params: UnsafePointer<Float>, input x: Matrix, batch: PackedBatch, workspace ws: Workspace,
+                     state: StackState) -> Matrix {
+        precondition(spec.directions == 1, "stepping needs a unidirectional stack")
+        let out = forward(params, input: x, batch: batch, workspace: ws, dropoutKey: nil, carried: state)
+        finalState(batch: batch, workspace: ws, into: state)
+        return out
+    }
+
     /// The input layer l saw in the last forward: x, or the (dropped-out)
     /// output of layer l-1.
     func layerInput(_ l: Int, x: Matrix, batch: PackedBatch, workspace ws: Workspace) -> Matrix {
