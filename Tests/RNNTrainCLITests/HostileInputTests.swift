@@ -170,26 +170,48 @@ final class FuzzRegressionTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(accepted, 7)
     }
 
+    /// The invariants of the csv, vocab, flags and posts fuzz targets, on
+    /// every kept input: a result that loads is consistent, an error names
+    /// its file (or is a usage error).
     func testCSVVocabFlagAndPostInputs() {
         for (name, bytes) in inputs("csv") where !bytes.isEmpty {
             let options = CSVLoadOptions(maxLength: bytes[0] & 1 == 0 ? 30 : 1000, vocabularySize: bytes[0] & 2 == 0 ? 10_000 : 50,
                                          skipBadRows: bytes[0] & 4 != 0)
-            _ = try? Array(bytes.dropFirst()).withUnsafeBytes { try CorpusCSV.parse($0, fileName: name, options: options) }
+            do {
+                let c = try Array(bytes.dropFirst()).withUnsafeBytes { try CorpusCSV.parse($0, fileName: name, options: options) }.corpus
+                XCTAssertEqual(c.offsets.count, c.count + 1, name)
+                XCTAssertEqual(c.offsets.last, c.tokenIDs.count, name)
+                XCTAssertTrue((0 ..< c.count).allSatisfy { c.length($0) >= 1 && c.length($0) <= options.maxLength }, name)
+                XCTAssertTrue(c.tokenIDs.allSatisfy { $0 >= 0 && Int($0) < options.vocabularySize }, name)
+            } catch {
+                XCTAssertTrue("\(error)".hasPrefix(name + ":"), "\(error)")
+            }
         }
         for (name, bytes) in inputs("vocab") {
-            _ = try? bytes.withUnsafeBytes { try Vocabulary.parse($0, fileName: name, maxTokens: 100_000) }
+            do {
+                let v = try bytes.withUnsafeBytes { try Vocabulary.parse($0, fileName: name, maxTokens: 100_000) }
+                XCTAssertTrue(v.count >= 1 && v.count <= 100_000, name)
+                for (i, t) in v.tokens.enumerated() { XCTAssertTrue(!t.isEmpty && v.id(of: t)! <= Int32(i), "\(name): \(t)") }
+            } catch {
+                XCTAssertTrue("\(error)".hasPrefix(name + ":"), "\(error)")
+            }
         }
-        for (_, bytes) in inputs("flags") {
+        for (name, bytes) in inputs("flags") {
             let args = bytes.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
             guard let first = args.first else { continue }
             let names = RNNTrain.commandNames
             let specs = RNNTrain.optionSpecs(for: names[Int(first.utf8.first ?? 0) % names.count])!
-            _ = try? ParsedOptions.parse(Array(args.dropFirst()), specs: specs, allowPositional: true)
+            do {
+                _ = try ParsedOptions.parse(Array(args.dropFirst()), specs: specs, allowPositional: true)
+            } catch {
+                XCTAssertTrue(error is UsageError, "\(name): \(error)")
+            }
         }
         let tokenizer = Tokenizer()
         for (_, bytes) in inputs("posts") {
             for post in PostExtractor.postTexts(in: bytes) {
                 XCTAssertEqual(tokenizer.sentences(post).reduce(0) { $0 + $1.count }, tokenizer.tokens(post).count)
+                XCTAssertTrue(tokenizer.tokens(post).allSatisfy { !$0.isEmpty && !$0.contains(" ") })
             }
         }
     }
