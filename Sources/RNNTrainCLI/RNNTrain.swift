@@ -26,9 +26,9 @@ public enum RNNTrain {
     }
 
     static let commands: [Command] = [
-        Command(name: "classify", summary: "train a GRU that predicts one class per sequence (last relevant output)",
+        Command(name: "classify", summary: "train a recurrent network (GRU, LSTM, RNN) that predicts one class per sequence",
                 help: { TrainCommand.help(.classify) }, run: { try TrainCommand.run(task: .classify, $0, $1) }),
-        Command(name: "seq2seq", summary: "train a GRU that predicts the class at every step (masked loss)",
+        Command(name: "seq2seq", summary: "train a recurrent network that predicts the class at every step (masked loss)",
                 help: { TrainCommand.help(.seq2seq) }, run: { try TrainCommand.run(task: .seq2seq, $0, $1) }),
         Command(name: "padding-stats", summary: "padding per batch with padded vs bucketed batching",
                 help: { PaddingStatsCommand.help }, run: { try PaddingStatsCommand.run($0, $1) }),

@@ -20,31 +20,24 @@ import TensorCore
 /// `dh_{t-1} += dGh W_hh` per step; `dW_ih`, `dW_hh`, the biases and `dX` are
 /// one GEMM or column-sum each after the loop.
 public struct GRU: RecurrentCell {
-    public let inputSize: Int
-    public let hiddenSize: Int
+    public let tensors: CellTensors
+    public var inputSize: Int { tensors.inputSize }
+    public var hiddenSize: Int { tensors.hiddenSize }
     public var stateCount: Int { 1 }
 
     /// Offsets of this cell's tensors in the parameter slab.
-    public let weightIH: Int, weightHH: Int, biasIH: Int, biasHH: Int
+    public var weightIH: Int { tensors.weightIH }
+    public var weightHH: Int { tensors.weightHH }
+    public var biasIH: Int { tensors.biasIH }
+    public var biasHH: Int { tensors.biasHH }
 
     public init(inputSize: Int, hiddenSize: Int, layout: inout ParameterLayout, names: CellNames = CellNames(module: "gru")) {
-        self.inputSize = inputSize
-        self.hiddenSize = hiddenSize
-        let g = 3 * hiddenSize
-        weightIH = layout.add(names.name("weight_ih"), shape: [g, inputSize])
-        weightHH = layout.add(names.name("weight_hh"), shape: [g, hiddenSize])
-        biasIH = layout.add(names.name("bias_ih"), shape: [g])
-        biasHH = layout.add(names.name("bias_hh"), shape: [g])
+        tensors = CellTensors(gates: 3, inputSize: inputSize, hiddenSize: hiddenSize, layout: &layout, names: names)
     }
 
     /// PyTorch's `nn.GRU` init: every weight and bias uniform in ±1/sqrt(H).
     public func initialize(_ params: UnsafeMutablePointer<Float>, rng: inout RNG) {
-        let h = hiddenSize, g = 3 * h
-        let k = 1 / Float(h).squareRoot()
-        Initializer.uniform(params + weightIH, count: g * inputSize, limit: k, rng: &rng)
-        Initializer.uniform(params + weightHH, count: g * h, limit: k, rng: &rng)
-        Initializer.uniform(params + biasIH, count: g, limit: k, rng: &rng)
-        Initializer.uniform(params + biasHH, count: g, limit: k, rng: &rng)
+        tensors.initialize(params, rng: &rng)
     }
 
     /// Scratch for one worker. Shapes (N = maxTokens, B = maxRows):
@@ -76,19 +69,12 @@ public struct GRU: RecurrentCell {
         Workspace(hidden: hiddenSize, maxRows: maxRows, maxTokens: maxTokens)
     }
 
-    /// Views of `weight_ih_l0 [3H x E]` and `weight_hh_l0 [3H x H]`.
-    func weights(_ params: UnsafePointer<Float>) -> (ih: Matrix, hh: Matrix) {
-        let p = UnsafeMutablePointer(mutating: params)
-        return (Matrix(p + weightIH, rows: 3 * hiddenSize, cols: inputSize),
-                Matrix(p + weightHH, rows: 3 * hiddenSize, cols: hiddenSize))
-    }
-
     public func forward(_ params: UnsafePointer<Float>, input x: Matrix, batch: PackedBatch,
                         start: RecurrentState, workspace: RecurrentWorkspace, output out: Matrix) {
         let ws = workspace as! Workspace
         let h = hiddenSize, g = 3 * h
         let nTok = batch.tokenCount, b = batch.batchSize
-        let (wIH, wHH) = weights(params)
+        let (wIH, wHH) = tensors.weights(params)
         let gi = ws.gates.matrix(rows: nTok, cols: g)
         let saved = ws.saved.matrix(rows: nTok, cols: 4 * h)
         let hPrev = ws.hPrev.matrix(rows: nTok, cols: h)
@@ -101,12 +87,7 @@ public struct GRU: RecurrentCell {
         for t in 0 ..< batch.steps {
             let n = batch.active[t], o = batch.offsets[t]
             let hp = hPrev.rows(o, n)
-            if t == 0 {
-                for row in 0 ..< n { hp.row(row).update(from: start.h.row(row), count: h) }
-            } else {
-                let prev = batch.offsets[t - 1]
-                for row in 0 ..< n { hp.row(row).update(from: out.row(prev + row), count: h) }
-            }
+            tensors.gatherPrevious(step: t, batch: batch, start: start.h, output: out, into: hPrev)
             gemm(hp, wHH, transposeB: true, into: gh.prefix(rows: n))     // [n x H] x [H x 3H]
             GRUGates.forward(rows: n, hidden: h,
                              gi: gi.row(o), ldGi: g, gh: gh.base, ldGh: g,
@@ -123,7 +104,7 @@ public struct GRU: RecurrentCell {
         let ws = workspace as! Workspace
         let h = hiddenSize, g = 3 * h
         let nTok = batch.tokenCount, b = batch.batchSize
-        let (wIH, wHH) = weights(params)
+        let (wIH, wHH) = tensors.weights(params)
         let dGi = ws.gates.matrix(rows: nTok, cols: g)      // gi is no longer needed
         let dGh = ws.dGh.matrix(rows: nTok, cols: g)
         let saved = ws.saved.matrix(rows: nTok, cols: 4 * h)
