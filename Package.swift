@@ -2,7 +2,8 @@
 //
 // rnntrain: a command-line trainer for recurrent networks over
 // variable-length token sequences. No package dependencies: the only
-// external piece is OpenBLAS, reached through the CBLAS system library.
+// external piece is OpenBLAS, reached through the CBLAS system library;
+// CPUSupport is our own C (CPUID and the MXCSR denormal mode).
 //
 // Data flows through the targets in this order:
 //   Corpus (CSV -> corpus -> batches) -> Model (layers, networks, trainer)
@@ -22,7 +23,8 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
-        .target(name: "TensorCore", dependencies: ["CBLAS"]),
+        .target(name: "CPUSupport"),
+        .target(name: "TensorCore", dependencies: ["CBLAS", "CPUSupport"]),
         .target(name: "Corpus", dependencies: ["TensorCore"]),
         .target(name: "Model", dependencies: ["TensorCore", "Corpus"]),
         .target(name: "RNNTrainCLI", dependencies: ["TensorCore", "Corpus", "Model"]),
@@ -30,7 +32,7 @@ let package = Package(
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
         .testTarget(name: "CorpusTests", dependencies: ["Corpus"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Corpus", "TensorCore"]),
-        .testTarget(name: "RNNTrainCLITests", dependencies: ["RNNTrainCLI", "Corpus", "Model"]),
+        .testTarget(name: "RNNTrainCLITests", dependencies: ["RNNTrainCLI", "Corpus", "Model", "TensorCore"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -123,6 +123,7 @@ enum TrainCommand {
             history = last
         }
         let progress = ProgressBar(console: console, enabled: console.errIsTerminal && !quiet)
+        var blasShare = BLASShare(threads: options.threads)
         for epoch in firstEpoch ... options.epochs {
             let s = trainer.trainEpoch(epoch, resuming: epoch == firstEpoch ? partial : EpochTally(),
                                        progress: progress.callback(epoch: epoch, of: options.epochs),
@@ -152,6 +153,7 @@ enum TrainCommand {
                 return RNNTrain.ExitCode.interrupted
             }
             console.line(epochLine(s, of: options.epochs, unit: unit, hasTest: !testRows.isEmpty))
+            blasShare.add(epochSeconds: s.trainSeconds + s.evalSeconds)
             let record = MetricsRecord(run: runName, epoch: epoch, trainLoss: s.trainLoss, trainAccuracy: s.trainAccuracy,
                                        testLoss: testRows.isEmpty ? nil : s.testLoss,
                                        testAccuracy: testRows.isEmpty ? nil : s.testAccuracy,
@@ -181,6 +183,7 @@ enum TrainCommand {
         if !quiet && !testRows.isEmpty {
             console.note("best test accuracy\(unit): \(Format.fixed(best.accuracy, 4)) at epoch \(best.epoch)")
         }
+        if GEMMClock.isOn { console.note(blasShare.summary) }
         if !quiet { console.note("peak memory: \(Format.fixed(peakResidentMegabytes(), 1)) MB (max resident set)") }
         return RNNTrain.ExitCode.ok
     }
@@ -272,3 +275,22 @@ struct RuntimeError: Error, CustomStringConvertible {
 }
 
 func fileExists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+/// The share of the workers' time spent inside sgemm (with RNNTRAIN_TIME_BLAS
+/// set): thread-seconds measured around each `cblas_sgemm` call, over
+/// threads x the epochs' training and evaluation seconds. Serial parts (the
+/// batch plan, a worker idle on a short batch) count in the denominator.
+struct BLASShare {
+    var threads: Int
+    var seconds = 0.0
+    let gemmStart = GEMMClock.seconds
+
+    mutating func add(epochSeconds: Double) { seconds += epochSeconds }
+
+    var summary: String {
+        let inside = GEMMClock.seconds - gemmStart
+        let share = inside / max(seconds * Double(threads), 1e-9)
+        return "time in sgemm: \(Format.percent(share)) of \(threads) thread\(threads == 1 ? "" : "s") x "
+            + "\(Format.fixed(seconds, 2)) s (\(Format.fixed(inside, 2)) thread-s)"
+    }
+}
