@@ -170,11 +170,15 @@ def main():
     p.add_argument("--vocab-size", type=int, default=10000)
     p.add_argument("--max-len", type=int, default=30)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--flush-denormal", choices=["on", "off"], default="off",
+                   help="torch.set_flush_denormal(True): flush-to-zero and denormals-are-zero, as rnntrain "
+                        "always runs (PyTorch's default is off: long sequences then slow down)")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
+    flushing = torch.set_flush_denormal(args.flush_denormal == "on") and args.flush_denormal == "on"
     rows = load(args.data, args.vocab_size, args.max_len)
-    print(f"pytorch_reference: torch {torch.__version__}, {args.threads} threads, {len(rows):,} rows from {args.data}",
-          file=sys.stderr)
+    print(f"pytorch_reference: torch {torch.__version__}, {args.threads} threads, {len(rows):,} rows from {args.data}, "
+          f"flush denormal {'on' if flushing else 'off'}", file=sys.stderr)
     modes = ["padded", "bucketed", "seq2seq"] if args.mode == "all" else [args.mode]
     names = {"padded": "classify padded", "bucketed": "classify bucketed", "seq2seq": "seq2seq bucketed"}
     results = []
