@@ -13,7 +13,8 @@
 #
 # Environment: ROUNDS (2), EPOCHS (3), TORCH_EPOCHS (3), THREADS (all cores),
 # TORCH_FLUSH ("off on"), LONG_ROWS (rows of the 5..240 corpus, 5000; 5..400
-# gets 3/5 of it; 0 leaves the long runs out), BIN, PYTHON.
+# gets 3/5 of it; 0 leaves the long runs out), DATA (the 5..30 corpus,
+# default the 100,000-row one), BIN, PYTHON.
 #
 # Needs a Python with torch: PYTHON=/path/to/venv/bin/python (see the header
 # of scripts/pytorch_reference.py). Not part of make test.
@@ -27,7 +28,7 @@ TORCH_EPOCHS=${TORCH_EPOCHS:-3}
 THREADS=${THREADS:-$(nproc)}
 TORCH_FLUSH=${TORCH_FLUSH:-off on}
 LONG_ROWS=${LONG_ROWS:-5000}
-DATA=bench-data/synth-100k-seed1.csv
+DATA=${DATA:-bench-data/synth-100k-seed1.csv}
 "$PYTHON" -c 'import torch' 2>/dev/null || { echo "error: $PYTHON cannot import torch (set PYTHON=...)" >&2; exit 1; }
 mkdir -p bench-data
 [ -f "$DATA" ] || "$BIN" synth --rows 100000 --seed 1 --out "$DATA"
