@@ -3,7 +3,8 @@
 // rnntrain: a command-line trainer for recurrent networks over
 // variable-length token sequences. No package dependencies: the only
 // external pieces are OpenBLAS and zlib, reached through the CBLAS and
-// CZlib system libraries.
+// CZlib system libraries; CPUSupport is our own C (CPUID and the MXCSR
+// denormal mode).
 //
 // Data flows through the targets in this order:
 //   Corpus (CSV -> corpus -> batches) -> Model (layers, networks, trainer)
@@ -29,7 +30,8 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
-        .target(name: "TensorCore", dependencies: ["CBLAS"]),
+        .target(name: "CPUSupport"),
+        .target(name: "TensorCore", dependencies: ["CBLAS", "CPUSupport"]),
         .target(name: "Corpus", dependencies: ["TensorCore", "CZlib"]),
         .target(name: "Model", dependencies: ["TensorCore", "Corpus"]),
         .target(name: "RNNTrainCLI", dependencies: ["TensorCore", "Corpus", "Model"]),
@@ -37,7 +39,7 @@ let package = Package(
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
         .testTarget(name: "CorpusTests", dependencies: ["Corpus"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Corpus", "TensorCore"]),
-        .testTarget(name: "RNNTrainCLITests", dependencies: ["RNNTrainCLI", "Corpus", "Model"]),
+        .testTarget(name: "RNNTrainCLITests", dependencies: ["RNNTrainCLI", "Corpus", "Model", "TensorCore"]),
     ],
     swiftLanguageModes: [.v5]
 )

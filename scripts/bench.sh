@@ -2,50 +2,75 @@
 # Throughput benchmark of rnntrain (make bench).
 #
 # Generates a 100,000-row synthetic corpus (seed 1) and a 1,000,000-row one
-# if missing, then trains, each in its own process so peak memory is per run:
-#   classify padded, classify bucketed, seq2seq bucketed
+# if missing, and long-sequence corpora (lengths uniform in 5..30, 5..240 and
+# 5..400: gradients through hundreds of steps decay into denormals, which
+# must not slow training), then trains, each in its own process so peak
+# memory is per run:
+#   classify padded, classify bucketed, seq2seq bucketed, classify bucketed
+#   on each long corpus
 # with the default model (embedding 64, GRU 64, batch 256, Adam), and prints
-# one table: real (unpadded) training tokens/s as the median of the epochs
-# after the first, the median epoch seconds, peak RSS, and the load time of
-# the 1,000,000-row file. Compare with scripts/pytorch_reference.py on the
-# same machine, one run after the other (machines are noisy: compare ratios).
+# sgemm GFLOP/s at the model's shapes (rnntrain bench-gemm) and one table:
+# real (unpadded) training tokens/s as the median of the epochs after the
+# first, the median epoch seconds, peak RSS, test accuracy, the share of the
+# workers' time spent inside sgemm (RNNTRAIN_TIME_BLAS: a clock around each
+# cblas_sgemm call, thread-seconds over threads x training+evaluation
+# seconds), and the load time of the 1,000,000-row file. Compare with
+# scripts/pytorch_reference.py on the same machine, one run after the other
+# (machines are noisy: compare ratios).
 #
-# Environment: EPOCHS (default 4), THREADS (default: all cores), BIN.
+# Environment: EPOCHS (default 4), THREADS (default: all cores), BIN,
+# LONG_ROWS (rows of the 5..240 corpus, default 20000; 5..400 gets 3/5 of it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.build/release/rnntrain}
 EPOCHS=${EPOCHS:-4}
 THREADS=${THREADS:-$(nproc)}
+LONG_ROWS=${LONG_ROWS:-20000}
 DATA=bench-data/synth-100k-seed1.csv
 BIG=bench-data/synth-1m-seed1.csv
 mkdir -p bench-data
 [ -f "$DATA" ] || "$BIN" synth --rows 100000 --seed 1 --out "$DATA"
 [ -f "$BIG" ] || "$BIN" synth --rows 1000000 --seed 1 --out "$BIG"
+# Long corpora: about the same tokens per epoch as the 5..30 one.
+long_data() { # max length, rows
+    local f=bench-data/synth-len5-$1-$2rows-seed1.csv
+    [ -f "$f" ] || "$BIN" synth --rows "$2" --seed 1 --min-len 5 --max-len "$1" --out "$f" 2>/dev/null
+    echo "$f"
+}
+L30=$(long_data 30 $((LONG_ROWS * 7)))
+L240=$(long_data 240 "$LONG_ROWS")
+L400=$(long_data 400 $((LONG_ROWS * 3 / 5)))
 
 median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "n/a"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 
-run_one() { # name, command args...
-    local name=$1; shift
+run_one() { # name, data, command args...
+    local name=$1 data=$2; shift 2
     local out err
     out=$(mktemp); err=$(mktemp)
-    "$BIN" "$@" --data "$DATA" --epochs "$EPOCHS" --threads "$THREADS" >"$out" 2>"$err"
-    local tps secs rss acc
+    RNNTRAIN_TIME_BLAS=1 "$BIN" "$@" --data "$data" --epochs "$EPOCHS" --threads "$THREADS" >"$out" 2>"$err"
+    local tps secs rss acc blas
     tps=$(grep '^Epoch' "$out" | tail -n +2 | sed -E 's/.* - ([0-9,]+) tok\/s$/\1/' | tr -d , | median)
     secs=$(grep '^Epoch' "$out" | tail -n +2 | sed -E 's/.* - ([0-9.]+) s - [0-9,]+ tok\/s$/\1/' | median)
     rss=$(sed -nE 's/^peak memory: ([0-9.]+) MB.*/\1/p' "$err")
     acc=$(grep '^Epoch' "$out" | tail -1 | sed -E 's/.*test acc(\/token)? ([0-9.]+).*/\2/')
-    printf '| %-18s | %12s | %8s | %8s | %8s |\n' "$name" "$tps" "$secs" "$rss" "$acc"
+    blas=$(sed -nE 's/^time in sgemm: ([0-9.]+%).*/\1/p' "$err")
+    printf '| %-24s | %12s | %8s | %8s | %8s | %7s |\n' "$name" "$tps" "$secs" "$rss" "$acc" "${blas:-n/a}"
     rm -f "$out" "$err"
 }
 
 echo "rnntrain bench: $(uname -m), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-echo "$("$BIN" --version | tail -1); threads $THREADS; $EPOCHS epochs on $DATA (tok/s and s: median of epochs 2..$EPOCHS)"
+echo "$("$BIN" --version | tail -1); threads $THREADS; $EPOCHS epochs (tok/s and s: median of epochs 2..$EPOCHS)"
 echo
-printf '| %-18s | %12s | %8s | %8s | %8s |\n' "run" "tokens/s" "epoch s" "peak MB" "test acc"
-printf '|%s|%s|%s|%s|%s|\n' "--------------------" "--------------" "----------" "----------" "----------"
-run_one "classify padded" classify
-run_one "classify bucketed" classify --bucketed
-run_one "seq2seq bucketed" seq2seq --bucketed
+"$BIN" bench-gemm
+echo
+printf '| %-24s | %12s | %8s | %8s | %8s | %7s |\n' "run" "tokens/s" "epoch s" "peak MB" "test acc" "sgemm"
+printf '|%s|%s|%s|%s|%s|%s|\n' "--------------------------" "--------------" "----------" "----------" "----------" "---------"
+run_one "classify padded" "$DATA" classify
+run_one "classify bucketed" "$DATA" classify --bucketed
+run_one "seq2seq bucketed" "$DATA" seq2seq --bucketed
+run_one "classify bkt len 5..30" "$L30" classify --bucketed
+run_one "classify bkt len 5..240" "$L240" classify --bucketed --max-len 240
+run_one "classify bkt len 5..400" "$L400" classify --bucketed --max-len 400
 load=$("$BIN" padding-stats --data "$BIG" --batches 1 2>&1 >/dev/null | sed -nE 's/.* ([0-9.]+) MB in ([0-9.]+) s.*/\1 MB in \2 s/p')
 echo
 echo "load of $BIG (1,000,000 rows): $load"

@@ -207,11 +207,15 @@ def main():
     p.add_argument("--bidirectional", action="store_true")
     p.add_argument("--layer-keep", type=float, default=1.0)
     p.add_argument("--pool", choices=["last", "mean", "max"], default="last")
+    p.add_argument("--flush-denormal", choices=["on", "off"], default="off",
+                   help="torch.set_flush_denormal(True): flush-to-zero and denormals-are-zero, as rnntrain "
+                        "always runs (PyTorch's default is off: long sequences then slow down)")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
+    flushing = torch.set_flush_denormal(args.flush_denormal == "on") and args.flush_denormal == "on"
     rows = load(args.data, args.vocab_size, args.max_len)
-    print(f"pytorch_reference: torch {torch.__version__}, {args.threads} threads, {len(rows):,} rows from {args.data}",
-          file=sys.stderr)
+    print(f"pytorch_reference: torch {torch.__version__}, {args.threads} threads, {len(rows):,} rows from {args.data}, "
+          f"flush denormal {'on' if flushing else 'off'}", file=sys.stderr)
     modes = ["padded", "bucketed", "seq2seq"] if args.mode == "all" else [args.mode]
     names = {"padded": "classify padded", "bucketed": "classify bucketed", "seq2seq": "seq2seq bucketed"}
     results = []

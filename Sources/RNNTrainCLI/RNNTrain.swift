@@ -23,6 +23,8 @@ public enum RNNTrain {
         /// `rnntrain <name> --help`: usage, summary and every option.
         var help: () -> String
         var run: ([String], Console) throws -> Int32
+        /// Left out of the main help (tools for `make bench`).
+        var hidden = false
     }
 
     static let commands: [Command] = [
@@ -43,6 +45,8 @@ public enum RNNTrain {
         Command(name: "convert", summary: "convert data between tokenized CSV and TFRecord (SequenceExample), either way",
                 help: { ConvertCommand.help }, run: { try ConvertCommand.run($0, $1) }),
         Command(name: "prepare", summary: "tokenize a raw corpus (blog XML or text folders) into CSV + vocabulary", help: { PrepareCommand.help }, run: { try PrepareCommand.run($0, $1) }),
+        Command(name: "bench-gemm", summary: "sgemm GFLOP/s at the model's shapes (for make bench)",
+                help: { BenchGEMMCommand.help }, run: { try BenchGEMMCommand.run($0, $1) }, hidden: true),
     ]
 
     /// The options of `command` (nil for an unknown command): what the flag
@@ -58,6 +62,7 @@ public enum RNNTrain {
         case "synth": return SynthCommand.specs
         case "prepare": return PrepareCommand.specs
         case "convert": return ConvertCommand.specs
+        case "bench-gemm": return BenchGEMMCommand.specs
         default: return nil
         }
     }
@@ -65,6 +70,9 @@ public enum RNNTrain {
     public static var commandNames: [String] { commands.map(\.name) }
 
     public static func run(_ arguments: [String], console: Console = .standard) -> Int32 {
+        // Denormals never take the slow path here; the trainer's workers set
+        // the same mode in their own threads.
+        FloatingPointMode.enableFlushToZero()
         guard let first = arguments.first else {
             console.err(mainHelp())
             return ExitCode.usage
@@ -111,8 +119,9 @@ public enum RNNTrain {
     static func mainHelp() -> String {
         var lines = ["usage: rnntrain <command> [options]", "",
                      "Trains recurrent networks over variable-length token sequences.", "", "commands:"]
-        let width = (commands.map(\.name.count).max() ?? 0) + 2
-        for c in commands { lines.append("  " + Format.padRight(c.name, width) + c.summary) }
+        let shown = commands.filter { !$0.hidden }
+        let width = (shown.map(\.name.count).max() ?? 0) + 2
+        for c in shown { lines.append("  " + Format.padRight(c.name, width) + c.summary) }
         lines += ["", "  --help      show this help", "  --version   show the version and the BLAS kernels in use", "",
                   "Run 'rnntrain <command> --help' for a command's options.",
                   "Exit status: 0 ok, 1 data or runtime error, 64 usage error, 130 interrupted."]

@@ -19,6 +19,21 @@ final class SyntheticCorpusTests: XCTestCase {
         XCTAssertEqual(small.tokenIDs, Array(large.tokenIDs[0 ..< small.tokenIDs.count]))
     }
 
+    /// Long-sequence corpora for the benchmark: uniform lengths over the
+    /// range, every length reached, and the CSV loads with a raised max.
+    func testLengthRangeGivesUniformLongRows() throws {
+        let c = SyntheticCorpus.generate(rows: 3000, seed: 4, lengths: 200 ... 240).corpus
+        let lengths = (0 ..< c.count).map(c.length)
+        XCTAssertEqual(lengths.min(), 200)
+        XCTAssertEqual(lengths.max(), 240)
+        XCTAssertEqual(Set(lengths).count, 41)
+        let bytes = SyntheticCorpus.csv(rows: 50, seed: 4, lengths: 200 ... 240)
+        var options = CSVLoadOptions()
+        options.maxLength = 240
+        let loaded = try bytes.withUnsafeBytes { try CorpusCSV.parse($0, fileName: "long.csv", options: options) }
+        XCTAssertEqual(loaded.corpus.tokenIDs, SyntheticCorpus.generate(rows: 50, seed: 4, lengths: 200 ... 240).corpus.tokenIDs)
+    }
+
     func testCSVRoundTripsThroughTheLoader() throws {
         let bytes = SyntheticCorpus.csv(rows: 500, seed: 9)
         let loaded = try bytes.withUnsafeBytes { try CorpusCSV.parse($0, fileName: "s.csv", options: CSVLoadOptions()) }

@@ -1,6 +1,8 @@
 import XCTest
 import Foundation
 import Model
+import TensorCore
+import RNNTrainCLI
 
 /// The built executable as users run it: exit codes of the real process and
 /// OpenBLAS's kernel choice (the binary re-executes itself with
@@ -32,17 +34,35 @@ final class BinaryTests: XCTestCase {
         XCTAssertEqual(try run(["classify", "--data", "/nonexistent.csv"]).0, 1)
     }
 
-    func testPicksAVX512KernelsWithoutTheUserExportingAnything() throws {
-        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        guard cpuinfo.contains(" avx512f"), cpuinfo.contains(" avx512bw"), cpuinfo.contains(" avx512vl") else {
-            throw XCTSkip("CPU without AVX-512")
-        }
+    /// The core named by `--version`'s `core NAME (` part.
+    func reportedCore(_ out: String) -> String? {
+        guard let r = out.range(of: "core ") else { return nil }
+        let name = out[r.upperBound...].prefix { $0 != " " && $0 != "\n" }
+        return name.isEmpty ? nil : String(name)
+    }
+
+    /// The real binary runs a core at least as capable as this CPU allows,
+    /// without the user exporting anything; a user's own choice stays.
+    func testVersionNamesTheBLASCore() throws {
         let (status, out, _) = try run(["--version"])
         XCTAssertEqual(status, 0)
-        XCTAssertFalse(out.contains("core Haswell"), out)
-        // A user's own choice is respected.
-        let forced = try run(["--version"], environment: ["OPENBLAS_CORETYPE": "Haswell"])
-        XCTAssertTrue(forced.1.contains("core Haswell"), forced.1)
+        let core = try XCTUnwrap(reportedCore(out), out)
+        let allowed = BLASCoreChoice.best(for: .current)?.core ?? "Prescott"
+        XCTAssertGreaterThanOrEqual(BLASCoreChoice.rank(core), BLASCoreChoice.rank(allowed), out)
+        XCTAssertNotEqual(core, "unknown", out)
+        let forced = try run(["--version"], environment: ["OPENBLAS_CORETYPE": "Prescott"])
+        XCTAssertEqual(reportedCore(forced.1), "Prescott", forced.1)
+    }
+
+    /// Where OpenBLAS reports a weaker core than the CPU runs (stood in for
+    /// by RNNTRAIN_TEST_OPENBLAS_REPORTS), the binary re-executes once with
+    /// the better core, and the new process says why.
+    func testReExecutesWithTheCoreTheCPUAllows() throws {
+        guard let best = BLASCoreChoice.best(for: .current) else { throw XCTSkip("CPU without AVX2") }
+        let (status, out, _) = try run(["--version"], environment: ["RNNTRAIN_TEST_OPENBLAS_REPORTS": "Prescott"])
+        XCTAssertEqual(status, 0)
+        XCTAssertEqual(reportedCore(out), best.core, out)
+        XCTAssertTrue(out.contains("OpenBLAS reported Prescott"), out)
     }
 
     /// Ctrl-C during training: the run finishes its batch, writes the

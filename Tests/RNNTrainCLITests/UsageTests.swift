@@ -68,13 +68,6 @@ final class UsageTests: XCTestCase {
         }
     }
 
-    func testVersionNamesTheBLASCore() {
-        let r = cli(["--version"])
-        XCTAssertEqual(r.status, 0)
-        XCTAssertTrue(r.out.hasPrefix("rnntrain "))
-        XCTAssertTrue(r.out.contains("core "), r.out)
-    }
-
     func testEditDistanceCountsTranspositions() {
         XCTAssertEqual(editDistance("--bukceted", "--bucketed"), 1)   // "kc" <-> "ck"
         XCTAssertEqual(editDistance("--bukcetd", "--bucketed"), 2)

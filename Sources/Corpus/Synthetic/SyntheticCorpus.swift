@@ -78,8 +78,10 @@ public enum SyntheticCorpus {
         return Int32(lo + 2)
     }
 
-    /// One row: (label, ids).
-    static func row(_ index: Int, seed: UInt64, into ids: inout [Int32]) -> (gender: Int, age: Int) {
+    /// One row: (label, ids). `lengths`, when given, replaces the corpus's
+    /// length distribution by a uniform one (long-sequence benchmarks).
+    static func row(_ index: Int, seed: UInt64, lengths: ClosedRange<Int>? = nil,
+                    into ids: inout [Int32]) -> (gender: Int, age: Int) {
         var rng = RNG.derived(seed: seed, UInt64(index))
         // Class.
         let u = rng.nextDouble() * (agePriors[0] + agePriors[1] + agePriors[2])
@@ -87,7 +89,11 @@ public enum SyntheticCorpus {
         let gender = rng.below(2)
         // Length: normal(16.5, 6.5) truncated to 5...30.
         var length = 0
-        repeat { length = Int((16.5 + 6.5 * rng.normal()).rounded()) } while length < 5 || length > 30
+        if let r = lengths {
+            length = r.lowerBound + rng.below(r.count)
+        } else {
+            repeat { length = Int((16.5 + 6.5 * rng.normal()).rounded()) } while length < 5 || length > 30
+        }
         // Background tokens.
         ids.removeAll(keepingCapacity: true)
         for _ in 0 ..< length {
@@ -118,12 +124,12 @@ public enum SyntheticCorpus {
     }
 
     /// The corpus in memory, and each row's post id.
-    public static func generate(rows: Int, seed: UInt64) -> (corpus: Corpus, postIDs: [Int]) {
+    public static func generate(rows: Int, seed: UInt64, lengths: ClosedRange<Int>? = nil) -> (corpus: Corpus, postIDs: [Int]) {
         var corpus = Corpus(vocabularySize: vocabularySize)
         corpus.tokenIDs.reserveCapacity(rows * 18)
         var ids: [Int32] = []
         for i in 0 ..< rows {
-            let (g, a) = row(i, seed: seed, into: &ids)
+            let (g, a) = row(i, seed: seed, lengths: lengths, into: &ids)
             corpus.append(ids: ids, label: UInt8(g * 3 + a))
         }
         return (corpus, (0 ..< rows).map(postID))
@@ -132,8 +138,9 @@ public enum SyntheticCorpus {
     static func postID(_ row: Int) -> Int { 1_000_000 + row }
 
     /// The CSV file's bytes (LF line ends; `string` quoted, holding the
-    /// words of the ids).
-    public static func csv(rows: Int, seed: UInt64) -> [UInt8] {
+    /// words of the ids). `lengths` as in `row`: nil for the corpus's
+    /// own distribution (5...30, mean about 17).
+    public static func csv(rows: Int, seed: UInt64, lengths: ClosedRange<Int>? = nil) -> [UInt8] {
         let words = vocabulary().map { word -> [UInt8] in
             var w: [UInt8] = []
             for c in word.utf8 { w.append(c); if c == 0x22 { w.append(c) } }
@@ -141,11 +148,11 @@ public enum SyntheticCorpus {
         }
         let numbers = (0 ..< vocabularySize).map { Array(String($0).utf8) }
         var out: [UInt8] = []
-        out.reserveCapacity(rows * 190 + 64)
+        out.reserveCapacity(rows * (lengths.map { ($0.lowerBound + $0.upperBound) * 6 } ?? 190) + 64)
         out += Array("post_id,gender,age_bracket,string,as_numbers,length\n".utf8)
         var ids: [Int32] = []
         for i in 0 ..< rows {
-            let (g, a) = row(i, seed: seed, into: &ids)
+            let (g, a) = row(i, seed: seed, lengths: lengths, into: &ids)
             out += Array(String(postID(i)).utf8)
             out += [0x2C, UInt8(0x30 + g), 0x2C, UInt8(0x30 + a), 0x2C, 0x22]
             for (k, id) in ids.enumerated() {

@@ -78,10 +78,12 @@ public final class GradientPath: @unchecked Sendable {
     }
 }
 
-/// Runs `body(0 ..< n)` on up to n threads (inline when n is 1).
+/// Runs `body(0 ..< n)` on up to n threads (inline when n is 1). Worker
+/// threads flush denormals to zero (MXCSR is per thread; the calling thread
+/// sets it where the program starts).
 func runParallel(_ n: Int, _ body: (Int) -> Void) {
     if n == 1 { body(0); return }
-    DispatchQueue.concurrentPerform(iterations: n, execute: body)
+    DispatchQueue.concurrentPerform(iterations: n) { FloatingPointMode.enableFlushToZero(); body($0) }
 }
 
 import Dispatch

@@ -9,6 +9,8 @@ enum SynthCommand {
         OptionSpec("--seed", "N", help: "generator seed", default: "\(SyntheticCorpus.sampleSeed)"),
         OptionSpec("--out", "PATH", help: "CSV file to write (required)"),
         OptionSpec("--vocab-out", "PATH", help: "also write the vocabulary, one token per line"),
+        OptionSpec("--min-len", "N", help: "with --max-len: shortest row of a uniform length range", default: "5"),
+        OptionSpec("--max-len", "N", help: "lengths uniform in --min-len...N instead of the corpus's 5..30 (train with classify --max-len N)"),
     ]
 
     static var help: String {
@@ -21,12 +23,13 @@ enum SynthCommand {
         let o = try ParsedOptions.parse(arguments, specs: specs)
         let rows = try o.int("--rows", default: SyntheticCorpus.sampleRows, min: 1, max: 100_000_000)
         let seed = try o.seed("--seed", default: SyntheticCorpus.sampleSeed)
+        let lengths = try lengthRange(o)
         guard let out = o.string("--out") else { throw UsageError("option --out is required (the CSV file to write)") }
         try AtomicFile.checkWritable(path: out)
         if let v = o.string("--vocab-out") { try AtomicFile.checkWritable(path: v) }
         let clock = ContinuousClock()
         let start = clock.now
-        let bytes = SyntheticCorpus.csv(rows: rows, seed: seed)
+        let bytes = SyntheticCorpus.csv(rows: rows, seed: seed, lengths: lengths)
         try AtomicFile.write(bytes, to: out)
         if let v = o.string("--vocab-out") {
             let text = SyntheticCorpus.vocabulary().joined(separator: "\n") + "\n"
@@ -35,5 +38,16 @@ enum SynthCommand {
         console.note("wrote \(out): \(Format.grouped(rows)) rows, \(Format.fixed(Double(bytes.count) / 1e6, 1)) MB in "
             + "\(Format.fixed(elapsed(clock.now - start), 2)) s (seed \(seed))")
         return RNNTrain.ExitCode.ok
+    }
+
+    /// nil (the corpus's own lengths) unless --max-len is given.
+    static func lengthRange(_ o: ParsedOptions) throws -> ClosedRange<Int>? {
+        guard o.has("--max-len") else {
+            if o.has("--min-len") { throw UsageError("option --min-len needs --max-len") }
+            return nil
+        }
+        let hi = try o.int("--max-len", default: 30, min: 2, max: 10_000)
+        let lo = try o.int("--min-len", default: min(5, hi), min: 2, max: hi)
+        return lo ... hi
     }
 }

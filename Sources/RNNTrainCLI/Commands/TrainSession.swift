@@ -1,5 +1,6 @@
 import Corpus
 import Model
+import TensorCore
 
 /// The epochs of one training command: builds the network and trainer from a
 /// `TrainPlan`, restores a resumed checkpoint, then per epoch prints the
@@ -18,10 +19,13 @@ final class TrainSession {
     var best = (epoch: 0, accuracy: -1.0)
     /// The epochs the chart shows (with a metrics file, from before a resume too).
     var history: [MetricsRecord] = []
+    /// Time inside sgemm (reported with RNNTRAIN_TIME_BLAS set).
+    var blasShare: BLASShare
 
     init(plan: TrainPlan, console: Console) throws {
         self.plan = plan
         self.console = console
+        blasShare = BLASShare(threads: plan.training.threads)
         network = SequenceNetwork(spec: plan.model, seed: plan.settings.seed)
         trainer = Trainer(network: network, corpus: plan.loaded.corpus, trainRows: plan.trainRows, testRows: plan.testRows,
                           options: plan.training)
@@ -58,6 +62,7 @@ final class TrainSession {
             if let batch = s.nonFiniteBatch { throw nonFinite(s, epoch: epoch, batch: batch) }
             if s.interrupted { return try saveInterrupted(s, epoch: epoch) }
             console.line(TrainSession.epochLine(s, of: epochs, unit: unit, hasTest: !plan.testRows.isEmpty))
+            blasShare.add(epochSeconds: s.trainSeconds + s.evalSeconds)
             try record(s)
         }
         finish()
@@ -121,6 +126,7 @@ final class TrainSession {
     }
 
     func finish() {
+        if GEMMClock.isOn { console.note(blasShare.summary) }
         guard !plan.quiet else { return }
         if let path = plan.plotPath { console.note("learning curves: \(path)") }
         if !plan.testRows.isEmpty { console.note("best test accuracy\(unit): \(Format.fixed(best.accuracy, 4)) at epoch \(best.epoch)") }

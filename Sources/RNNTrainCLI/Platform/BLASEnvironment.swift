@@ -6,54 +6,63 @@ import Glibc
 /// Making OpenBLAS use the right kernels without the user exporting anything.
 ///
 /// OpenBLAS chooses its kernel set ("core") once, when the library loads,
-/// from `OPENBLAS_CORETYPE` or its own CPU detection. OpenBLAS 0.3.21 does not
-/// know newer AVX-512 CPUs (Sapphire Rapids, Zen 4) and falls back to its
-/// Haswell (AVX2) kernels, which are 1.5-2x slower for sgemm there. Since the
-/// choice is made before `main` runs, the only fix is to set the variable and
-/// re-execute the program once; the variable being set stops any loop, and a
-/// user's own `OPENBLAS_CORETYPE` is always respected.
+/// from `OPENBLAS_CORETYPE` or its own table of CPU models. When that core is
+/// weaker than the CPU's features allow (`BLASCoreChoice`), the only fix is
+/// to set the variable and re-execute the program once; the variable being
+/// set stops any loop, and `RNNTRAIN_BLAS_REASON` carries the reason to the
+/// new process for its summary.
 public enum BLASEnvironment {
+    static let reasonVariable = "RNNTRAIN_BLAS_REASON"
+
+    /// Why the running core runs: set by `ensureBestKernels`.
+    nonisolated(unsafe) static var chosenReason: String?
+
     public static func ensureBestKernels() {
-        guard getenv("OPENBLAS_CORETYPE") == nil else { return }
-        guard BLASRuntime.coreName.lowercased() == "haswell" || BLASRuntime.coreName.lowercased() == "zen",
-              cpuHasAVX512() else { return }
-        setenv("OPENBLAS_CORETYPE", "SkylakeX", 1)
+        if let r = getenv(reasonVariable) {
+            // The re-executed process: keep the reason, do not pass it on.
+            chosenReason = String(cString: r)
+            unsetenv(reasonVariable)
+            return
+        }
+        let choice = currentChoice()
+        guard let core = choice.core else { return }
+        setenv("OPENBLAS_CORETYPE", core, 1)
+        setenv(reasonVariable, choice.reason, 1)
         // Our workers call BLAS single-threaded; don't let it start a pool.
         if getenv("OPENBLAS_NUM_THREADS") == nil { setenv("OPENBLAS_NUM_THREADS", "1", 1) }
         var argv: [UnsafeMutablePointer<CChar>?] = CommandLine.arguments.map { strdup($0) }
         argv.append(nil)
         execv("/proc/self/exe", &argv)
         // exec failed (no /proc?): carry on with the kernels we have.
+        unsetenv("OPENBLAS_CORETYPE")
+        unsetenv(reasonVariable)
     }
 
-    /// Whether the CPU has the AVX-512 subsets OpenBLAS's SkylakeX kernels use.
-    public static func cpuHasAVX512() -> Bool {
-        guard let f = fopen("/proc/cpuinfo", "r") else { return false }
-        defer { fclose(f) }
-        var line = [CChar](repeating: 0, count: 8192)
-        while fgets(&line, Int32(line.count), f) != nil {
-            let s = String(cString: line)
-            if s.hasPrefix("flags") {
-                let flags = Set(s.split(separator: " ").map { $0.trimmingCharacters() })
-                return flags.contains("avx512f") && flags.contains("avx512bw") && flags.contains("avx512vl")
-            }
-        }
-        return false
+    /// The decision for this process as it runs now. The tests of the
+    /// re-execution set `RNNTRAIN_TEST_OPENBLAS_REPORTS` to stand for a core
+    /// OpenBLAS would report on another CPU.
+    static func currentChoice() -> BLASCoreChoice {
+        let reported = getenv("RNNTRAIN_TEST_OPENBLAS_REPORTS").map { String(cString: $0) } ?? BLASRuntime.coreName
+        return BLASCoreChoice.decide(features: .current, reported: reported,
+                                     userCore: getenv("OPENBLAS_CORETYPE").map { String(cString: $0) })
     }
 
-    /// e.g. "OpenBLAS 0.3.21, core SkylakeX (set by rnntrain)".
+    /// e.g. "OpenBLAS 0.3.21, core SkylakeX (chosen by rnntrain: CPU has
+    /// AVX-512, OpenBLAS reported Prescott); denormals flushed to zero".
     public static func summary() -> String {
         let config = BLASRuntime.config.split(separator: " ").prefix(2).joined(separator: " ")
-        var s = "\(config), core \(BLASRuntime.coreName)"
-        if let ct = getenv("OPENBLAS_CORETYPE") { s += " (OPENBLAS_CORETYPE=\(String(cString: ct)))" }
-        return s
-    }
-}
-
-extension Substring {
-    func trimmingCharacters() -> String {
-        var s = self
-        while let c = s.last, c == "\n" || c == " " || c == "\t" { s.removeLast() }
-        return String(s)
+        let running = BLASRuntime.coreName
+        let choice = currentChoice()
+        var why = chosenReason ?? choice.reason
+        if chosenReason == nil, let core = choice.core {
+            // In-process (tests): the executable would re-execute with `core`.
+            why = "OpenBLAS's choice; the rnntrain executable runs \(core)"
+        }
+        if chosenReason != nil, let asked = getenv("OPENBLAS_CORETYPE").map({ String(cString: $0) }),
+           asked.lowercased() != running.lowercased() {
+            why = "rnntrain asked for \(asked), this OpenBLAS does not have it"
+        }
+        let denormals = FloatingPointMode.flushesToZero ? "denormals flushed to zero" : "denormals kept (IEEE)"
+        return "\(config), core \(running) (\(why)); \(denormals)"
     }
 }

@@ -1,4 +1,8 @@
 import CBLAS
+import CPUSupport
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `c = alpha * op(a) * op(b) + beta * c` on row-major views, through
 /// OpenBLAS's `cblas_sgemm`. `op(x)` is `x` or its transpose.
@@ -21,6 +25,7 @@ public func gemm(_ a: Matrix, transposeA: Bool = false,
         }
         return
     }
+    let start = GEMMClock.isOn ? rnntrain_monotonic_ns() : 0
     cblas_sgemm(CblasRowMajor,
                 transposeA ? CblasTrans : CblasNoTrans,
                 transposeB ? CblasTrans : CblasNoTrans,
@@ -28,6 +33,17 @@ public func gemm(_ a: Matrix, transposeA: Bool = false,
                 alpha, a.base, Int32(Swift.max(a.ld, 1)),
                 b.base, Int32(Swift.max(b.ld, 1)),
                 beta, c.base, Int32(Swift.max(c.ld, 1)))
+    if GEMMClock.isOn { rnntrain_counter_add(rnntrain_monotonic_ns() &- start) }
+}
+
+/// Time spent inside `cblas_sgemm`, summed over threads, for `make bench`:
+/// on only when the environment has `RNNTRAIN_TIME_BLAS` (two clock reads
+/// per call, off by default).
+public enum GEMMClock {
+    public static let isOn = getenv("RNNTRAIN_TIME_BLAS") != nil
+
+    /// Thread-seconds inside sgemm since the process started.
+    public static var seconds: Double { Double(rnntrain_counter_total()) * 1e-9 }
 }
 
 /// OpenBLAS's run-time state: which kernel set ("core") it chose for this CPU

@@ -1,0 +1,67 @@
+import TensorCore
+
+/// `rnntrain bench-gemm` (not in the main help; used by `make bench`):
+/// sgemm GFLOP/s on one thread at the GRU's shapes, with the kernels this
+/// process runs, so a slow machine explains itself. Each shape is repeated
+/// for about --seconds after one warm-up call, each call timed; the figure
+/// is 2mnk over the fastest call (on a shared machine the mean mostly
+/// measures the other processes), and the median call beside it.
+enum BenchGEMMCommand {
+    static let specs: [OptionSpec] = [
+        OptionSpec("--seconds", "S", help: "time per shape", default: "0.3"),
+    ]
+
+    static var help: String {
+        helpText(usage: "rnntrain bench-gemm [--seconds S]",
+                 summary: "sgemm GFLOP/s (one thread) at the GRU's shapes with the BLAS kernels in use.",
+                 specs: specs)
+    }
+
+    /// m x n x k of the model's products (batch 256, E = H = 64, 16-step
+    /// batches): the per-step and hoisted input projections, the step's dH,
+    /// and the hoisted dW_ih.
+    static let shapes: [(m: Int, n: Int, k: Int, transA: Bool, transB: Bool, what: String)] = [
+        (256, 192, 64, false, true, "x W^T, one step"),
+        (4096, 192, 64, false, true, "x W_ih^T, all steps"),
+        (256, 64, 192, false, false, "dG W, one step"),
+        (192, 64, 4096, true, false, "dG^T x, all steps"),
+    ]
+
+    static func run(_ arguments: [String], _ console: Console) throws -> Int32 {
+        let o = try ParsedOptions.parse(arguments, specs: specs)
+        let budget = try o.double("--seconds", default: 0.3, min: 0.001, max: 60)
+        BLASRuntime.setThreads(1)
+        console.line("sgemm, 1 thread, \(BLASEnvironment.summary())")
+        var rng = RNG(seed: 7)
+        for s in shapes {
+            let a = FloatBuffer(count: s.m * s.k), b = FloatBuffer(count: s.k * s.n), c = FloatBuffer(count: s.m * s.n)
+            for i in 0 ..< a.count { a.base[i] = Float(rng.nextDouble()) - 0.5 }
+            for i in 0 ..< b.count { b.base[i] = Float(rng.nextDouble()) - 0.5 }
+            let am = s.transA ? a.matrix(rows: s.k, cols: s.m) : a.matrix(rows: s.m, cols: s.k)
+            let bm = s.transB ? b.matrix(rows: s.n, cols: s.k) : b.matrix(rows: s.k, cols: s.n)
+            let cm = c.matrix(rows: s.m, cols: s.n)
+            gemm(am, transposeA: s.transA, bm, transposeB: s.transB, into: cm)
+            let rates = callRates(budget: budget, flops: 2 * Double(s.m * s.n * s.k)) {
+                gemm(am, transposeA: s.transA, bm, transposeB: s.transB, into: cm)
+            }
+            console.line("  \(Format.padRight("\(s.m)x\(s.n)x\(s.k)", 13)) \(Format.padLeft(Format.fixed(rates.best, 1), 7)) GFLOP/s"
+                + " (median \(Format.fixed(rates.median, 1)))  \(s.what)")
+        }
+        return RNNTrain.ExitCode.ok
+    }
+
+    /// GFLOP/s of each call of `call` run for about `budget` seconds: the
+    /// fastest and the median.
+    static func callRates(budget: Double, flops: Double, _ call: () -> Void) -> (best: Double, median: Double) {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var rates: [Double] = []
+        repeat {
+            let t = clock.now
+            call()
+            rates.append(flops / max(elapsed(clock.now - t), 1e-9) / 1e9)
+        } while elapsed(clock.now - start) < budget
+        rates.sort()
+        return (rates.last ?? 0, rates[rates.count / 2])
+    }
+}
