@@ -7,8 +7,10 @@
 # must not slow training), then trains, each in its own process so peak
 # memory is per run:
 #   classify padded, classify bucketed, seq2seq bucketed, classify bucketed
-#   on each long corpus
-# with the default model (embedding 64, GRU 64, batch 256, Adam), and prints
+#   on each long corpus, then the other architectures on the 100k corpus
+#   (classify bucketed): LSTM, RNN, 2 GRU layers, bidirectional GRU,
+#   layer-norm GRU and LSTM, bidirectional seq2seq
+# with the default model otherwise (embedding 64, hidden 64, batch 256, Adam), and prints
 # sgemm GFLOP/s at the model's shapes (rnntrain bench-gemm) and one table:
 # real (unpadded) training tokens/s as the median of the epochs after the
 # first, the median epoch seconds, peak RSS, test accuracy, the share of the
@@ -71,6 +73,13 @@ run_one "seq2seq bucketed" "$DATA" seq2seq --bucketed
 run_one "classify bkt len 5..30" "$L30" classify --bucketed
 run_one "classify bkt len 5..240" "$L240" classify --bucketed --max-len 240
 run_one "classify bkt len 5..400" "$L400" classify --bucketed --max-len 400
+run_one "lstm bucketed" "$DATA" classify --bucketed --cell lstm
+run_one "rnn bucketed" "$DATA" classify --bucketed --cell rnn
+run_one "gru 2 layers bucketed" "$DATA" classify --bucketed --layers 2
+run_one "gru bidir bucketed" "$DATA" classify --bucketed --bidirectional
+run_one "gru layer norm bucketed" "$DATA" classify --bucketed --layer-norm
+run_one "lstm layer norm bucketed" "$DATA" classify --bucketed --cell lstm --layer-norm
+run_one "seq2seq bidir bucketed" "$DATA" seq2seq --bucketed --bidirectional
 load=$("$BIN" padding-stats --data "$BIG" --batches 1 2>&1 >/dev/null | sed -nE 's/.* ([0-9.]+) MB in ([0-9.]+) s.*/\1 MB in \2 s/p')
 echo
 echo "load of $BIG (1,000,000 rows): $load"

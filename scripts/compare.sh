@@ -2,8 +2,10 @@
 # rnntrain against PyTorch on the same machine, interleaved so that both see
 # the same machine state (these machines are noisy: compare ratios).
 #
-# For each run (classify padded, classify bucketed, seq2seq bucketed, and
-# classify bucketed on corpora of lengths 5..240 and 5..400) and each of
+# For each run (classify padded, classify bucketed, seq2seq bucketed,
+# classify bucketed on corpora of lengths 5..240 and 5..400, and the other
+# architectures, classify bucketed on DATA: LSTM, RNN, 2 GRU layers,
+# bidirectional GRU, and seq2seq with a bidirectional GRU) and each of
 # ROUNDS rounds, trains rnntrain for EPOCHS epochs and then
 # scripts/pytorch_reference.py for TORCH_EPOCHS epochs on the same corpus,
 # once per PyTorch denormal mode in TORCH_FLUSH ("off": PyTorch's default,
@@ -13,8 +15,9 @@
 #
 # Environment: ROUNDS (2), EPOCHS (3), TORCH_EPOCHS (3), THREADS (all cores),
 # TORCH_FLUSH ("off on"), LONG_ROWS (rows of the 5..240 corpus, 5000; 5..400
-# gets 3/5 of it; 0 leaves the long runs out), DATA (the 5..30 corpus,
-# default the 100,000-row one), BIN, PYTHON.
+# gets 3/5 of it; 0 leaves the long runs out), ARCH (1; 0 leaves the other
+# architectures out), DATA (the 5..30 corpus, default the 100,000-row one),
+# BIN, PYTHON.
 #
 # Needs a Python with torch: PYTHON=/path/to/venv/bin/python (see the header
 # of scripts/pytorch_reference.py). Not part of make test.
@@ -28,6 +31,7 @@ TORCH_EPOCHS=${TORCH_EPOCHS:-3}
 THREADS=${THREADS:-$(nproc)}
 TORCH_FLUSH=${TORCH_FLUSH:-off on}
 LONG_ROWS=${LONG_ROWS:-5000}
+ARCH=${ARCH:-1}
 DATA=${DATA:-bench-data/synth-100k-seed1.csv}
 "$PYTHON" -c 'import torch' 2>/dev/null || { echo "error: $PYTHON cannot import torch (set PYTHON=...)" >&2; exit 1; }
 mkdir -p bench-data
@@ -37,12 +41,19 @@ long_data() { # max length, rows
     [ -f "$f" ] || "$BIN" synth --rows "$2" --seed 1 --min-len 5 --max-len "$1" --out "$f" 2>/dev/null
     echo "$f"
 }
-# name:command:flag:PyTorch mode:data:max length
-runs=("classify padded:classify::padded:$DATA:30" "classify bucketed:classify:--bucketed:bucketed:$DATA:30"
-      "seq2seq bucketed:seq2seq:--bucketed:seq2seq:$DATA:30")
+# name:command:flag:PyTorch mode:data:max length:model flags (both tools)
+runs=("classify padded:classify::padded:$DATA:30:" "classify bucketed:classify:--bucketed:bucketed:$DATA:30:"
+      "seq2seq bucketed:seq2seq:--bucketed:seq2seq:$DATA:30:")
 if [ "$LONG_ROWS" -gt 0 ]; then
-    runs+=("classify bkt 5..240:classify:--bucketed:bucketed:$(long_data 240 "$LONG_ROWS"):240"
-           "classify bkt 5..400:classify:--bucketed:bucketed:$(long_data 400 $((LONG_ROWS * 3 / 5))):400")
+    runs+=("classify bkt 5..240:classify:--bucketed:bucketed:$(long_data 240 "$LONG_ROWS"):240:"
+           "classify bkt 5..400:classify:--bucketed:bucketed:$(long_data 400 $((LONG_ROWS * 3 / 5))):400:")
+fi
+if [ "$ARCH" -gt 0 ]; then
+    runs+=("lstm bucketed:classify:--bucketed:bucketed:$DATA:30:--cell lstm"
+           "rnn bucketed:classify:--bucketed:bucketed:$DATA:30:--cell rnn"
+           "gru 2 layers bucketed:classify:--bucketed:bucketed:$DATA:30:--layers 2"
+           "gru bidir bucketed:classify:--bucketed:bucketed:$DATA:30:--bidirectional"
+           "seq2seq bidir bucketed:seq2seq:--bucketed:seq2seq:$DATA:30:--bidirectional")
 fi
 
 later_epochs() { grep '^Epoch' | tail -n +2 | sed -E 's/.* - ([0-9,]+) tok\/s$/\1/' | tr -d ,; }
@@ -53,25 +64,26 @@ echo "rnntrain vs PyTorch $("$PYTHON" -c 'import torch; print(torch.__version__)
 echo "rnntrain: $("$BIN" --version | tail -1)"
 echo "PyTorch flush denormal (torch.set_flush_denormal): $TORCH_FLUSH"
 echo
-header="| $(printf '%-20s' run) | $(printf '%14s' 'rnntrain tok/s') |"; rule="|----------------------|----------------|"
+header="| $(printf '%-22s' run) | $(printf '%14s' 'rnntrain tok/s') |"; rule="|------------------------|----------------|"
 for f in $TORCH_FLUSH; do header+=" $(printf '%15s' "PyTorch FTZ $f") | ratio |"; rule+="-----------------|-------|"; done
 echo "$header"; echo "$rule"
 for run in "${runs[@]}"; do
-    IFS=: read -r name cmd flag mode data maxlen <<<"$run"
+    IFS=: read -r name cmd flag mode data maxlen model <<<"$run"
     ours=$(mktemp)
     declare -A theirs=()
     for f in $TORCH_FLUSH; do theirs[$f]=$(mktemp); done
     for _ in $(seq "$ROUNDS"); do
         # shellcheck disable=SC2086
-        "$BIN" "$cmd" $flag --data "$data" --max-len "$maxlen" --epochs "$EPOCHS" --threads "$THREADS" --quiet 2>/dev/null \
+        "$BIN" "$cmd" $flag $model --data "$data" --max-len "$maxlen" --epochs "$EPOCHS" --threads "$THREADS" --quiet 2>/dev/null \
             | later_epochs >>"$ours"
         for f in $TORCH_FLUSH; do
-            "$PYTHON" scripts/pytorch_reference.py --data "$data" --max-len "$maxlen" --mode "$mode" --epochs "$TORCH_EPOCHS" \
+            # shellcheck disable=SC2086
+            "$PYTHON" scripts/pytorch_reference.py --data "$data" --max-len "$maxlen" --mode "$mode" $model --epochs "$TORCH_EPOCHS" \
                 --threads "$THREADS" --flush-denormal "$f" 2>/dev/null | later_epochs >>"${theirs[$f]}"
         done
     done
     a=$(median <"$ours")
-    line="| $(printf '%-20s' "$name") | $(printf '%14.0f' "$a") |"
+    line="| $(printf '%-22s' "$name") | $(printf '%14.0f' "$a") |"
     for f in $TORCH_FLUSH; do
         b=$(median <"${theirs[$f]}")
         line+=" $(printf '%15.0f' "$b") | $(printf '%4.1fx' "$(awk -v a="$a" -v b="$b" 'BEGIN {print a / b}')") |"

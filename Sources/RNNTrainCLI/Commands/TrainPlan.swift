@@ -24,6 +24,9 @@ struct TrainPlan {
     var resumed: (path: String, checkpoint: Checkpoint, record: RunRecord)?
 
     init(task: Task, arguments: [String]) throws {
+        if task == .seq2seq, arguments.contains(where: { $0 == "--pool" || $0.hasPrefix("--pool=") }) {
+            throw UsageError("option --pool applies to classify; seq2seq scores every step")
+        }
         let o = try ParsedOptions.parse(arguments, specs: TrainCommand.specs(task))
         self.task = task
         options = o
