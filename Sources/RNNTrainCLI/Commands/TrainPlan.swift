@@ -10,7 +10,6 @@ import Glibc
 /// can be refused is refused here, before any training.
 struct TrainPlan {
     var task: Task
-    var options: ParsedOptions
     var loaded: DataOptions.Loaded
     var trainRows: [Int], testRows: [Int]
     var model: ModelSpec
@@ -29,7 +28,6 @@ struct TrainPlan {
         }
         let o = try ParsedOptions.parse(arguments, specs: TrainCommand.specs(task))
         self.task = task
-        options = o
         savePath = o.string("--save")
         saveBest = o.flag("--save-best")
         metricsPath = o.string("--metrics")
