@@ -22,11 +22,11 @@ scratch=.build-fuzz
 flags=(-Xswiftc -sanitize=fuzzer,address -Xswiftc -target-cpu -Xswiftc native)
 swift build -c release --scratch-path "$scratch" --target RNNTrainCLI "${flags[@]}" >&2
 bin=$(swift build -c release --scratch-path "$scratch" --show-bin-path)
-objects=$(find "$bin"/TensorCore.build "$bin"/Corpus.build "$bin"/Model.build "$bin"/RNNTrainCLI.build -name '*.o')
+objects=$(find "$bin"/CPUSupport.build "$bin"/TensorCore.build "$bin"/Corpus.build "$bin"/Model.build "$bin"/RNNTrainCLI.build -name '*.o')
 mkdir -p "$scratch/fuzzers" "$scratch/corpus/$target" "$scratch/artifacts/$target"
 swiftc -O -parse-as-library -sanitize=fuzzer,address -target-cpu native \
     -I "$bin/Modules" -I "$bin" -Xcc -fmodule-map-file=Sources/CBLAS/module.modulemap \
-    -Xcc -fmodule-map-file=Sources/CZlib/module.modulemap \
+    -Xcc -fmodule-map-file=Sources/CZlib/module.modulemap -Xcc -I -Xcc Sources/CPUSupport/include \
     "$harness" $objects $(pkg-config --libs openblas) -lz -o "$scratch/fuzzers/$target"
 seeds=Tests/Fuzz/seeds/$target
 [ -d "$seeds" ] || seeds=
