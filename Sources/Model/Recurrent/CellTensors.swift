@@ -65,6 +65,22 @@ public struct CellTensors: Sendable {
     }
 }
 
+/// A cell whose parameters are exactly PyTorch's four tensors: its sizes and
+/// initialisation come from them.
+public protocol CellTensorsCell: RecurrentCell {
+    var tensors: CellTensors { get }
+}
+
+extension CellTensorsCell {
+    public var inputSize: Int { tensors.inputSize }
+    public var hiddenSize: Int { tensors.hiddenSize }
+
+    /// PyTorch's init: all four tensors uniform in ±1/sqrt(H).
+    public func initialize(_ params: UnsafeMutablePointer<Float>, rng: inout RNG) {
+        tensors.initialize(params, rng: &rng)
+    }
+}
+
 /// Copies row `indices[r]` of `src` to row r of `dst` (`[B x H]` views).
 func gatherRows(_ src: Matrix, _ indices: [Int], into dst: Matrix) {
     for (r, i) in indices.enumerated() { dst.row(r).update(from: src.row(i), count: dst.cols) }

@@ -16,11 +16,9 @@ public enum Nonlinearity: String, Codable, Sendable, CaseIterable {
 /// in one GEMM, per step one GEMM on the active rows adding `h_{t-1} W_hh^T`
 /// and the fused kernel (`RNNGates`); backward mirrors it, with the weight,
 /// bias and input gradients after the loop.
-public struct ElmanRNN: RecurrentCell {
+public struct ElmanRNN: CellTensorsCell {
     public let tensors: CellTensors
     public let nonlinearity: Nonlinearity
-    public var inputSize: Int { tensors.inputSize }
-    public var hiddenSize: Int { tensors.hiddenSize }
     public var stateCount: Int { 1 }
 
     public init(inputSize: Int, hiddenSize: Int, nonlinearity: Nonlinearity = .tanh,
@@ -29,9 +27,6 @@ public struct ElmanRNN: RecurrentCell {
         self.nonlinearity = nonlinearity
     }
 
-    public func initialize(_ params: UnsafeMutablePointer<Float>, rng: inout RNG) {
-        tensors.initialize(params, rng: &rng)
-    }
 
     /// Scratch for one worker. Shapes (N = maxTokens, B = maxRows):
     public final class Workspace: RecurrentWorkspace {

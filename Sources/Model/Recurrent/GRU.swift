@@ -19,10 +19,8 @@ import TensorCore
 /// Backward mirrors it: the reverse loop does the gate kernel and
 /// `dh_{t-1} += dGh W_hh` per step; `dW_ih`, `dW_hh`, the biases and `dX` are
 /// one GEMM or column-sum each after the loop.
-public struct GRU: RecurrentCell {
+public struct GRU: CellTensorsCell {
     public let tensors: CellTensors
-    public var inputSize: Int { tensors.inputSize }
-    public var hiddenSize: Int { tensors.hiddenSize }
     public var stateCount: Int { 1 }
 
     /// Offsets of this cell's tensors in the parameter slab.
@@ -35,10 +33,6 @@ public struct GRU: RecurrentCell {
         tensors = CellTensors(gates: 3, inputSize: inputSize, hiddenSize: hiddenSize, layout: &layout, names: names)
     }
 
-    /// PyTorch's `nn.GRU` init: every weight and bias uniform in ±1/sqrt(H).
-    public func initialize(_ params: UnsafeMutablePointer<Float>, rng: inout RNG) {
-        tensors.initialize(params, rng: &rng)
-    }
 
     /// Scratch for one worker. Shapes (N = maxTokens, B = maxRows):
     public final class Workspace: RecurrentWorkspace {

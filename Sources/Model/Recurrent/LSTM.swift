@@ -19,19 +19,14 @@ import TensorCore
 ///
 /// The gradient for the final c (which no output carries) enters through
 /// `backward(..., dFinalC:, ...)`; the protocol's `backward` passes none.
-public struct LSTM: RecurrentCell {
+public struct LSTM: CellTensorsCell {
     public let tensors: CellTensors
-    public var inputSize: Int { tensors.inputSize }
-    public var hiddenSize: Int { tensors.hiddenSize }
     public var stateCount: Int { 2 }
 
     public init(inputSize: Int, hiddenSize: Int, layout: inout ParameterLayout, names: CellNames) {
         tensors = CellTensors(gates: 4, inputSize: inputSize, hiddenSize: hiddenSize, layout: &layout, names: names)
     }
 
-    public func initialize(_ params: UnsafeMutablePointer<Float>, rng: inout RNG) {
-        tensors.initialize(params, rng: &rng)
-    }
 
     /// Scratch for one worker. Shapes (N = maxTokens, B = maxRows):
     public final class Workspace: RecurrentWorkspace {
