@@ -12,8 +12,8 @@ enum CountOnesCommand {
     /// as given to the parser and as shown in --help.
     static let modelDefaults: [(name: String, value: String, shown: String)] = [
         ("--cell", "lstm", "lstm"),
-        ("--embed", "2", "2 (a learned one-hot: see README)"),
-        ("--keep-prob", "1", "1 (no dropout)"),
+        ("--embed", "2", "2, a learned one-hot input (see README)"),
+        ("--keep-prob", "1", "1, no dropout"),
         ("--batch-size", "50", "50"),
         ("--optimizer", "rmsprop", "rmsprop"),
         ("--log-every-steps", "200", "200"),
@@ -37,6 +37,8 @@ enum CountOnesCommand {
             var s = spec
             if let d = shown[s.name] { s.defaultText = d }
             if s.name == "--run-name" { s.defaultText = "count-ones" }
+            if s.name == "--epochs" { s.defaultText = "off: --steps 1000" }
+            if s.name == "--seed" { s.help = "seed of every random choice (the sequences, split, init, order)" }
             return s
         }
     }

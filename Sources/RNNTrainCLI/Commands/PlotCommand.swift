@@ -6,11 +6,12 @@ enum PlotCommand {
     static let specs: [OptionSpec] = [
         OptionSpec("--out", "PATH.svg", help: "SVG file to write (required)"),
         OptionSpec("--title", "TEXT", help: "chart title", default: "Learning curves"),
+        OptionSpec("--steps", help: "chart the step records (--log-every-steps) by step instead of the epochs"),
     ]
 
     static var help: String {
         helpText(usage: "rnntrain plot METRICS.jsonl [MORE.jsonl ...] --out curves.svg",
-                 summary: "Draws train and test accuracy and loss per epoch from metrics files written by\n--metrics: every run in every file is one colour (train solid, test dashed), so\nruns compare on one chart, e.g. padded vs bucketed. Step records (--log-every-steps)\nare left out, unless the files have no epoch records: then the chart is per step.",
+                 summary: "Draws train and test accuracy and loss per epoch from metrics files written by\n--metrics: every run in every file is one colour (train solid, test dashed), so\nruns compare on one chart, e.g. padded vs bucketed. Step records (--log-every-steps)\nare left out unless --steps asks for them (or the files have no epoch records):\nthen the chart is per step.",
                  specs: specs)
     }
 
@@ -26,15 +27,16 @@ enum PlotCommand {
             series += LearningCurves.series(from: records, fallbackLabel: name)
             stepSeries += LearningCurves.series(from: records, fallbackLabel: name, steps: true)
         }
-        // Epochs when there are any; step records (--log-every-steps) only when there are not.
-        let bySteps = series.isEmpty
-        let ignored = bySteps ? 0 : stepSeries.reduce(0) { $0 + $1.records.count }
+        // Epochs when there are any; step records (--log-every-steps) when asked or when there are no epochs.
+        let bySteps = o.flag("--steps") || series.isEmpty
+        guard !(bySteps && stepSeries.isEmpty) else { throw UsageError("option --steps: the files have no step records (written with --log-every-steps)") }
+        let ignored = (bySteps ? series : stepSeries).reduce(0) { $0 + $1.records.count }
         series = LearningCurves.uniqueLabels(bySteps ? stepSeries : series)
         let chart = LearningCurves(title: o.string("--title") ?? "Learning curves", series: series, bySteps: bySteps)
         try AtomicFile.write(Array(chart.svg().utf8), to: out)
         console.note("wrote \(out): \(series.count) run\(series.count == 1 ? "" : "s") ("
             + series.map { "\($0.label), \($0.records.count) \(bySteps ? "steps" : "epochs")" }.joined(separator: "; ") + ")"
-            + (ignored > 0 ? "; left out \(ignored) step records (the chart is per epoch when there are epoch records)" : ""))
+            + (ignored > 0 ? "; left out \(ignored) \(bySteps ? "epoch" : "step") records" + (bySteps ? "" : " (--steps charts them)") : ""))
         return RNNTrain.ExitCode.ok
     }
 }

@@ -65,7 +65,9 @@ extension TrainSession {
             }
             if let n = plan.steps.saveEvery, step % n == 0, p.batch < p.batches {
                 let path = StepOptions.checkpointPath(plan.savePath!, step: step)
-                try saveMidEpoch(p.tally, epoch: epoch, to: path)
+                var tally = p.tally
+                tally.seconds += p.elapsedSeconds  // the trainer adds the epoch's seconds at its end
+                try saveMidEpoch(tally, epoch: epoch, to: path)
                 if !plan.quiet { progress.clear(); console.note("saved \(path) (step \(step))") }
             }
         } catch {
