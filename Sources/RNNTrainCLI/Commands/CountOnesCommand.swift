@@ -67,8 +67,8 @@ enum CountOnesCommand {
 
     static func makePlan(_ arguments: [String]) throws -> TrainPlan {
         var o = try ParsedOptions.parse(arguments, specs: specs)
-        let examples = try o.int("--examples", default: 50_000, min: 1, max: 100_000_000)
-        let test = try o.int("--test-examples", default: 10_000, min: 0, max: 100_000_000)
+        let examples = try o.int("--examples", default: 50_000, min: 1, max: 10_000_000)
+        let test = try o.int("--test-examples", default: 10_000, min: 0, max: 10_000_000)
         let maxLength = try o.int("--max-len", default: CountOnesCorpus.defaultMaxLength, min: 1, max: 255)
         if o.has("--steps") && o.has("--epochs") { throw UsageError("options --steps and --epochs exclude each other") }
         let limit = o.has("--epochs") ? nil : try o.int("--steps", default: 1000, min: 1)
