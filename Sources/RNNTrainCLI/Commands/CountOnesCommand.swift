@@ -70,6 +70,9 @@ enum CountOnesCommand {
         let examples = try o.int("--examples", default: 50_000, min: 1, max: 10_000_000)
         let test = try o.int("--test-examples", default: 10_000, min: 0, max: 10_000_000)
         let maxLength = try o.int("--max-len", default: CountOnesCorpus.defaultMaxLength, min: 1, max: 255)
+        guard Double(test) <= 0.99 * Double(examples + test) else {
+            throw UsageError("--test-examples \(test) leaves too few of the \(examples + test) sequences for training (at most 99% are held out)")
+        }
         if o.has("--steps") && o.has("--epochs") { throw UsageError("options --steps and --epochs exclude each other") }
         let limit = o.has("--epochs") ? nil : try o.int("--steps", default: 1000, min: 1)
         var defaults = Dictionary(uniqueKeysWithValues: modelDefaults.map { ($0.name, $0.value) })
