@@ -2,9 +2,11 @@
 //
 // rnntrain: a command-line trainer for recurrent networks over
 // variable-length token sequences. No package dependencies: the only
-// external pieces are OpenBLAS and zlib, reached through the CBLAS and
-// CZlib system libraries; CPUSupport is our own C (CPUID and the MXCSR
-// denormal mode).
+// external pieces are OpenBLAS, zlib and OpenMPI, reached through the CBLAS,
+// CZlib and CMPI system libraries; CPUSupport is our own C (CPUID and the
+// MXCSR denormal mode), MPIShim the MPI calls in plain C types (Swift cannot
+// import MPI_COMM_WORLD and friends) and Cluster data-parallel training
+// under mpirun.
 //
 // Data flows through the targets in this order:
 //   Corpus (CSV -> corpus -> batches) -> Model (layers, networks, trainer)
@@ -30,12 +32,20 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        .systemLibrary(
+            name: "CMPI",
+            path: "Sources/CMPI",
+            pkgConfig: "ompi-c",
+            providers: [.apt(["libopenmpi-dev"])]
+        ),
         .target(name: "CPUSupport"),
+        .target(name: "MPIShim", dependencies: ["CMPI"]),
         .target(name: "TensorCore", dependencies: ["CBLAS", "CPUSupport"]),
         .target(name: "Corpus", dependencies: ["TensorCore", "CZlib"]),
         .target(name: "Model", dependencies: ["TensorCore", "Corpus"]),
-        .target(name: "RNNTrainCLI", dependencies: ["TensorCore", "Corpus", "Model"]),
-        .executableTarget(name: "rnntrain", dependencies: ["RNNTrainCLI"]),
+        .target(name: "Cluster", dependencies: ["Model", "MPIShim"]),
+        .target(name: "RNNTrainCLI", dependencies: ["TensorCore", "Corpus", "Model", "Cluster"]),
+        .executableTarget(name: "rnntrain", dependencies: ["RNNTrainCLI", "Cluster"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
         .testTarget(name: "CorpusTests", dependencies: ["Corpus"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Corpus", "TensorCore"]),

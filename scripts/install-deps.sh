@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what rnntrain needs beyond the Swift toolchain: OpenBLAS's CBLAS
-# (Debian's libopenblas-dev) and zlib (zlib1g-dev, for .tfrecord.gz).
+# (Debian's libopenblas-dev), zlib (zlib1g-dev, for .tfrecord.gz) and OpenMPI
+# (libopenmpi-dev for the build's CMPI target, openmpi-bin for mpirun: the
+# data-parallel tests launch real ranks).
 # Idempotent: does nothing when the headers and libraries are already there.
 # Uses sudo only when not running as root.
 set -euo pipefail
@@ -22,16 +24,22 @@ have_zlib() {
     ls /usr/lib/*/libz.so /usr/lib/libz.so >/dev/null 2>&1
 }
 
+have_openmpi() {
+    command -v pkg-config >/dev/null 2>&1 && pkg-config --exists ompi-c || return 1
+    command -v mpirun >/dev/null 2>&1
+}
+
 packages=()
 have_openblas || packages+=(libopenblas-dev)
 have_zlib || packages+=(zlib1g-dev)
+have_openmpi || packages+=(libopenmpi-dev openmpi-bin)
 if [ ${#packages[@]} -eq 0 ]; then
     exit 0
 fi
 
 if ! command -v apt-get >/dev/null 2>&1; then
     echo "error: ${packages[*]} missing and apt-get is not available;" >&2
-    echo "       install your system's OpenBLAS and zlib development packages and run make again" >&2
+    echo "       install your system's OpenBLAS, zlib and OpenMPI development packages and run make again" >&2
     exit 1
 fi
 
@@ -49,3 +57,4 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 have_openblas || { echo "error: libopenblas-dev installed but cblas.h or libopenblas.so still not found" >&2; exit 1; }
 have_zlib || { echo "error: zlib1g-dev installed but zlib.h or libz.so still not found" >&2; exit 1; }
+have_openmpi || { echo "error: OpenMPI installed but pkg-config ompi-c or mpirun still not found" >&2; exit 1; }

@@ -145,6 +145,10 @@ final class ExampleRunner {
         for k in ["OPENBLAS_CORETYPE", "RNNTRAIN_TIME_BLAS", "RNNTRAIN_README_UPDATE"] { env.removeValue(forKey: k) }
         env["PATH"] = scratch + "/bin:" + (env["PATH"] ?? "/usr/bin:/bin")
         env["REPO"] = repoRoot
+        // The "Scaling out" examples: mpirun as root (containers, CI) and on one core.
+        env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
+        env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+        env["OMPI_MCA_rmaps_base_oversubscribe"] = "1"
         environment = env
     }
 

@@ -14,6 +14,9 @@ public struct TrainingOptions: Sendable {
     public var threads = 1
     public var mode: BatchingMode = .padded
     public var maxLength = 30
+    /// The ranks of a data-parallel run (nil: this process alone). Each rank
+    /// runs `threads` of the `threads x size` workers every batch is dealt to.
+    public var group: (any RankGroup)?
 
     public init() {}
 }
@@ -112,7 +115,12 @@ public final class Trainer: @unchecked Sendable {
     private var lengthStart: [Int] = []
     /// The longest row the workers are sized for.
     private let longest: Int
+    /// One shard per worker of the whole job (threads x ranks); this rank
+    /// runs shards `firstShard ..< firstShard + threads`.
     private var shards: [[Int]]
+    private let firstShard: Int
+    /// Stage 2 of the gradient path across ranks (nil in one process).
+    public let rankReduction: RankReduction?
     /// Each worker's outcome of the current batch (allocated once).
     private let outcomes: UnsafeMutableBufferPointer<NetworkWorker.Outcome>
 
@@ -128,17 +136,21 @@ public final class Trainer: @unchecked Sendable {
         BLASRuntime.setThreads(1)
         let optimizer = options.optimizer.make(parameterCount: network.layout.totalCount)
         self.optimizer = optimizer
-        let perWorker = (options.batchSize + options.threads - 1) / options.threads
+        let ranks = options.group?.size ?? 1, allWorkers = options.threads * ranks
+        let perWorker = (options.batchSize + allWorkers - 1) / allWorkers
         let maxLen = max(options.maxLength, corpus.lengthSummary().max)
         longest = maxLen
         let workers = (0 ..< options.threads).map { _ in NetworkWorker(network: network, maxRows: perWorker, maxLength: maxLen) }
         self.workers = workers
         planner = BatchPlanner(corpus: corpus, rows: trainRows, batchSize: options.batchSize, mode: options.mode)
-        shards = Array(repeating: [], count: options.threads)
+        shards = Array(repeating: [], count: allWorkers)
+        firstShard = (options.group?.rank ?? 0) * options.threads
         outcomes = .allocate(capacity: options.threads)
         outcomes.initialize(repeating: NetworkWorker.Outcome())
         gradientPath = GradientPath(network: network, workers: workers, optimizer: optimizer, clipNorm: options.clipNorm)
-        for w in 0 ..< options.threads { shards[w].reserveCapacity(perWorker) }
+        rankReduction = options.group.map { RankReduction(group: $0, network: network, owner: workers[0]) }
+        if let r = rankReduction { gradientPath.reduce = { r.reduce($0, rows: $1) } }
+        for w in 0 ..< allWorkers { shards[w].reserveCapacity(perWorker) }
     }
 
     deinit { outcomes.deallocate() }
@@ -162,7 +174,7 @@ public final class Trainer: @unchecked Sendable {
         t.batchesDone = min(t.batchesDone, plan.count)
         var nonFinite: Int?
         for (i, rows) in plan.enumerated() where i >= t.batchesDone {
-            if let shouldStop, shouldStop() { break }
+            if stopAgreed(shouldStop) { break }
             let o = trainStep(rows)
             if !o.lossSum.isFinite {
                 nonFinite = i + 1
@@ -210,8 +222,12 @@ public final class Trainer: @unchecked Sendable {
         }
         let scale = 1 / Float(denominator)
         let key = DropoutKey(seed: options.seed, step: UInt64(optimizer.step + 1))
+        if active == 0 { // a short last batch left this rank no rows: it adds zeros
+            workers[0].batch.fill(corpus: corpus, rows: [])
+            workers[0].clearGradients()
+        }
         runParallel(active) { w in
-            self.workers[w].batch.fill(corpus: self.corpus, rows: self.shards[w])
+            self.workers[w].batch.fill(corpus: self.corpus, rows: self.shards[self.firstShard + w])
             self.outcomes[w] = self.workers[w].run(dropoutKey: key, gradScale: scale)
         }
         gradientPath.apply(activeWorkers: active)
@@ -230,7 +246,7 @@ public final class Trainer: @unchecked Sendable {
             let chunk = Array(byLength[i ..< min(i + options.batchSize, byLength.count)])
             let active = distribute(chunk)
             runParallel(active) { w in
-                self.workers[w].batch.fill(corpus: self.corpus, rows: self.shards[w])
+                self.workers[w].batch.fill(corpus: self.corpus, rows: self.shards[self.firstShard + w])
                 self.outcomes[w] = self.workers[w].run(dropoutKey: nil)
             }
             let o = total(of: active)
@@ -242,8 +258,8 @@ public final class Trainer: @unchecked Sendable {
 
     /// Sorts `rows` by decreasing length (a counting sort into reused
     /// buffers; ties keep their order) and deals them round-robin to the
-    /// workers, so every worker gets a similar share of tokens. Returns how
-    /// many workers got rows.
+    /// workers of the whole job, so every worker gets a similar share of
+    /// tokens. Returns how many of this rank's workers got rows.
     private func distribute(_ rows: [Int]) -> Int {
         let maxLen = longest
         lengthStart.removeAll(keepingCapacity: true)
@@ -257,19 +273,29 @@ public final class Trainer: @unchecked Sendable {
             sorted[lengthStart[k]] = r
             lengthStart[k] += 1
         }
-        let n = min(workers.count, sorted.count)
-        for w in 0 ..< workers.count { shards[w].removeAll(keepingCapacity: true) }
+        let n = min(shards.count, sorted.count)
+        for w in 0 ..< shards.count { shards[w].removeAll(keepingCapacity: true) }
         for (i, r) in sorted.enumerated() { shards[i % n].append(r) }
-        return n
+        return min(max(n - firstShard, 0), workers.count)
     }
 
-    /// The workers' outcomes of the last run, added up in worker order.
+    /// The workers' outcomes of the last run, added up in worker order (and
+    /// across ranks in rank order).
     private func total(of active: Int) -> NetworkWorker.Outcome {
         var t = NetworkWorker.Outcome()
         for o in outcomes[0 ..< active] {
             t.lossSum += o.lossSum; t.correct += o.correct; t.count += o.count; t.tokens += o.tokens
         }
-        return t
+        guard let group = options.group else { return t }
+        let s = group.sum([t.lossSum, Double(t.correct), Double(t.count), Double(t.tokens)])
+        return NetworkWorker.Outcome(lossSum: s[0], correct: Int(s[1]), count: Int(s[2]), tokens: Int(s[3]))
+    }
+
+    /// `shouldStop`, agreed by every rank: all stop at the same batch when
+    /// any asks (a reduction of the flag; nothing to agree in one process).
+    private func stopAgreed(_ shouldStop: (() -> Bool)?) -> Bool {
+        let local = shouldStop?() ?? false
+        return options.group?.any(local) ?? local
     }
 }
 

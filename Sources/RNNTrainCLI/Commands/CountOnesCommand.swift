@@ -59,10 +59,13 @@ enum CountOnesCommand {
     }
 
     static func run(_ arguments: [String], _ console: Console) throws -> Int32 {
-        var plan = try makePlan(arguments)
-        plan.steps.evaluate = true
-        plan.steps.errorRate = true
-        return try TrainSession(plan: plan, console: console).run()
+        try DataParallel.run(console) { console, group in
+            var plan = try makePlan(arguments)
+            plan.steps.evaluate = true
+            plan.steps.errorRate = true
+            try plan.spread(over: group)
+            return try TrainSession(plan: plan, console: console).run()
+        }
     }
 
     static func makePlan(_ arguments: [String]) throws -> TrainPlan {

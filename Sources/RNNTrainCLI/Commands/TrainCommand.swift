@@ -1,3 +1,4 @@
+import Cluster
 import Corpus
 import Model
 import TensorCore
@@ -43,13 +44,16 @@ enum TrainCommand {
     }
 
     static func run(task: Task, _ arguments: [String], _ console: Console) throws -> Int32 {
-        let plan = try TrainPlan(task: task, arguments: arguments)
-        let session = try TrainSession(plan: plan, console: console)
-        return try session.run()
+        try DataParallel.run(console) { console, group in
+            var plan = try TrainPlan(task: task, arguments: arguments)
+            try plan.spread(over: group)
+            return try TrainSession(plan: plan, console: console).run()
+        }
     }
 
+    /// The cores (at most 8), shared among the MPI ranks on this machine.
     static func defaultThreads() -> Int {
-        max(1, min(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 8))
+        max(1, min(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 8) / MPIGroup.ranksOnThisMachine())
     }
 }
 

@@ -55,6 +55,7 @@ extension TrainSession {
         console.note("model: " + modelText(network.spec) + ", \(Format.grouped(network.parameterCount)) parameters")
         let length = self.plan.steps.limit.map { "\(Format.grouped($0)) steps" } ?? "\(o.epochs) epochs"
         console.note("training: \(trainer.optimizer.spec.description), \(length), \(o.threads) thread\(o.threads == 1 ? "" : "s")"
+            + (o.group.map { " on each of \($0.size) MPI ranks" } ?? "")
             + (o.clipNorm.map { ", clip \($0)" } ?? "") + "; BLAS \(BLASEnvironment.summary())")
     }
 

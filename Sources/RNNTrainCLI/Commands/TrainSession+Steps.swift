@@ -91,7 +91,7 @@ extension TrainSession {
                 + " - test loss\(unit) \(Format.fixed(test.loss, 4))"
         }
         console.line(line + " - \(Format.duration(w.seconds)) - \(Format.grouped(Int(speed.rounded()))) tok/s")
-        guard let path = plan.metricsPath else { return }
+        guard let path = plan.metricsPath, writesFiles else { return }
         let m = MetricsRecord(run: plan.runName, epoch: epoch, step: step, trainLoss: loss, trainAccuracy: accuracy,
                               testLoss: test?.loss, testAccuracy: test?.accuracy,
                               seconds: (w.seconds * 1000).rounded() / 1000, tokensPerSecond: speed.rounded(),
@@ -103,6 +103,7 @@ extension TrainSession {
     /// A checkpoint inside `epoch`: what `--resume` needs to carry on from
     /// the batch after `tally.batchesDone`.
     func saveMidEpoch(_ tally: EpochTally, epoch: Int, to path: String) throws {
+        guard writesFiles else { return }
         var r = runRecord(epoch: epoch - 1)
         r.progress.partial = tally
         try Checkpoint(network: network, optimizer: trainer.optimizer, record: r).write(to: path)

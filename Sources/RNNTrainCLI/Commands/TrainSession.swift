@@ -102,14 +102,15 @@ final class TrainSession {
                               learningRate: Double("\(trainer.optimizer.learningRate)"), task: plan.task.rawValue,
                               batching: plan.settings.batching, batchSize: plan.training.batchSize)
         history.append(m)
+        let improved = s.testAccuracy > best.accuracy
+        if improved { best = (s.epoch, s.testAccuracy) }
+        guard writesFiles else { return }
         if let path = plan.metricsPath { try MetricsFile.append(m, to: path) }
         if let path = plan.plotPath {
             let chart = LearningCurves(title: "Learning curves: \(plan.runName)",
                                        series: [LearningCurves.Series(label: plan.runName, records: history)])
             try AtomicFile.write(Array(chart.svg().utf8), to: path)
         }
-        let improved = s.testAccuracy > best.accuracy
-        if improved { best = (s.epoch, s.testAccuracy) }
         if let path = plan.savePath, improved || !plan.saveBest {
             var r = runRecord(epoch: s.epoch)
             r.progress.testAccuracy = s.testAccuracy
@@ -122,7 +123,7 @@ final class TrainSession {
     /// (with --save-best beside the best model, never over it).
     func saveInterrupted(_ s: EpochStats, epoch: Int) throws -> Int32 {
         var where_ = "epoch \(epoch), after batch \(s.tally.batchesDone) of \(s.batches)"
-        if let savePath = plan.savePath {
+        if let savePath = plan.savePath, writesFiles {
             var r = runRecord(epoch: epoch - 1)
             r.progress.partial = s.tally
             let target = plan.saveBest ? TrainSession.interruptedPath(savePath) : savePath
@@ -144,6 +145,7 @@ final class TrainSession {
 
     func finish() {
         if GEMMClock.isOn { console.note(blasShare.summary) }
+        if let ranks = rankSummary, !plan.quiet { console.note(ranks) }
         guard !plan.quiet else { return }
         if let path = plan.plotPath { console.note("learning curves: \(path)") }
         if !plan.testRows.isEmpty && best.epoch > 0 { console.note("best test accuracy\(unit): \(Format.fixed(best.accuracy, 4)) at epoch \(best.epoch)") }

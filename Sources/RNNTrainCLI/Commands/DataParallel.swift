@@ -1,0 +1,59 @@
+import Cluster
+import Model
+
+/// Training commands under `mpirun`: every rank runs the same command on
+/// its share of each batch (see `Trainer`, `RankReduction`). Rank 0 prints
+/// and writes the files; the other ranks are silent unless they fail, and
+/// then name themselves. Outside mpirun the command runs as always.
+enum DataParallel {
+    static func run(_ console: Console, _ body: (Console, (any RankGroup)?) throws -> Int32) throws -> Int32 {
+        guard let group = MPIGroup.joinIfLaunched() else { return try body(console, nil) }
+        if group.rank == 0 { return try body(console, group) }
+        do {
+            return try body(Console(out: { _ in }, err: { _ in }), group)
+        } catch is UsageError {
+            return RNNTrain.ExitCode.usage  // decided from the arguments alone: rank 0 says it
+        } catch {
+            throw RankFailure(rank: group.rank, error: error)
+        }
+    }
+
+    /// What a rank other than 0 reports when it fails.
+    struct RankFailure: Error, CustomStringConvertible {
+        var rank: Int
+        var error: Error
+        var description: String { "rank \(rank): \(error)" }
+    }
+}
+
+extension TrainPlan {
+    /// Runs the plan on the ranks of `group`: the same global batches, each
+    /// dealt over threads x ranks workers. Every rank needs a row of every
+    /// full batch.
+    mutating func spread(over group: (any RankGroup)?) throws {
+        guard let group else { return }
+        if training.batchSize < group.size {
+            throw UsageError("--batch-size \(training.batchSize) is smaller than the \(group.size) MPI ranks: "
+                + "every rank needs rows of each batch: launch fewer ranks or raise --batch-size")
+        }
+        training.group = group
+    }
+}
+
+extension TrainSession {
+    /// Rank 0 (or the only process) writes checkpoints, metrics and plots.
+    var writesFiles: Bool { (plan.training.group?.rank ?? 0) == 0 }
+
+    /// "2 ranks x 1 thread; reduced 40,123 bytes per step per rank (sparse: ...)".
+    var rankSummary: String? {
+        guard let group = plan.training.group else { return nil }
+        let o = plan.training
+        var s = "MPI: \(group.size) ranks x \(o.threads) thread\(o.threads == 1 ? "" : "s")"
+        if let r = trainer.rankReduction, r.steps > 0 {
+            let b = r.bytesPerStep
+            s += "; gradients reduced by allgather + rank-order sum: \(Format.grouped(b.moved)) bytes received per step per rank"
+                + " (\(Format.grouped(b.rows)) embedding rows touched on average; the dense slab would be \(Format.grouped(b.dense)))"
+        }
+        return s
+    }
+}

@@ -1,0 +1,170 @@
+import XCTest
+import Foundation
+import Model
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Data-parallel training under a real `mpirun -np 2` (OpenMPI comes with
+/// `make deps`): the same curve and weights as one process with the same
+/// number of workers, checkpoints that resume on any rank count, an
+/// interrupt every rank agrees on, and a launch the batch cannot feed.
+final class MPITests: XCTestCase {
+    var binary: String { repoRoot + "/.build/release/rnntrain" }
+    let data = ["--synth-rows", "3000", "--bucketed", "--batch-size", "64", "--lr", "3e-3", "--embed", "16", "--hidden", "16"]
+
+    /// mpirun from PATH (or the usual places); the test skips without it.
+    func mpirun() throws -> String {
+        guard FileManager.default.isExecutableFile(atPath: binary) else { throw XCTSkip("no release binary (run make build)") }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for dir in path.split(separator: ":") + ["/usr/bin", "/usr/local/bin"] where FileManager.default.isExecutableFile(atPath: "\(dir)/mpirun") {
+            return "\(dir)/mpirun"
+        }
+        throw XCTSkip("mpirun not found: `make deps` installs OpenMPI (openmpi-bin)")
+    }
+
+    /// Starts `rnntrain args` on `ranks` MPI ranks (ranks 0: as a plain process).
+    func start(_ args: [String], ranks: Int) throws -> (Process, Pipe, Pipe) {
+        let p = Process()
+        var env = ProcessInfo.processInfo.environment
+        for k in env.keys where k.hasPrefix("OMPI_") || k.hasPrefix("PMI") { env.removeValue(forKey: k) }
+        if ranks > 0 {
+            p.executableURL = URL(fileURLWithPath: try mpirun())
+            // Root in containers and CI; two ranks on a one-core machine.
+            env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
+            env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+            p.arguments = ["--oversubscribe", "-np", "\(ranks)", binary] + args
+        } else {
+            p.executableURL = URL(fileURLWithPath: binary)
+            p.arguments = args
+        }
+        p.environment = env
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        return (p, out, err)
+    }
+
+    func run(_ args: [String], ranks: Int) throws -> (status: Int32, out: String, err: String) {
+        let (p, out, err) = try start(args, ranks: ranks)
+        return finish(p, out, err)
+    }
+
+    func finish(_ p: Process, _ out: Pipe, _ err: Pipe) -> (status: Int32, out: String, err: String) {
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    /// The numbers of each epoch line: train acc, test acc, loss, test loss.
+    func figures(_ out: String) -> [[Double]] {
+        out.split(separator: "\n").filter { $0.hasPrefix("Epoch ") }.map { line in
+            line.components(separatedBy: " - ").compactMap { field -> Double? in
+                guard field.hasPrefix("train acc") || field.hasPrefix("test acc") || field.hasPrefix("loss") || field.hasPrefix("test loss")
+                else { return nil }
+                return Double(field.split(separator: " ").last!)
+            }
+        }
+    }
+
+    func assertSameCurve(_ a: String, _ b: String, epochs: Int, file: StaticString = #filePath, line: UInt = #line) {
+        let fa = figures(a), fb = figures(b)
+        XCTAssertEqual(fa.count, epochs, a, file: file, line: line)
+        XCTAssertEqual(fb.count, epochs, b, file: file, line: line)
+        for (x, y) in zip(fa.joined(), fb.joined()) { XCTAssertEqual(x, y, accuracy: 1e-4, "\(a)\n\(b)", file: file, line: line) }
+    }
+
+    func assertSameWeights(_ pathA: String, _ pathB: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let a = try Checkpoint.read(path: pathA).tensors, b = try Checkpoint.read(path: pathB).tensors
+        XCTAssertEqual(Set(a.keys), Set(b.keys), file: file, line: line)
+        for (name, t) in a where !name.hasPrefix("optimizer") {
+            let u = try XCTUnwrap(b[name])
+            var worst: Float = 0
+            for (x, y) in zip(t.values, u.values) { worst = max(worst, abs(x - y) / max(abs(x), abs(y), 1e-3)) }
+            XCTAssertLessThanOrEqual(worst, 1e-5, name, file: file, line: line)
+        }
+    }
+
+    /// 2 ranks x 1 thread deal each batch to the same two shards as one
+    /// process with 2 threads and add them in the same order: same epochs,
+    /// same weights. Rank 0 alone prints; only it writes the checkpoint.
+    func testTwoRanksTrainLikeOneProcessWithTwoWorkers() throws {
+        let dir = temporaryDirectory()
+        let two = try run(["classify"] + data + ["--epochs", "2", "--threads", "1", "--save", dir + "/two.safetensors"], ranks: 2)
+        XCTAssertEqual(two.status, 0, two.err)
+        let one = try run(["classify"] + data + ["--epochs", "2", "--threads", "2", "--save", dir + "/one.safetensors"], ranks: 0)
+        XCTAssertEqual(one.status, 0, one.err)
+        assertSameCurve(two.out, one.out, epochs: 2)
+        try assertSameWeights(dir + "/two.safetensors", dir + "/one.safetensors")
+        XCTAssertTrue(two.err.contains("MPI: 2 ranks x 1 thread"), two.err)
+        XCTAssertFalse(two.err.contains("rank 1"), two.err)
+        XCTAssertEqual(two.err.components(separatedBy: "saved ").count - 1, 2, "one saved line per epoch (rank 0 only)\n\(two.err)")
+    }
+
+    /// seq2seq (per-step loss over real tokens) splits the same way.
+    func testTwoRanksSeq2SeqMatchOneProcess() throws {
+        let args = ["seq2seq"] + data + ["--epochs", "1", "--quiet"]
+        let two = try run(args + ["--threads", "1"], ranks: 2)
+        XCTAssertEqual(two.status, 0, two.err)
+        let one = try run(args + ["--threads", "2"], ranks: 0)
+        assertSameCurve(two.out, one.out, epochs: 1)
+    }
+
+    /// A checkpoint does not know how many ranks wrote it: 2 ranks resume
+    /// one process's epoch 1, one process resumes 2 ranks' epoch 1, and both
+    /// finish like the uninterrupted run.
+    func testCheckpointsResumeOnAnyRankCount() throws {
+        let dir = temporaryDirectory()
+        let args = ["classify"] + data + ["--quiet"]
+        let whole = try run(args + ["--epochs", "2", "--threads", "2"], ranks: 0)
+        XCTAssertEqual(whole.status, 0, whole.err)
+        XCTAssertEqual(try run(args + ["--epochs", "1", "--threads", "2", "--save", dir + "/a.safetensors"], ranks: 0).status, 0)
+        XCTAssertEqual(try run(args + ["--epochs", "1", "--threads", "1", "--save", dir + "/b.safetensors"], ranks: 2).status, 0)
+        let onTwo = try run(args + ["--epochs", "2", "--threads", "1", "--resume", dir + "/a.safetensors"], ranks: 2)
+        XCTAssertEqual(onTwo.status, 0, onTwo.err)
+        let onOne = try run(args + ["--epochs", "2", "--threads", "2", "--resume", dir + "/b.safetensors"], ranks: 0)
+        XCTAssertEqual(onOne.status, 0, onOne.err)
+        let last = whole.out.split(separator: "\n").filter { $0.hasPrefix("Epoch 2/") }.joined()
+        assertSameCurve(onTwo.out, last, epochs: 1)
+        assertSameCurve(onOne.out, last, epochs: 1)
+    }
+
+    /// More ranks than rows in a batch: refused before training, by rank 0
+    /// alone, with the numbers that clash.
+    func testMoreRanksThanTheBatchIsAClearError() throws {
+        let r = try run(["classify"] + data + ["--batch-size", "1", "--epochs", "1"], ranks: 2)
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.err.contains("error: --batch-size 1 is smaller than the 2 MPI ranks"), r.err)
+        XCTAssertFalse(r.err.contains("rank 1"), r.err)
+        XCTAssertEqual(r.out, "")
+    }
+
+    /// SIGTERM to one rank (as a scheduler or mpirun's Ctrl-C sends): the
+    /// ranks agree after the batch to stop together, rank 0 saves the
+    /// position, the job exits 130, and one process resumes it to the end
+    /// of the uninterrupted run.
+    func testInterruptStopsEveryRankAtTheSameBatch() throws {
+        let dir = temporaryDirectory(), ckpt = dir + "/m.safetensors"
+        let args = ["classify", "--synth-rows", "10000", "--bucketed", "--epochs", "3", "--lr", "1e-3"]
+        let (p, out, err) = try start(args + ["--threads", "1", "--save", ckpt], ranks: 2)
+        let deadline = Date().addingTimeInterval(120)
+        while !fileExists(ckpt) && p.isRunning && Date() < deadline { usleep(10_000) }
+        XCTAssertTrue(p.isRunning, "finished before it could be interrupted")
+        let children = (try? String(contentsOfFile: "/proc/\(p.processIdentifier)/task/\(p.processIdentifier)/children", encoding: .utf8)) ?? ""
+        let ranks = children.split(separator: " ").compactMap { Int32($0) }
+        XCTAssertEqual(ranks.count, 2, "mpirun's children: \(children)")
+        kill(try XCTUnwrap(ranks.last), SIGTERM)
+        let r = finish(p, out, err)
+        XCTAssertEqual(r.status, 130, r.err)
+        XCTAssertTrue(r.err.contains("interrupted in epoch "), r.err)
+        XCTAssertTrue(r.err.contains("saved \(ckpt): continue with --resume \(ckpt)"), r.err)
+        let saved = try Checkpoint.read(path: ckpt).record(path: ckpt).progress
+        XCTAssertNotNil(saved.partial, "the interrupted epoch's position is saved")
+        let resumed = try run(args + ["--threads", "2", "--resume", ckpt, "--quiet"], ranks: 0)
+        XCTAssertEqual(resumed.status, 0, resumed.err)
+        let whole = try run(args + ["--threads", "2", "--quiet"], ranks: 0)
+        let finished = whole.out.split(separator: "\n").filter { $0.hasPrefix("Epoch") }.suffix(3 - saved.epoch).joined(separator: "\n")
+        assertSameCurve(resumed.out, finished, epochs: 3 - saved.epoch)
+    }
+}
