@@ -33,6 +33,8 @@ packages=()
 have_openblas || packages+=(libopenblas-dev)
 have_zlib || packages+=(zlib1g-dev)
 have_openmpi || packages+=(libopenmpi-dev openmpi-bin)
+# SwiftPM finds OpenMPI's headers (outside the default include path) through pkg-config.
+command -v pkg-config >/dev/null 2>&1 || packages+=(pkg-config)
 if [ ${#packages[@]} -eq 0 ]; then
     exit 0
 fi
