@@ -10,17 +10,16 @@ import Glibc
 /// `TrainSession`.
 enum TrainCommand {
     static func specs(_ task: Task) -> [OptionSpec] {
-        DataOptions.specs + ModelOptions.specs(task) + [
+        DataOptions.specs + ModelOptions.specs(task) + SplitOptions.specs + SelectionOptions.specs + [
             OptionSpec("--epochs", "N", help: "passes over the training rows", default: "10"),
             OptionSpec("--batch-size", "N", help: "rows per batch", default: "256"),
             OptionSpec("--clip", "X", help: "clip the global gradient norm to X", default: "off"),
             OptionSpec("--bucketed", help: "draw batches from length buckets (less padding) instead of random batches"),
             OptionSpec("--buckets", "N", help: "number of length buckets; implies --bucketed", default: "5"),
-            OptionSpec("--test-fraction", "F", help: "share of rows held out for testing", default: "0.2"),
             OptionSpec("--seed", "N", help: "seed of every random choice (split, init, order, dropout)", default: "1"),
             OptionSpec("--threads", "N", help: "workers splitting each batch", default: "the number of cores"),
             OptionSpec("--save", "PATH", help: "write the model (safetensors, PyTorch names) after every epoch"),
-            OptionSpec("--save-best", help: "with --save: keep only the epoch with the best test accuracy"),
+            OptionSpec("--save-best", help: "with --save: keep only the epoch with the lowest validation loss"),
             OptionSpec("--resume", "PATH", help: "continue the run saved in PATH (weights, optimizer state, epoch, data order)"),
             OptionSpec("--metrics", "PATH", help: "append one JSON line per epoch (losses, accuracies, seconds, tokens/s, lr)"),
             OptionSpec("--plot", "PATH.svg", help: "draw the learning curves (accuracy and loss per epoch) after every epoch"),
@@ -31,7 +30,7 @@ enum TrainCommand {
 
     static func help(_ task: Task) -> String {
         let summary = task == .classify
-            ? "Trains embedding -> recurrent layers -> dropout -> linear on the last relevant output\nof each sequence (or its mean or max) and prints train/test accuracy per epoch."
+            ? "Trains embedding -> recurrent layers -> dropout -> linear on the last relevant output\nof each sequence (or its mean or max) and prints train/validation accuracy per epoch,\nthen the test accuracy of the kept model."
             : "Trains embedding -> recurrent layers -> dropout -> linear predicting the class at\nevery step; loss and accuracy count real tokens only (padding is masked)."
         return helpText(usage: "rnntrain \(task.rawValue) [options]", summary: summary, specs: specs(task),
                         footer: "Same seed and thread count give identical output, run after run.")

@@ -11,12 +11,17 @@ import Glibc
 struct TrainPlan {
     var task: Task
     var loaded: DataOptions.Loaded
-    var trainRows: [Int], testRows: [Int]
+    var trainRows: [Int], valRows: [Int], testRows: [Int]
+    /// "7,000 train / 1,000 validation / 2,000 test by post_id".
+    var splitText: String
+    var selection: SelectionOptions
     var model: ModelSpec
     var training: TrainingOptions
     /// The run's settings as a checkpoint records them.
     var settings: RunSettings
     var savePath: String?, saveBest: Bool
+    /// --save-best or --early-stop: the kept model is the epoch with the lowest validation loss.
+    var selecting: Bool { saveBest || selection.earlyStop != nil }
     var metricsPath: String?, plotPath: String?
     var runName: String
     var quiet: Bool
@@ -42,22 +47,35 @@ struct TrainPlan {
         // A resumed run keeps its seed (hence its split and data order) unless told otherwise.
         let seed = try o.seed("--seed", default: resumed?.record.settings.seed ?? 1)
         let data = try DataOptions(o, synthSeed: seed)
-        training = try TrainPlan.trainingOptions(o, seed: seed, maxLength: data.maxLength)
+        training = try TrainPlan.trainingOptions(o, seed: seed, maxLength: data.maxLength, resumed: resumed?.record.optimizer)
         let bucketed = o.flag("--bucketed") || o.has("--buckets")
-        let testFraction = try o.double("--test-fraction", default: 0.2, min: 0, max: 0.99)
+        let split = try SplitOptions(o, resumed: resumed?.record.settings)
+        selection = try SelectionOptions(o, resumed: resumed?.record.settings)
         quiet = o.flag("--quiet")
         runName = o.string("--run-name") ?? "\(task.rawValue) \(bucketed ? "bucketed" : "padded")"
 
         loaded = try data.load()
+        let (parts, text, byPost) = try split.apply(to: &loaded, data: data, seed: seed)
+        splitText = text
+        (trainRows, valRows, testRows) = (parts.train, parts.val, parts.test)
+        training.schedule = selection.schedule
+        training.classWeights = try selection.weights(corpus: loaded.corpus, trainRows: trainRows, recorded: resumed?.record.settings.classWeights)
+        try TrainPlan.checkSelection(selection, saveBest: saveBest, hasValidation: !valRows.isEmpty)
         let corpus = loaded.corpus
-        (trainRows, testRows) = shuffledSplit(count: corpus.count, testFraction: testFraction, seed: seed)
-        guard !trainRows.isEmpty else { throw UsageError("no training rows left after holding out --test-fraction \(testFraction)") }
         model = try ModelOptions.modelSpec(o, task: task, vocabularySize: corpus.vocabularySize, classes: corpus.numClasses)
         try TrainPlan.checkMemory(model: model, options: training)
 
         settings = RunSettings()
         settings.seed = seed
-        settings.testFraction = testFraction
+        settings.testFraction = split.testFraction
+        settings.valFraction = split.valFraction
+        settings.valData = split.valData
+        settings.testData = split.testData
+        settings.splitBy = byPost ? "post_id" : "row"
+        settings.synthRows = data.synthRows
+        settings.earlyStop = selection.earlyStop
+        settings.schedule = selection.schedule
+        settings.classWeights = training.classWeights
         settings.batchSize = training.batchSize
         if case .bucketed(let n) = training.mode { settings.batching = "bucketed \(n)" }
         settings.clipNorm = training.clipNorm
@@ -68,11 +86,21 @@ struct TrainPlan {
         settings.command = (["rnntrain", task.rawValue] + arguments).joined(separator: " ")
     }
 
-    static func trainingOptions(_ o: ParsedOptions, seed: UInt64, maxLength: Int) throws -> TrainingOptions {
+    /// Selecting an epoch needs validation rows; without them --save-best
+    /// would keep an arbitrary epoch.
+    static func checkSelection(_ s: SelectionOptions, saveBest: Bool, hasValidation: Bool) throws {
+        guard !hasValidation else { return }
+        let why = "selects on the validation loss, and this run has no validation rows: set --val-fraction above 0 or give --val-data"
+        if saveBest { throw UsageError("option --save-best \(why)") }
+        if s.earlyStop != nil { throw UsageError("option --early-stop \(why)") }
+        if s.schedule.kind == .plateau { throw UsageError("--lr-schedule plateau \(why)") }
+    }
+
+    static func trainingOptions(_ o: ParsedOptions, seed: UInt64, maxLength: Int, resumed: OptimizerSpec? = nil) throws -> TrainingOptions {
         var t = TrainingOptions()
         t.epochs = try o.int("--epochs", default: 10, min: 1, max: 1_000_000)
         t.batchSize = try o.int("--batch-size", default: 256, min: 1, max: 1_000_000)
-        t.optimizer = try ModelOptions.optimizerSpec(o)
+        t.optimizer = try ModelOptions.optimizerSpec(o, resumed: resumed)
         if o.has("--clip") { t.clipNorm = Float(try o.double("--clip", default: 0, min: 0, exclusiveMin: true)) }
         let buckets = try o.int("--buckets", default: 5, min: 1, max: 100_000)
         t.mode = o.flag("--bucketed") || o.has("--buckets") ? .bucketed(buckets: buckets) : .padded

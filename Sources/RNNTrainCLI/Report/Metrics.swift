@@ -11,7 +11,8 @@ import Glibc
 ///      "learning_rate":0.0001,"task":"classify","batching":"bucketed 5","batch_size":256}
 ///
 /// Losses and accuracies are per row (classify) or per real token (seq2seq).
-/// `test_*` are null when nothing is held out.
+/// `val_*` (validation) and `test_*` are null when not evaluated that epoch
+/// (test only with --report-test once there is validation data).
 public struct MetricsRecord: Codable, Equatable, Sendable {
     public var run: String?
     public var epoch: Int
@@ -25,12 +26,15 @@ public struct MetricsRecord: Codable, Equatable, Sendable {
     public var task: String?
     public var batching: String?
     public var batchSize: Int?
+    public var valLoss: Double?
+    public var valAccuracy: Double?
 
     enum CodingKeys: String, CodingKey {
         case run, epoch, task, batching, seconds
         case trainLoss = "train_loss", trainAccuracy = "train_accuracy"
         case testLoss = "test_loss", testAccuracy = "test_accuracy"
         case tokensPerSecond = "tokens_per_second", learningRate = "learning_rate", batchSize = "batch_size"
+        case valLoss = "val_loss", valAccuracy = "val_accuracy"
     }
 
     /// The JSON line, keys in a fixed reading order.
@@ -45,6 +49,10 @@ public struct MetricsRecord: Codable, Equatable, Sendable {
         add("epoch", "\(epoch)")
         add("train_loss", num(trainLoss))
         add("train_accuracy", num(trainAccuracy))
+        if valLoss != nil || valAccuracy != nil {
+            add("val_loss", num(valLoss))
+            add("val_accuracy", num(valAccuracy))
+        }
         add("test_loss", num(testLoss))
         add("test_accuracy", num(testAccuracy))
         add("seconds", num(seconds))
