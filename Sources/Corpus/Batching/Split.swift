@@ -44,21 +44,23 @@ public struct DataSplit: Sendable, Equatable {
             train = Array(rows[(nTest + nVal)...])
             return
         }
-        // 0 test, 1 validation, 2 train; decided when a group's first row comes up.
-        var side: [UInt64: UInt8] = [:]
-        side.reserveCapacity(count)
+        // A group's side is decided when its first row comes up, counting all its rows.
+        var size: [UInt64: Int] = [:]
+        for g in groups { size[g, default: 0] += 1 }
+        var side: [UInt64: UInt8] = [:]   // 0 test, 1 validation, 2 train
+        side.reserveCapacity(size.count)
         var nT = 0, nV = 0
         for r in rows {
-            let s: UInt8
-            if let known = side[groups[r]] {
-                s = known
-            } else {
+            let g = groups[r]
+            var s = side[g] ?? 3
+            if s == 3 {
                 s = nT < nTest ? 0 : nV < nVal ? 1 : 2
-                side[groups[r]] = s
+                side[g] = s
+                if s == 0 { nT += size[g]! } else if s == 1 { nV += size[g]! }
             }
             switch s {
-            case 0: test.append(r); nT += 1
-            case 1: val.append(r); nV += 1
+            case 0: test.append(r)
+            case 1: val.append(r)
             default: train.append(r)
             }
         }

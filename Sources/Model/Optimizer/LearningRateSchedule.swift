@@ -13,8 +13,9 @@ import Foundation
 ///
 ///     constant  lr
 ///     cosine    eta_min + (lr - eta_min) (1 + cos(pi k / T)) / 2, k = t - 1 - w
-///               post-warm-up updates taken, T = total updates - w
-///               (CosineAnnealingLR stepped once per update, T_max = T)
+///               post-warm-up updates taken, T = updates in `cosineEpochs`
+///               epochs - w (CosineAnnealingLR stepped once per update,
+///               T_max = T; eta_min after T)
 ///     step      lr * gamma^floor(e / stepSize), e = 0-based epoch (StepLR
 ///               stepped once per epoch)
 ///     plateau   lr * factor^reductions: ReduceLROnPlateau on the validation
@@ -33,6 +34,9 @@ public struct LearningRateSchedule: Equatable, Sendable, Codable {
     public var patience = 10
     /// cosine: eta_min; plateau: min_lr.
     public var minRate = 0.0
+    /// cosine: the epochs from the peak to eta_min (fixed when a run starts,
+    /// so a resumed run with more --epochs keeps the curve); 0: the run's epochs.
+    public var cosineEpochs = 0
 
     public init(kind: Kind = .constant) { self.kind = kind }
 
@@ -58,7 +62,7 @@ public struct LearningRateSchedule: Equatable, Sendable, Codable {
         var s: String
         switch kind {
         case .constant: s = "constant"
-        case .cosine: s = "cosine to \(minRate)"
+        case .cosine: s = "cosine to \(minRate) over \(cosineEpochs) epochs"
         case .step: s = "step (x\(gamma) every \(stepSize) epoch\(stepSize == 1 ? "" : "s"))"
         case .plateau: s = "plateau (x\(factor) after \(patience) epoch\(patience == 1 ? "" : "s") without a better validation loss)"
         }

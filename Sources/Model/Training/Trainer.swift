@@ -124,8 +124,9 @@ public final class Trainer: @unchecked Sendable {
     private let outcomes: UnsafeMutableBufferPointer<NetworkWorker.Outcome>
     /// ReduceLROnPlateau's state (`observeValidation` after each epoch).
     public var plateau = PlateauState()
-    /// Updates in the whole run (for the cosine schedule).
-    public private(set) lazy var totalSteps = batches(epoch: 1).count * options.epochs
+    /// Updates from the peak to the end of the cosine schedule.
+    public private(set) lazy var totalSteps = batches(epoch: 1).count
+        * (options.schedule.cosineEpochs > 0 ? options.schedule.cosineEpochs : options.epochs)
 
     public init(network: SequenceNetwork, corpus: Corpus, trainRows: [Int], testRows: [Int], valRows: [Int] = [],
                 options: TrainingOptions) {

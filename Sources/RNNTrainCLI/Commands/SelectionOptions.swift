@@ -15,6 +15,7 @@ struct SelectionOptions {
         OptionSpec("--lr-gamma", "X", help: "step: factor of each reduction", default: "0.1"),
         OptionSpec("--lr-factor", "X", help: "plateau: factor of each reduction", default: "0.1"),
         OptionSpec("--lr-patience", "N", help: "plateau: epochs without improvement before reducing", default: "10"),
+        OptionSpec("--lr-tmax", "N", help: "cosine: epochs from the peak to --min-lr (kept on --resume)", default: "--epochs"),
         OptionSpec("--min-lr", "X", help: "cosine: the final rate; plateau: the lowest rate", default: "0"),
         OptionSpec("--class-weights", "HOW", help: "weigh each class's loss: balanced (n / (classes x count) on the training rows) "
                    + "or a file with one weight per line", default: "none"),
@@ -25,7 +26,7 @@ struct SelectionOptions {
     var schedule: LearningRateSchedule
     var classWeights: String?
 
-    init(_ o: ParsedOptions, resumed r: RunSettings?) throws {
+    init(_ o: ParsedOptions, epochs: Int, resumed r: RunSettings?) throws {
         earlyStop = o.has("--early-stop") ? try o.int("--early-stop", default: 1, min: 1, max: 1_000_000) : r?.earlyStop
         reportTest = o.flag("--report-test")
         let recorded = r?.schedule ?? LearningRateSchedule()
@@ -37,8 +38,9 @@ struct SelectionOptions {
         s.factor = try o.double("--lr-factor", default: recorded.factor, min: 0, max: 1, exclusiveMin: true)
         s.patience = try o.int("--lr-patience", default: recorded.patience, min: 0, max: 1_000_000)
         s.minRate = try o.double("--min-lr", default: recorded.minRate, min: 0, max: 10)
+        if s.kind == .cosine { s.cosineEpochs = try o.int("--lr-tmax", default: recorded.cosineEpochs > 0 ? recorded.cosineEpochs : epochs, min: 1, max: 1_000_000) }
         let applies: [(String, [LearningRateSchedule.Kind])] = [
-            ("--lr-step", [.step]), ("--lr-gamma", [.step]), ("--lr-factor", [.plateau]), ("--lr-patience", [.plateau]), ("--min-lr", [.cosine, .plateau]),
+            ("--lr-step", [.step]), ("--lr-gamma", [.step]), ("--lr-factor", [.plateau]), ("--lr-patience", [.plateau]), ("--min-lr", [.cosine, .plateau]), ("--lr-tmax", [.cosine]),
         ]
         for (flag, kinds) in applies where o.has(flag) && !kinds.contains(s.kind) {
             throw UsageError("option \(flag) applies to --lr-schedule \(kinds.map(\.rawValue).joined(separator: " or ")), not \(s.kind.rawValue)")

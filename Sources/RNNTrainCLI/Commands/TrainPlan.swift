@@ -50,7 +50,7 @@ struct TrainPlan {
         training = try TrainPlan.trainingOptions(o, seed: seed, maxLength: data.maxLength, resumed: resumed?.record.optimizer)
         let bucketed = o.flag("--bucketed") || o.has("--buckets")
         let split = try SplitOptions(o, resumed: resumed?.record.settings)
-        selection = try SelectionOptions(o, resumed: resumed?.record.settings)
+        selection = try SelectionOptions(o, epochs: training.epochs, resumed: resumed?.record.settings)
         quiet = o.flag("--quiet")
         runName = o.string("--run-name") ?? "\(task.rawValue) \(bucketed ? "bucketed" : "padded")"
 

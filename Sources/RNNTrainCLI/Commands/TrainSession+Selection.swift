@@ -20,6 +20,14 @@ struct BestEpoch {
 }
 
 extension TrainSession {
+    /// The share of the largest class among the training rows, 4 decimals
+    /// (the accuracy of always guessing it; per row, also for seq2seq).
+    var majorityShare: Double {
+        var counts = [Int](repeating: 0, count: trainer.corpus.numClasses)
+        for r in plan.trainRows { counts[Int(trainer.corpus.labels[r])] += 1 }
+        return (Double(counts.max() ?? 0) / Double(max(plan.trainRows.count, 1)) * 10_000).rounded() / 10_000
+    }
+
     /// A resumed run's best epoch: the resumed weights when it is the last
     /// saved epoch, else the --save checkpoint of that epoch (what
     /// --save-best and --early-stop keep there).

@@ -94,6 +94,7 @@ final class TrainSession {
                               learningRate: Double("\(trainer.optimizer.learningRate)"), task: plan.task.rawValue,
                               batching: plan.settings.batching, batchSize: plan.training.batchSize)
         if hasVal { (m.valLoss, m.valAccuracy) = (s.valLoss, s.valAccuracy) }
+        m.majorityShare = majorityShare
         history.append(m)
         if let path = plan.metricsPath { try MetricsFile.append(m, to: path) }
         if let path = plan.plotPath {

@@ -28,13 +28,15 @@ public struct MetricsRecord: Codable, Equatable, Sendable {
     public var batchSize: Int?
     public var valLoss: Double?
     public var valAccuracy: Double?
+    /// The majority class's share of the training rows (the accuracy of always guessing it).
+    public var majorityShare: Double?
 
     enum CodingKeys: String, CodingKey {
         case run, epoch, task, batching, seconds
         case trainLoss = "train_loss", trainAccuracy = "train_accuracy"
         case testLoss = "test_loss", testAccuracy = "test_accuracy"
         case tokensPerSecond = "tokens_per_second", learningRate = "learning_rate", batchSize = "batch_size"
-        case valLoss = "val_loss", valAccuracy = "val_accuracy"
+        case valLoss = "val_loss", valAccuracy = "val_accuracy", majorityShare = "majority_share"
     }
 
     /// The JSON line, keys in a fixed reading order.
@@ -61,6 +63,7 @@ public struct MetricsRecord: Codable, Equatable, Sendable {
         add("task", task.map(jsonString))
         add("batching", batching.map(jsonString))
         add("batch_size", batchSize.map { "\($0)" })
+        if let majorityShare { add("majority_share", num(majorityShare)) }
         return "{" + parts.joined(separator: ",") + "}"
     }
 }
