@@ -15,10 +15,13 @@ public struct CSVLoadOptions: Sendable {
 }
 
 extension CSVLoadOptions {
+    /// What the user can do about a row that is too long.
+    public static let lengthHint = " (raise --max-len, or pass --skip-bad-rows to skip such rows)"
+
     /// Why a row of `count` ids is refused, or nil (every loader's rule).
     public func lengthProblem(_ count: Int) -> String? {
         if count == 0 { return "empty sequence (no token ids)" }
-        if count > maxLength { return "sequence of \(count) tokens is longer than the maximum length \(maxLength)" }
+        if count > maxLength { return "sequence of \(count) tokens is longer than the maximum length \(maxLength)\(CSVLoadOptions.lengthHint)" }
         return nil
     }
 
@@ -274,7 +277,7 @@ public enum CorpusCSV {
             count += 1
             if count > options.maxLength + 1 {
                 // Stop early on absurd rows (a 10-million-id line).
-                throw DataError(file: r.fileName, line: line, "sequence of more than \(options.maxLength) \(noun)s is longer than the maximum length \(options.maxLength)")
+                throw DataError(file: r.fileName, line: line, "sequence of more than \(options.maxLength) \(noun)s is longer than the maximum length \(options.maxLength)\(CSVLoadOptions.lengthHint)")
             }
         }
         return count

@@ -12,7 +12,7 @@ struct DataOptions {
                    default: "the built-in synthetic sample, same rows as data/sample.csv"),
         OptionSpec("--synth-rows", "N", help: "use a synthetic corpus of N rows generated in memory instead of --data"),
         OptionSpec("--max-len", "N", help: "longest sequence accepted", default: "30"),
-        OptionSpec("--vocab", "PATH", help: "the data's vocabulary file (vocab.txt): ids must be below its line count, and predict finds it in the model", default: "none"),
+        OptionSpec("--vocab", "PATH", help: "the data's vocabulary file (vocab.txt): ids must be below its line count", default: "none"),
         OptionSpec("--vocab-size", "N", help: "token ids must be below N", default: "10000, or the --vocab line count"),
         OptionSpec("--skip-bad-rows", help: "skip and count malformed rows (or TFRecord records) instead of stopping at the first"),
         OptionSpec("--labels", "PATH", help: "class names, one per line (line k names class k)", default: "X.labels.txt beside X.csv, as prepare writes it"),

@@ -10,7 +10,9 @@ import Glibc
 /// `TrainSession`.
 enum TrainCommand {
     static func specs(_ task: Task) -> [OptionSpec] {
-        DataOptions.specs + ModelOptions.specs(task) + SplitOptions.specs + SelectionOptions.specs + [
+        DataOptions.specs.map { spec in
+            spec.name == "--vocab" ? OptionSpec("--vocab", "PATH", help: spec.help + "; recorded in the model, where predict finds it", default: "none") : spec
+        } + ModelOptions.specs(task) + SplitOptions.specs + SelectionOptions.specs + [
             OptionSpec("--epochs", "N", help: "passes over the training rows", default: "10"),
             OptionSpec("--batch-size", "N", help: "rows per batch", default: "256"),
             OptionSpec("--clip", "X", help: "clip the global gradient norm to X", default: "off"),
