@@ -109,6 +109,30 @@ final class SelectionTests: XCTestCase {
         XCTAssertTrue(gone.out.isEmpty)
     }
 
+    /// --val-data and --test-data: the files are the sets (the rest trains),
+    /// and eval --split test without --data evaluates the recorded test file.
+    func testValidationAndTestFilesAreTheSets() throws {
+        let dir = temporaryDirectory()
+        let lines = try String(contentsOfFile: repoRoot + "/data/sample.csv", encoding: .utf8).split(separator: "\n")
+        func part(_ name: String, _ r: Range<Int>) -> String {
+            writeFile(dir + "/" + name, ([lines[0]] + lines[r]).joined(separator: "\n") + "\n")
+            return dir + "/" + name
+        }
+        let train = part("train.csv", 1 ..< 6001), val = part("val.csv", 6001 ..< 8001), test = part("test.csv", 8001 ..< 10001)
+        let model = dir + "/m.safetensors"
+        let r = cli(["classify", "--data", train, "--val-data", val, "--test-data", test, "--epochs", "1", "--report-test", "--save", model])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(r.err.contains("split: 6,000 train / 2,000 validation (\(val)) / 2,000 test (\(test))"), r.err)
+        let e = cli(["eval", "--model", model, "--split", "test"])
+        XCTAssertEqual(e.status, 0, e.err)
+        XCTAssertTrue(e.out.contains("evaluated: 2,000 rows"), e.out)
+        let last = try XCTUnwrap(epochLines(r.out).last)
+        XCTAssertEqual(try XCTUnwrap(figure(e.out, after: "\naccuracy: ")), last.test, accuracy: 5e-5)
+        let both = cli(["classify", "--data", train, "--val-data", val, "--val-fraction", "0.2"])
+        XCTAssertEqual(both.status, 64)
+        XCTAssertTrue(both.err.contains("--val-data and --val-fraction exclude each other"), both.err)
+    }
+
     /// Names from X.labels.txt beside X.csv reach the checkpoint, eval (text
     /// and --json) and predict.
     func testLabelNamesTravelFromLabelsFileToEvalAndPredict() throws {

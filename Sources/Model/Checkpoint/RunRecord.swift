@@ -68,6 +68,7 @@ public struct RunProgress: Codable, Equatable, Sendable {
     /// The epoch with the lowest validation loss so far, and that loss.
     public var bestValEpoch: Int?
     public var bestValLoss: Double?
+    public var bestValAccuracy: Double?
     /// ReduceLROnPlateau's state after `epoch`.
     public var plateau: PlateauState?
 

@@ -8,7 +8,7 @@ struct SelectionOptions {
     static let specs: [OptionSpec] = [
         OptionSpec("--early-stop", "N", help: "stop after N epochs without a lower validation loss; keep the best epoch's weights"),
         OptionSpec("--report-test", help: "print the test figures every epoch too (selection still uses validation only)"),
-        OptionSpec("--lr-schedule", "KIND", help: "constant, cosine (to 0 over the run), step (x gamma every --lr-step epochs) "
+        OptionSpec("--lr-schedule", "KIND", help: "constant, cosine (down to --min-lr over --lr-tmax epochs), step (x gamma every --lr-step epochs) "
                    + "or plateau (x factor after --lr-patience epochs without a lower validation loss)", default: "constant"),
         OptionSpec("--warmup-steps", "N", help: "raise the learning rate linearly over the first N updates", default: "0"),
         OptionSpec("--lr-step", "N", help: "step: epochs between reductions", default: "1"),

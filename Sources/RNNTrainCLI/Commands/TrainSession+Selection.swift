@@ -33,8 +33,7 @@ extension TrainSession {
     /// --save-best and --early-stop keep there).
     func restoreBest(_ record: RunRecord, checkpoint: Checkpoint) throws {
         guard let e = record.progress.bestValEpoch, let loss = record.progress.bestValLoss else { return }
-        best.epoch = e
-        best.loss = loss
+        (best.epoch, best.loss, best.accuracy) = (e, loss, record.progress.bestValAccuracy ?? .nan)
         if e == record.progress.epoch {
             best.weights = Array(UnsafeBufferPointer(start: network.params.base, count: network.params.count))
         } else if let path = plan.savePath, fileExists(path), let saved = try? Checkpoint.read(path: path),

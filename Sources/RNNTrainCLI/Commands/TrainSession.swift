@@ -77,7 +77,7 @@ final class TrainSession {
     /// The run record of this run after `epoch` complete epochs.
     func runRecord(epoch: Int) -> RunRecord {
         var progress = RunProgress(epoch: epoch, optimizerStep: trainer.optimizer.step)
-        if best.epoch > 0 { progress.bestValEpoch = best.epoch; progress.bestValLoss = best.loss }
+        if best.epoch > 0 { (progress.bestValEpoch, progress.bestValLoss, progress.bestValAccuracy) = (best.epoch, best.loss, best.accuracy) }
         if plan.training.schedule.kind == .plateau { progress.plateau = trainer.plateau }
         // The base rate: the schedule sets the optimizer's current one.
         var optimizer = trainer.optimizer.spec
