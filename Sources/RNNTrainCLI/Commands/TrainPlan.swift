@@ -65,7 +65,15 @@ struct TrainPlan {
         model = try ModelOptions.modelSpec(o, task: task, vocabularySize: corpus.vocabularySize, classes: corpus.numClasses)
         try TrainPlan.checkMemory(model: model, options: training)
 
-        settings = RunSettings()
+        settings = TrainPlan.settings(seed: seed, split: split, byPost: byPost, data: data, loaded: loaded, training: training,
+                                      selection: selection)
+        settings.command = (["rnntrain", task.rawValue] + arguments).joined(separator: " ")
+    }
+
+    /// The run's settings as its checkpoints record them (the command line is added by the caller).
+    static func settings(seed: UInt64, split: SplitOptions, byPost: Bool, data: DataOptions, loaded: DataOptions.Loaded,
+                         training: TrainingOptions, selection: SelectionOptions) -> RunSettings {
+        var settings = RunSettings()
         settings.seed = seed
         settings.testFraction = split.testFraction
         settings.valFraction = split.valFraction
@@ -81,9 +89,9 @@ struct TrainPlan {
         settings.clipNorm = training.clipNorm
         settings.data = loaded.name
         settings.maxLength = training.maxLength
-        settings.classNames = corpus.classNames
+        settings.classNames = loaded.corpus.classNames
         settings.vocab = data.vocabPath
-        settings.command = (["rnntrain", task.rawValue] + arguments).joined(separator: " ")
+        return settings
     }
 
     /// Selecting an epoch needs validation rows; without them --save-best
