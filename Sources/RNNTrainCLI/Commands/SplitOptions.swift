@@ -41,16 +41,21 @@ struct SplitOptions {
     /// (same vocabulary and classes) and splits. Returns the parts and a
     /// summary ("7,000 train / 1,000 validation / 2,000 test by post_id"),
     /// and whether posts were kept together.
-    func apply(to loaded: inout DataOptions.Loaded, data: DataOptions, seed: UInt64) throws -> (DataSplit, String, byPost: Bool) {
+    func apply(to loaded: inout DataOptions.Loaded, loadFile: ((String) throws -> DataOptions.Loaded)?,
+               seed: UInt64) throws -> (DataSplit, String, byPost: Bool) {
         let main = loaded.corpus.count
         let byPost = try groupByPost(loaded.corpus, name: loaded.name)
         var parts = DataSplit(count: main, valFraction: valFraction, testFraction: testFraction, seed: seed,
                               groups: byPost ? loaded.corpus.postKeys : nil)
-        if let valData { parts.val = try append(valData, to: &loaded, data: data) }
-        if let testData { parts.test = try append(testData, to: &loaded, data: data) }
+        if valData != nil || testData != nil, loadFile == nil {
+            throw UsageError("options --val-data and --test-data need data files; this command generates its data")
+        }
+        if let valData, let loadFile { parts.val = try append(valData, to: &loaded, loadFile: loadFile) }
+        if let testData, let loadFile { parts.test = try append(testData, to: &loaded, loadFile: loadFile) }
         guard !parts.train.isEmpty else { throw UsageError("no training rows left after holding out validation and test rows") }
-        var text = "\(Format.grouped(parts.train.count)) train / \(Format.grouped(parts.val.count)) validation"
-            + (valData.map { " (\($0))" } ?? "") + " / \(Format.grouped(parts.test.count)) test" + (testData.map { " (\($0))" } ?? "")
+        var text = "\(Format.grouped(parts.train.count)) train"
+        if !parts.val.isEmpty || valData != nil { text += " / \(Format.grouped(parts.val.count)) validation" + (valData.map { " (\($0))" } ?? "") }
+        text += " / \(Format.grouped(parts.test.count)) test" + (testData.map { " (\($0))" } ?? "")
         text += byPost ? " by post_id (a post's sentences on one side)" : " by row"
         return (parts, text, byPost)
     }
@@ -67,11 +72,8 @@ struct SplitOptions {
     }
 
     /// Loads `path` with the run's data options and appends its rows; returns their indices.
-    func append(_ path: String, to loaded: inout DataOptions.Loaded, data: DataOptions) throws -> [Int] {
-        var d = data
-        d.path = path
-        d.synthRows = nil
-        let extra = try d.load().corpus
+    func append(_ path: String, to loaded: inout DataOptions.Loaded, loadFile: (String) throws -> DataOptions.Loaded) throws -> [Int] {
+        let extra = try loadFile(path).corpus
         guard extra.maxLabel < loaded.corpus.numClasses else {
             throw DataError(file: path, line: 0, "has label \(extra.maxLabel); the training data has \(loaded.corpus.numClasses) classes")
         }

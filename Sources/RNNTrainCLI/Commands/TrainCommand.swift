@@ -12,7 +12,12 @@ enum TrainCommand {
     static func specs(_ task: Task) -> [OptionSpec] {
         DataOptions.specs.map { spec in
             spec.name == "--vocab" ? OptionSpec("--vocab", "PATH", help: spec.help + "; recorded in the model, where predict finds it", default: "none") : spec
-        } + ModelOptions.specs(task) + SplitOptions.specs + SelectionOptions.specs + [
+        } + ModelOptions.specs(task) + trainingSpecs
+    }
+
+    /// The options of every training command beyond the data and the model.
+    static var trainingSpecs: [OptionSpec] {
+        [
             OptionSpec("--epochs", "N", help: "passes over the training rows", default: "10"),
             OptionSpec("--batch-size", "N", help: "rows per batch", default: "256"),
             OptionSpec("--clip", "X", help: "clip the global gradient norm to X", default: "off"),
@@ -23,11 +28,11 @@ enum TrainCommand {
             OptionSpec("--save", "PATH", help: "write the model (safetensors, PyTorch names) after every epoch"),
             OptionSpec("--save-best", help: "with --save: keep only the epoch with the lowest validation loss"),
             OptionSpec("--resume", "PATH", help: "continue the run saved in PATH (weights, optimizer state, epoch, data order)"),
-            OptionSpec("--metrics", "PATH", help: "append one JSON line per epoch (losses, accuracies, seconds, tokens/s, lr)"),
+            OptionSpec("--metrics", "PATH", help: "append one JSON line per epoch, and per step line (losses, accuracies, seconds, tokens/s, lr)"),
             OptionSpec("--plot", "PATH.svg", help: "draw the learning curves (accuracy and loss per epoch) after every epoch"),
             OptionSpec("--run-name", "NAME", help: "the run's name in --metrics and --plot", default: "the task and batching, e.g. 'classify bucketed'"),
-            OptionSpec("--quiet", help: "print only the epoch lines"),
-        ]
+            OptionSpec("--quiet", help: "print only the epoch and step lines"),
+        ] + SplitOptions.specs + SelectionOptions.specs + StepOptions.specs
     }
 
     static func help(_ task: Task) -> String {

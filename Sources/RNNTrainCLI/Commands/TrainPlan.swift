@@ -26,12 +26,39 @@ struct TrainPlan {
     var runName: String
     var quiet: Bool
     var resumed: (path: String, checkpoint: Checkpoint, record: RunRecord)?
+    /// Step-based intervals, the step limit, and what a step line reports.
+    var steps: StepOptions
+
+    /// Where a training command's rows come from, as its flags describe them.
+    struct DataSource {
+        var maxLength: Int
+        var vocabPath: String?
+        /// `--synth-rows`, recorded so eval can regenerate the corpus.
+        var synthRows: Int? = nil
+        var load: () throws -> DataOptions.Loaded
+        /// Loads another file with the same options (--val-data, --test-data); nil when the data is generated.
+        var loadFile: ((String) throws -> DataOptions.Loaded)? = nil
+    }
 
     init(task: Task, arguments: [String]) throws {
         if task == .seq2seq, arguments.contains(where: { $0 == "--pool" || $0.hasPrefix("--pool=") }) {
             throw UsageError("option --pool applies to classify; seq2seq scores every step")
         }
         let o = try ParsedOptions.parse(arguments, specs: TrainCommand.specs(task))
+        try self.init(task: task, command: task.rawValue, arguments: arguments, options: o) { o, seed in
+            let data = try DataOptions(o, synthSeed: seed)
+            return DataSource(maxLength: data.maxLength, vocabPath: data.vocabPath, synthRows: data.synthRows, load: data.load) { path in
+                var d = data
+                (d.path, d.synthRows) = (path, nil)
+                return try d.load()
+            }
+        }
+    }
+
+    /// The plan of `rnntrain COMMAND ARGUMENTS` parsed into `o`; `source`
+    /// describes the data from the options and the run's seed.
+    init(task: Task, command: String, arguments: [String], options o: ParsedOptions,
+         source: (ParsedOptions, UInt64) throws -> DataSource) throws {
         self.task = task
         savePath = o.string("--save")
         saveBest = o.flag("--save-best")
@@ -46,16 +73,17 @@ struct TrainPlan {
         }
         // A resumed run keeps its seed (hence its split and data order) unless told otherwise.
         let seed = try o.seed("--seed", default: resumed?.record.settings.seed ?? 1)
-        let data = try DataOptions(o, synthSeed: seed)
+        let data = try source(o, seed)
         training = try TrainPlan.trainingOptions(o, seed: seed, maxLength: data.maxLength, resumed: resumed?.record.optimizer)
+        steps = try StepOptions(o, savePath: savePath, saveBest: saveBest)
         let bucketed = o.flag("--bucketed") || o.has("--buckets")
         let split = try SplitOptions(o, resumed: resumed?.record.settings)
         selection = try SelectionOptions(o, epochs: training.epochs, resumed: resumed?.record.settings)
         quiet = o.flag("--quiet")
-        runName = o.string("--run-name") ?? "\(task.rawValue) \(bucketed ? "bucketed" : "padded")"
+        runName = o.string("--run-name") ?? (command == task.rawValue ? "\(task.rawValue) \(bucketed ? "bucketed" : "padded")" : command)
 
         loaded = try data.load()
-        let (parts, text, byPost) = try split.apply(to: &loaded, data: data, seed: seed)
+        let (parts, text, byPost) = try split.apply(to: &loaded, loadFile: data.loadFile, seed: seed)
         splitText = text
         (trainRows, valRows, testRows) = (parts.train, parts.val, parts.test)
         training.schedule = selection.schedule
@@ -67,11 +95,11 @@ struct TrainPlan {
 
         settings = TrainPlan.settings(seed: seed, split: split, byPost: byPost, data: data, loaded: loaded, training: training,
                                       selection: selection)
-        settings.command = (["rnntrain", task.rawValue] + arguments).joined(separator: " ")
+        settings.command = (["rnntrain", command] + arguments).joined(separator: " ")
     }
 
     /// The run's settings as its checkpoints record them (the command line is added by the caller).
-    static func settings(seed: UInt64, split: SplitOptions, byPost: Bool, data: DataOptions, loaded: DataOptions.Loaded,
+    static func settings(seed: UInt64, split: SplitOptions, byPost: Bool, data: DataSource, loaded: DataOptions.Loaded,
                          training: TrainingOptions, selection: SelectionOptions) -> RunSettings {
         var settings = RunSettings()
         settings.seed = seed

@@ -5,21 +5,27 @@ import Model
 /// summary and the epoch line.
 extension TrainSession {
     /// `runs/model.safetensors` -> `runs/model.interrupted.safetensors`.
-    static func interruptedPath(_ path: String) -> String {
+    static func interruptedPath(_ path: String) -> String { insertingSuffix(".interrupted", into: path) }
+
+    /// `suffix` before the file name's extension (or at its end).
+    static func insertingSuffix(_ suffix: String, into path: String) -> String {
         let slash = path.lastIndex(of: "/").map { path.index(after: $0) } ?? path.startIndex
         if let dot = path[slash...].lastIndex(of: "."), dot > slash {
-            return String(path[..<dot]) + ".interrupted" + String(path[dot...])
+            return String(path[..<dot]) + suffix + String(path[dot...])
         }
-        return path + ".interrupted"
+        return path + suffix
     }
 
     /// `Epoch 3/10 - train acc 0.41 - val acc 0.39 - loss 1.52 - val loss 1.58 - 1.2 s - 90,000 tok/s`,
-    /// with test figures after the validation ones when evaluated every epoch.
-    static func epochLine(_ s: EpochStats, of epochs: Int, unit: String, hasVal: Bool, hasTest: Bool) -> String {
+    /// with test figures after the validation ones when evaluated every epoch
+    /// (and the test error rate with `errorRate`).
+    static func epochLine(_ s: EpochStats, of epochs: Int, unit: String, hasVal: Bool, hasTest: Bool, errorRate: Bool = false) -> String {
         let speed = Format.grouped(Int(s.tokensPerSecond.rounded()))
         var line = "Epoch \(s.epoch)/\(epochs) - train acc\(unit) \(Format.fixed(s.trainAccuracy, 4))"
         if hasVal { line += " - val acc\(unit) \(Format.fixed(s.valAccuracy, 4))" }
-        if hasTest { line += " - test acc\(unit) \(Format.fixed(s.testAccuracy, 4))" }
+        if hasTest {
+            line += " - test acc\(unit) \(Format.fixed(s.testAccuracy, 4))" + (errorRate ? " - error \(Format.percent(1 - s.testAccuracy, 2))" : "")
+        }
         line += " - loss\(unit) \(Format.fixed(s.trainLoss, 4))"
         if hasVal { line += " - val loss\(unit) \(Format.fixed(s.valLoss, 4))" }
         if hasTest { line += " - test loss\(unit) \(Format.fixed(s.testLoss, 4))" }
@@ -33,7 +39,7 @@ extension TrainSession {
         let majority = Double(counts.max() ?? 0) / Double(max(corpus.count, 1))
         let lengths = corpus.lengthSummary()
         console.note(plan.loaded.summary)
-        console.note("split: \(plan.splitText) (seed \(o.seed))")
+        console.note("split: \(self.plan.splitText) (seed \(o.seed))")
         console.note("classes: " + zip(corpus.classNames, counts).map { "\($0) \(Format.grouped($1))" }.joined(separator: ", ")
             + " (majority share \(Format.fixed(majority, 4)))")
         console.note("lengths: min \(lengths.min), mean \(Format.fixed(lengths.mean, 1)), max \(lengths.max)")
@@ -52,7 +58,8 @@ extension TrainSession {
         console.note("batching: \(modeText), batch \(o.batchSize), \(plan.count) batches per epoch, "
             + "padding share \(Format.percent(Double(padded - real) / Double(max(padded, 1)))) (never computed: batches are packed)")
         console.note("model: " + modelText(network.spec) + ", \(Format.grouped(network.parameterCount)) parameters")
-        console.note("training: \(trainer.optimizer.spec.description), \(o.epochs) epoch\(o.epochs == 1 ? "" : "s"), \(o.threads) thread\(o.threads == 1 ? "" : "s")"
+        let length = self.plan.steps.limit.map { "\(Format.grouped($0)) step\($0 == 1 ? "" : "s")" } ?? "\(o.epochs) epoch\(o.epochs == 1 ? "" : "s")"
+        console.note("training: \(trainer.optimizer.spec.description), \(length), \(o.threads) thread\(o.threads == 1 ? "" : "s")"
             + (o.clipNorm.map { ", clip \($0)" } ?? "") + "; BLAS \(BLASEnvironment.summary())")
         if let extras = trainingExtras { console.note(extras) }
     }

@@ -22,6 +22,10 @@ final class TrainSession {
     var history: [MetricsRecord] = []
     /// Time inside sgemm (reported with RNNTRAIN_TIME_BLAS set).
     var blasShare: BLASShare
+    /// The epochs to run (with a step limit: enough epochs to reach it).
+    let epochs: Int
+    /// Step lines and checkpoints (TrainSession+Steps).
+    var steps = StepState()
 
     init(plan: TrainPlan, console: Console) throws {
         self.plan = plan
@@ -36,16 +40,22 @@ final class TrainSession {
             let progress = resumed.record.progress
             firstEpoch = progress.epoch + 1
             partial = progress.partial ?? EpochTally()
+            steps.window = progress.stepWindow ?? EpochTally()
             trainer.plateau = progress.plateau ?? PlateauState()
+        }
+        epochs = TrainSession.epochsToRun(plan: plan, batchesPerEpoch: trainer.batches(epoch: 1).count)
+        if let resumed = plan.resumed {
             try restoreBest(resumed.record, checkpoint: resumed.checkpoint)
-            guard firstEpoch <= plan.training.epochs else {
-                throw UsageError("\(resumed.path) is already at epoch \(progress.epoch); ask for more --epochs to continue")
+            let done = resumed.record.progress
+            if let limit = plan.steps.limit, done.optimizerStep >= limit {
+                throw UsageError("\(resumed.path) is already at step \(done.optimizerStep); ask for more --steps to continue")
+            }
+            guard firstEpoch <= epochs else {
+                throw UsageError("\(resumed.path) is already at epoch \(done.epoch); ask for more --epochs to continue")
             }
         }
         history = previousEpochs()
     }
-
-    var epochs: Int { plan.training.epochs }
     var unit: String { plan.task == .classify ? "" : "/token" }
 
     func run() throws -> Int32 {
@@ -58,17 +68,23 @@ final class TrainSession {
         defer { Interruption.uninstall() }
         let progress = ProgressBar(console: console, enabled: console.errIsTerminal && !plan.quiet)
         for epoch in firstEpoch ... epochs {
-            let s = trainer.trainEpoch(epoch, resuming: epoch == firstEpoch ? partial : EpochTally(),
-                                       progress: progress.callback(epoch: epoch, of: epochs),
-                                       shouldStop: { Interruption.requested })
+            let resuming = epoch == firstEpoch ? partial : EpochTally()
+            steps.startEpoch(resuming)
+            let bar = progress.callback(epoch: epoch, of: epochs)
+            let s = trainer.trainEpoch(epoch, resuming: resuming,
+                                       progress: { [self] p in afterBatch(p, epoch: epoch, bar: bar, progress: progress) },
+                                       shouldStop: { [self] in Interruption.requested || steps.failure != nil || reachedStepLimit })
             progress.clear()
+            if let failure = steps.failure { throw failure }
             if let batch = s.nonFiniteBatch { throw nonFinite(s, epoch: epoch, batch: batch) }
+            if s.interrupted && reachedStepLimit { try stopAtStepLimit(s, epoch: epoch); break }
             if s.interrupted { return try saveInterrupted(s, epoch: epoch) }
-            console.line(TrainSession.epochLine(s, of: epochs, unit: unit, hasVal: !plan.valRows.isEmpty, hasTest: !trainer.testRows.isEmpty))
+            console.line(TrainSession.epochLine(s, of: epochs, unit: unit, hasVal: !plan.valRows.isEmpty, hasTest: !trainer.testRows.isEmpty,
+                                                errorRate: plan.steps.errorRate))
             blasShare.add(epochSeconds: s.trainSeconds + s.evalSeconds)
             trainer.observeValidation(loss: s.valLoss)
             try record(s)
-            if stopsEarly(after: epoch) { break }
+            if reachedStepLimit || stopsEarly(after: epoch) { break }
         }
         finish()
         return RNNTrain.ExitCode.ok
@@ -79,6 +95,7 @@ final class TrainSession {
         var progress = RunProgress(epoch: epoch, optimizerStep: trainer.optimizer.step)
         if best.epoch > 0 { (progress.bestValEpoch, progress.bestValLoss, progress.bestValAccuracy) = (best.epoch, best.loss, best.accuracy) }
         if plan.training.schedule.kind == .plateau { progress.plateau = trainer.plateau }
+        if steps.window.batchesDone > 0 { progress.stepWindow = steps.window }
         // The base rate: the schedule sets the optimizer's current one.
         var optimizer = trainer.optimizer.spec
         optimizer.learningRate = plan.training.optimizer.learningRate

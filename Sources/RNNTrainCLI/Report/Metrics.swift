@@ -13,9 +13,15 @@ import Glibc
 /// Losses and accuracies are per row (classify) or per real token (seq2seq).
 /// `val_*` (validation) and `test_*` are null when not evaluated that epoch
 /// (test only with --report-test once there is validation data).
+///
+/// With `--log-every-steps N` a record also has `"step"` (the optimizer step;
+/// `epoch` is then the epoch in progress): its train figures cover the N
+/// steps since the previous step record, its seconds and tokens/s too.
 public struct MetricsRecord: Codable, Equatable, Sendable {
     public var run: String?
     public var epoch: Int
+    /// The optimizer step of a step record (nil for an epoch record).
+    public var step: Int?
     public var trainLoss: Double
     public var trainAccuracy: Double
     public var testLoss: Double?
@@ -32,7 +38,7 @@ public struct MetricsRecord: Codable, Equatable, Sendable {
     public var majorityShare: Double?
 
     enum CodingKeys: String, CodingKey {
-        case run, epoch, task, batching, seconds
+        case run, epoch, step, task, batching, seconds
         case trainLoss = "train_loss", trainAccuracy = "train_accuracy"
         case testLoss = "test_loss", testAccuracy = "test_accuracy"
         case tokensPerSecond = "tokens_per_second", learningRate = "learning_rate", batchSize = "batch_size"
@@ -49,6 +55,7 @@ public struct MetricsRecord: Codable, Equatable, Sendable {
         }
         add("run", run.map(jsonString))
         add("epoch", "\(epoch)")
+        if let step { add("step", "\(step)") }
         add("train_loss", num(trainLoss))
         add("train_accuracy", num(trainAccuracy))
         if valLoss != nil || valAccuracy != nil {
