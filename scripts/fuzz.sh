@@ -22,12 +22,15 @@ scratch=.build-fuzz
 flags=(-Xswiftc -sanitize=fuzzer,address -Xswiftc -target-cpu -Xswiftc native)
 swift build -c release --scratch-path "$scratch" --target RNNTrainCLI "${flags[@]}" >&2
 bin=$(swift build -c release --scratch-path "$scratch" --show-bin-path)
-objects=$(find "$bin"/CPUSupport.build "$bin"/TensorCore.build "$bin"/Corpus.build "$bin"/Model.build "$bin"/RNNTrainCLI.build -name '*.o')
+objects=$(find "$bin"/CPUSupport.build "$bin"/MPIShim.build "$bin"/TensorCore.build "$bin"/Corpus.build "$bin"/Model.build \
+    "$bin"/Cluster.build "$bin"/RNNTrainCLI.build -name '*.o')
 mkdir -p "$scratch/fuzzers" "$scratch/corpus/$target" "$scratch/artifacts/$target"
 swiftc -O -parse-as-library -sanitize=fuzzer,address -target-cpu native \
     -I "$bin/Modules" -I "$bin" -Xcc -fmodule-map-file=Sources/CBLAS/module.modulemap \
     -Xcc -fmodule-map-file=Sources/CZlib/module.modulemap -Xcc -I -Xcc Sources/CPUSupport/include \
-    "$harness" $objects $(pkg-config --libs openblas) -lz -o "$scratch/fuzzers/$target"
+    -Xcc -fmodule-map-file=Sources/CMPI/module.modulemap -Xcc -I -Xcc Sources/MPIShim/include \
+    $(pkg-config --cflags-only-I ompi-c | sed "s/-I/-Xcc -I/g") \
+    "$harness" $objects $(pkg-config --libs openblas) $(pkg-config --libs ompi-c) -lz -o "$scratch/fuzzers/$target"
 seeds=Tests/Fuzz/seeds/$target
 [ -d "$seeds" ] || seeds=
 # Swift's own crash reporter would trip AddressSanitizer: let libFuzzer report.

@@ -57,12 +57,12 @@ final class MPITests: XCTestCase {
         return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
     }
 
-    /// The numbers of each epoch line: train acc, test acc, loss, test loss.
+    /// The numbers of each epoch line: accuracies and losses (train, validation, test).
     func figures(_ out: String) -> [[Double]] {
         out.split(separator: "\n").filter { $0.hasPrefix("Epoch ") }.map { line in
             line.components(separatedBy: " - ").compactMap { field -> Double? in
-                guard field.hasPrefix("train acc") || field.hasPrefix("test acc") || field.hasPrefix("loss") || field.hasPrefix("test loss")
-                else { return nil }
+                let named = ["train acc", "val acc", "test acc", "loss", "val loss", "test loss"]
+                guard named.contains(where: { field.hasPrefix($0) }) else { return nil }
                 return Double(field.split(separator: " ").last!)
             }
         }
