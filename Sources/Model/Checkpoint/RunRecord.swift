@@ -33,8 +33,28 @@ public struct RunSettings: Codable, Equatable, Sendable {
     public var vocab: String?
     /// The command line that started the run.
     public var command = ""
+    /// Set for a character language model (`rnntrain charlm`): its
+    /// characters and how its text was read.
+    public var charLM: CharLMSettings?
 
     public init() {}
+}
+
+/// What a character language model needs besides its tensors: the
+/// characters (id k = the k-th Unicode scalar of `characters`) and the
+/// windows its text was cut into.
+public struct CharLMSettings: Codable, Equatable, Sendable {
+    public var characters: String
+    /// Characters per window (truncated backpropagation length).
+    public var steps: Int
+    /// Share of the text, at its end, held out for validation.
+    public var validationFraction: Double
+
+    public init(characters: String, steps: Int, validationFraction: Double) {
+        self.characters = characters
+        self.steps = steps
+        self.validationFraction = validationFraction
+    }
 }
 
 /// How far the run got.
@@ -48,6 +68,8 @@ public struct RunProgress: Codable, Equatable, Sendable {
     public var testAccuracy: Double?
     public var bestEpoch: Int?
     public var bestTestAccuracy: Double?
+    /// The best validation loss so far (runs that keep the best by loss).
+    public var bestTestLoss: Double?
 
     public init(epoch: Int = 0, optimizerStep: Int = 0) {
         self.epoch = epoch

@@ -17,8 +17,8 @@ final class TrainSession {
     /// The best epoch so far (a resumed run remembers it, so --save-best
     /// never replaces a better model saved before the interruption).
     var best = (epoch: 0, accuracy: -1.0)
-    /// The epochs the chart shows (with a metrics file, from before a resume too).
-    var history: [MetricsRecord] = []
+    /// The metrics file and the chart.
+    var outputs: EpochOutputs!
     /// Time inside sgemm (reported with RNNTRAIN_TIME_BLAS set).
     var blasShare: BLASShare
 
@@ -39,7 +39,7 @@ final class TrainSession {
                 throw UsageError("\(resumed.path) is already at epoch \(progress.epoch); ask for more --epochs to continue")
             }
         }
-        history = previousEpochs()
+        outputs = EpochOutputs(metricsPath: plan.metricsPath, plotPath: plan.plotPath, runName: plan.runName, firstEpoch: firstEpoch)
     }
 
     var epochs: Int { plan.training.epochs }
@@ -84,13 +84,7 @@ final class TrainSession {
                               seconds: (s.trainSeconds * 1000).rounded() / 1000, tokensPerSecond: s.tokensPerSecond.rounded(),
                               learningRate: Double("\(trainer.optimizer.learningRate)"), task: plan.task.rawValue,
                               batching: plan.settings.batching, batchSize: plan.training.batchSize)
-        history.append(m)
-        if let path = plan.metricsPath { try MetricsFile.append(m, to: path) }
-        if let path = plan.plotPath {
-            let chart = LearningCurves(title: "Learning curves: \(plan.runName)",
-                                       series: [LearningCurves.Series(label: plan.runName, records: history)])
-            try AtomicFile.write(Array(chart.svg().utf8), to: path)
-        }
+        try outputs.add(m)
         let improved = s.testAccuracy > best.accuracy
         if improved { best = (s.epoch, s.testAccuracy) }
         if let path = plan.savePath, improved || !plan.saveBest {
@@ -131,14 +125,5 @@ final class TrainSession {
         if let path = plan.plotPath { console.note("learning curves: \(path)") }
         if !plan.testRows.isEmpty { console.note("best test accuracy\(unit): \(Format.fixed(best.accuracy, 4)) at epoch \(best.epoch)") }
         console.note("peak memory: \(Format.fixed(peakResidentMegabytes(), 1)) MB (max resident set)")
-    }
-
-    /// With --plot and --metrics on a resumed run: the epochs of this run
-    /// already in the metrics file (read once, here).
-    func previousEpochs() -> [MetricsRecord] {
-        guard plan.plotPath != nil, let path = plan.metricsPath, fileExists(path), let all = try? MetricsFile.read(path: path),
-              let last = LearningCurves.series(from: all, fallbackLabel: plan.runName).last?.records,
-              let end = last.last, end.run == plan.runName, end.epoch < firstEpoch else { return [] }
-        return last
     }
 }
