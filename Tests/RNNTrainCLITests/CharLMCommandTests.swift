@@ -96,6 +96,9 @@ final class CharLMCommandTests: XCTestCase {
 
         let model = Self.dir + "/bad-input.safetensors"
         XCTAssertEqual(cli(Self.base + ["--epochs", "1", "--save", model, "--quiet"]).status, 0)
+        let other = cli(["charlm", "--text", Self.textPath, "--resume", model, "--epochs", "2", "--hidden", "32", "--layers", "2"])
+        XCTAssertEqual(other.status, 64)
+        XCTAssertTrue(other.err.contains("(flags vs checkpoint: hidden 32 vs 16)"), other.err)
         let unknown = cli(["generate", "--model", model, "--prime", "ROMEO: Zzz"])
         XCTAssertEqual(unknown.status, 64)
         XCTAssertTrue(unknown.err.contains("the prime's character 'Z' (U+005A) at position 8 is not one the model knows"), unknown.err)
@@ -111,5 +114,50 @@ final class CharLMCommandTests: XCTestCase {
         let g = cli(["generate", "--model", classifier])
         XCTAssertEqual(g.status, 1)
         XCTAssertTrue(g.err.contains("not a character language model"), g.err)
+    }
+}
+
+extension BinaryTests {
+    /// Ctrl-C in the middle of a charlm epoch: the run saves its window
+    /// position, sums and carried state, exits 130, and resuming prints the
+    /// epoch lines of a run that was never interrupted.
+    func testCharLMInterruptedMidEpochResumesExactly() throws {
+        guard FileManager.default.isExecutableFile(atPath: binary) else { throw XCTSkip("no release binary (run make build)") }
+        let dir = temporaryDirectory()
+        var rng = RNG(seed: 8)
+        let words = ["to", "be", "or", "not", "that", "is", "the", "question", "whether", "tis", "nobler", "mind"]
+        writeFile(dir + "/t.txt", (0 ..< 12_000).map { _ in words[rng.below(words.count)] }.joined(separator: " "))
+        let ckpt = dir + "/c.safetensors"
+        let args = ["charlm", "--text", dir + "/t.txt", "--batch-size", "8", "--steps", "25", "--layers", "1", "--hidden", "48",
+                    "--epochs", "3", "--threads", "2", "--lr", "3e-3", "--sample-length", "20"]
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = args + ["--save", ckpt]
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let deadline = Date().addingTimeInterval(120)
+        while !fileExists(ckpt) && p.isRunning && Date() < deadline { usleep(2_000) }
+        XCTAssertTrue(p.isRunning, "finished before it could be interrupted")
+        kill(p.processIdentifier, SIGINT)
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let stdout = String(decoding: o, as: UTF8.self), stderr = String(decoding: e, as: UTF8.self)
+        XCTAssertEqual(p.terminationStatus, 130, stderr)
+        XCTAssertTrue(stderr.contains("interrupted in epoch 2, after window "), stderr)
+        let checkpoint = try Checkpoint.read(path: ckpt)
+        XCTAssertNotNil(try checkpoint.record(path: ckpt).progress.partial)
+        XCTAssertEqual(checkpoint.tensors["charlm.state.h"]?.shape, [1, 8, 48])
+
+        let resumed = try run(args + ["--resume", ckpt, "--quiet"])
+        XCTAssertEqual(resumed.0, 0, resumed.2)
+        let whole = try run(args + ["--quiet"])
+        func figures(_ s: String) -> [String] {
+            s.split(separator: "\n").filter { $0.hasPrefix("Epoch") || $0.hasPrefix("  sample") }.map { line in
+                line.components(separatedBy: " - ").filter { !$0.hasSuffix(" s") && !$0.hasSuffix("chars/s") }.joined(separator: " - ")
+            }
+        }
+        XCTAssertEqual(figures(stdout) + figures(resumed.1), figures(whole.1))
     }
 }

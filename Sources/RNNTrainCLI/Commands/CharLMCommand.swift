@@ -150,22 +150,26 @@ struct CharLMPlan {
     }
 
     /// The network: from the flags (with the tutorial's defaults), or the
-    /// saved one when resuming (architecture flags are then refused).
+    /// saved one when resuming (architecture flags given then must match it).
     static func modelSpec(_ o: ParsedOptions, arguments: [String], characters v: Int, saved: RunRecord?) throws -> ModelSpec {
-        var s: ModelSpec
+        // The tutorial's defaults go first: the user's flags, later, win.
+        let defaults = ["--cell", "lstm", "--layers", "3", "--hidden", "100", "--keep-prob", "1"]
+        let withDefaults = try ParsedOptions.parse(defaults + arguments, specs: CharLMCommand.specs)
+        var s = try ModelOptions.modelSpec(withDefaults, task: .seq2seq, vocabularySize: v, classes: v)
+        if !o.has("--embed") { s.embedDim = s.hiddenSize }
         if let saved {
-            if let flag = CharLMCommand.architectureFlags.first(where: o.has) {
-                throw UsageError("option \(flag) cannot change a resumed model; --resume continues the saved network")
+            let labels = ["--cell": "cell", "--nonlinearity": "nonlinearity", "--layers": "layers", "--layer-norm": "layer norm",
+                          "--embed": "embedding", "--hidden": "hidden"]
+            let given = CharLMCommand.architectureFlags.filter(o.has).compactMap { labels[$0] }
+            let differ = s.differences(from: saved.model).filter { d in given.contains { d.hasPrefix($0 + " ") } }
+            guard differ.isEmpty else {
+                throw UsageError("--resume continues the saved network; these flags differ from it (flags vs checkpoint: "
+                    + differ.joined(separator: ", ") + ")")
             }
+            let keep = s.keepProb, layerKeep = s.layerKeepProb
             s = saved.model
-            s.keepProb = Float(try o.double("--keep-prob", default: Double(s.keepProb), min: 0, max: 1, exclusiveMin: true))
-            s.layerKeepProb = Float(try o.double("--layer-keep", default: Double(s.layerKeepProb), min: 0, max: 1, exclusiveMin: true))
-        } else {
-            // The tutorial's defaults go first: the user's flags, later, win.
-            let defaults = ["--cell", "lstm", "--layers", "3", "--hidden", "100", "--keep-prob", "1"]
-            let withDefaults = try ParsedOptions.parse(defaults + arguments, specs: CharLMCommand.specs)
-            s = try ModelOptions.modelSpec(withDefaults, task: .seq2seq, vocabularySize: v, classes: v)
-            if !o.has("--embed") { s.embedDim = s.hiddenSize }
+            if o.has("--keep-prob") { s.keepProb = keep }
+            if o.has("--layer-keep") { s.layerKeepProb = layerKeep }
         }
         if let problem = s.problem { throw UsageError(problem) }
         return s
