@@ -19,8 +19,8 @@ the last window partial, from a zero state.
 Prints one line per epoch (training loss, bits per character, validation
 loss, seconds of training, characters/s) and, with --metrics, appends the
 same JSON lines as rnntrain --metrics (so `rnntrain plot` draws both).
---time-limit S stops training after S seconds (checked after each window)
-and evaluates every --eval-every windows: the equal-time comparison.
+--time-limit S stops training after S seconds of training (checked after
+each window) and evaluates the model it reached: the equal-time comparison.
 TEXT defaults to ../shared/data/tinyshakespeare.txt when it exists.
 Needs torch (pip install torch==2.13.0+cpu).
 """
@@ -86,17 +86,18 @@ def detach(state):
 
 def evaluate(net, ids, args):
     if len(ids) == 0:
-        return float("nan")
+        return float("nan"), None
     batch = max(1, min(args.batch_size, len(ids) // args.steps))
     net.eval()
-    state, total, count = zero_state(net, args, batch), 0.0, 0
+    state, total, count, correct = zero_state(net, args, batch), 0.0, 0, 0
     with torch.no_grad():
         for x, y in streams(ids, batch, args.steps, partial=True):
             logits, state = net(x, state)
             total += nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), reduction="sum").item()
+            correct += (logits.argmax(-1) == y).sum().item()
             count += y.numel()
     net.train()
-    return total / count
+    return total / count, correct / count
 
 
 def main():
@@ -118,7 +119,6 @@ def main():
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--time-limit", type=float, help="stop training after this many seconds")
-    p.add_argument("--eval-every", type=int, default=0, help="with --time-limit: evaluate every N windows")
     p.add_argument("--metrics", help="append rnntrain-style JSON lines")
     p.add_argument("--run-name", default="PyTorch")
     args = p.parse_args()
@@ -138,7 +138,7 @@ def main():
     started = time.perf_counter()
     trained = 0.0
     for epoch in range(1, args.epochs + 1):
-        state, total, windows, chars_done = zero_state(net, args, args.batch_size), 0.0, 0, 0
+        state, total, windows, chars_done, correct = zero_state(net, args, args.batch_size), 0.0, 0, 0, 0
         t0 = time.perf_counter()
         for x, y in streams(train_ids, args.batch_size, args.steps):
             state = detach(state)
@@ -150,27 +150,26 @@ def main():
                 nn.utils.clip_grad_norm_(net.parameters(), args.clip)
             opt.step()
             total += loss.item()
+            correct += (logits.argmax(-1) == y).sum().item()
             windows += 1
             chars_done += y.numel()
-            if args.time_limit and args.eval_every and windows % args.eval_every == 0:
-                report(args, epoch + windows / 1e4, total / windows, net, val_ids, trained + time.perf_counter() - t0, chars_done, started)
             if args.time_limit and trained + time.perf_counter() - t0 >= args.time_limit:
                 break
         seconds = time.perf_counter() - t0
         trained += seconds
-        report(args, epoch, total / windows, net, val_ids, seconds, chars_done, started, windows)
+        report(args, epoch, total / windows, correct / chars_done, net, val_ids, seconds, chars_done, started, windows)
         if args.time_limit and trained >= args.time_limit:
             break
 
 
-def report(args, epoch, loss, net, val_ids, seconds, chars_done, started, windows=None):
-    v = evaluate(net, val_ids, args)
+def report(args, epoch, loss, accuracy, net, val_ids, seconds, chars_done, started, windows):
+    v, v_acc = evaluate(net, val_ids, args)
     print(f"Epoch {epoch} - loss {loss:.4f} - bpc {loss / math.log(2):.4f} - val loss {v:.4f} - val bpc {v / math.log(2):.4f}"
-          f" - {seconds:.1f} s - {chars_done / seconds:,.0f} chars/s" + (f" - {windows} windows" if windows else ""), flush=True)
+          f" - {seconds:.1f} s - {chars_done / seconds:,.0f} chars/s - {windows} windows", flush=True)
     if args.metrics:
         with open(args.metrics, "a") as f:
-            f.write(json.dumps({"run": args.run_name, "epoch": epoch, "train_loss": loss, "train_accuracy": None,
-                                "test_loss": v, "test_accuracy": None, "seconds": round(time.perf_counter() - started, 3),
+            f.write(json.dumps({"run": args.run_name, "epoch": epoch, "train_loss": loss, "train_accuracy": accuracy,
+                                "test_loss": None if math.isnan(v) else v, "test_accuracy": v_acc, "seconds": round(seconds, 3),
                                 "tokens_per_second": round(chars_done / seconds), "learning_rate": args.lr,
                                 "task": "charlm", "batching": "streams", "batch_size": args.batch_size}) + "\n")
 
