@@ -92,7 +92,7 @@ if [ -f "$SHAKESPEARE" ]; then
     RNNTRAIN_TIME_BLAS=1 "$BIN" charlm --text bench-data/shakespeare-200k.txt --epochs "$EPOCHS" --threads "$THREADS" \
         --sample-length 0 --metrics "$out.jsonl" >"$out" 2>"$err"
     cps=$(grep '^Epoch' "$out" | tail -n +2 | sed -E 's/.* - ([0-9,]+) chars\/s$/\1/' | tr -d , | median)
-    secs=$(grep '^Epoch' "$out" | tail -n +2 | sed -E 's/.* - ([0-9.]+) s - [0-9,]+ chars\/s$/\1/' | median)
+    secs=$(tail -n +2 "$out.jsonl" | sed -E 's/.*"seconds":([0-9.]+).*/\1/' | median)
     rss=$(sed -nE 's/^peak memory: ([0-9.]+) MB.*/\1/p' "$err")
     acc=$(tail -1 "$out.jsonl" | sed -E 's/.*"test_accuracy":([0-9.]+).*/\1/' | cut -c1-6)
     printf '| %-24s | %12s | %8s | %8s | %8s | %7s |\n' "charlm 3x100 LSTM 200k ch" "$cps" "$secs" "$rss" "$acc" "n/a"

@@ -41,27 +41,43 @@ if [[ $what == parity || $what == all ]]; then
 fi
 
 if [[ $what == speed || $what == all ]]; then
+    # Each run under /usr/bin/time: characters trained per second of wall
+    # time and per CPU-second (user + system; less sensitive to other
+    # processes on the machine). PyTorch's CPU-seconds exclude `import torch`,
+    # measured once here.
     head -c 200000 "$text" > "$out/head.txt"
+    imp=$( { /usr/bin/time -f "%U %S" "$py" -c "import torch" ; } 2>&1 | tail -1 | awk '{print $1 + $2}')
+    echo "import torch: $imp CPU-s (subtracted from PyTorch's CPU time)"
+    measure() { # label, chars, command...
+        local label=$1 chars=$2; shift 2
+        local t
+        t=$( { /usr/bin/time -f "%e %U %S" "$@" > /dev/null; } 2>&1 | tail -1)
+        echo "$label $t" | awk -v c="$chars" -v imp="$imp" '{cpu = $5 + $6 - ($1 == "PyTorch" ? imp : 0);
+            printf "%-16s %7.1f s wall %7.0f chars/s   %7.1f CPU-s %7.0f chars/CPU-s\n", $1" "$2" "$3, $4, c / $4, cpu, c / cpu}'
+    }
     for cfg in tutorial strong; do
         declare -n args=$cfg
-        echo "== speed, $cfg, first 200,000 characters, 1 epoch"
+        chars=$(( (200000 / 32 - 1) / 200 * 200 * 32 ))
+        echo "== speed, $cfg, first 200,000 characters ($chars trained), 1 epoch"
         for round in 1 2; do
             for threads in 1 2; do
-                echo -n "round $round, rnntrain $threads thread(s): "
-                $bin charlm --text "$out/head.txt" "${args[@]}" --epochs 1 --val-fraction 0 --threads $threads --sample-length 0 --quiet | grep -o '[0-9,]* chars/s'
+                measure "rnntrain t$threads r$round" $chars $bin charlm --text "$out/head.txt" "${args[@]}" --epochs 1 --val-fraction 0 \
+                    --threads $threads --sample-length 0 --quiet
                 # PyTorch's two threads collapse when other processes share the cores: once, tutorial only.
                 [[ $threads == 2 && ( $round == 2 || $cfg == strong ) ]] && continue
-                echo -n "round $round, PyTorch  $threads thread(s): "
-                "$py" scripts/charlm_reference.py "$out/head.txt" "${args[@]}" --epochs 1 --val-fraction 0 --threads $threads | grep -o '[0-9,]* chars/s'
+                measure "PyTorch t$threads r$round" $chars "$py" scripts/charlm_reference.py "$out/head.txt" "${args[@]}" --epochs 1 \
+                    --val-fraction 0 --threads $threads
             done
         done
     done
 fi
 
 if [[ $what == equal-time ]]; then
-    # Best validation loss within SECONDS (default 600) of training, each on
-    # both cores: rnntrain is stopped by SIGINT (its last finished epoch
-    # counts), PyTorch by --time-limit (the model it reached is evaluated).
+    # Best validation loss within SECONDS_LIMIT (default 600) seconds, one run
+    # after the other: rnntrain (two workers) is stopped by SIGINT after that
+    # much wall time (its last finished epoch counts), PyTorch (PT_THREADS,
+    # default 1: its faster setting on a shared machine) by --time-limit
+    # after that much training time (the model it reached is evaluated).
     seconds=${SECONDS_LIMIT:-600}
     rm -f "$out/equal.jsonl"
     timeout -s INT "$seconds" $bin charlm --text "$text" --layers 2 --hidden 256 --lr 2e-3 --layer-keep 0.75 --epochs 1000 \
@@ -73,13 +89,13 @@ if [[ $what == equal-time ]]; then
 fi
 
 if [[ $what == generate || $what == all ]]; then
-    model=$out/tutorial.safetensors
-    [[ -f $model ]] || $bin charlm --text "$out/head.txt" --epochs 1 --quiet --sample-length 0 --save "$model"
-    for cfg in tutorial strong; do
-        [[ -f $out/$cfg.safetensors ]] || continue
-        start=$(date +%s.%N)
-        $bin generate --model "$out/$cfg.safetensors" --prime "ROMEO:" --length 100000 --temperature 0.8 > "$out/$cfg-generated.txt"
-        end=$(date +%s.%N)
-        echo "generate ($cfg model): 100,000 characters in $(echo "$end - $start" | bc) s"
+    # One stream, 100,000 characters at temperature 0.8 from each model the
+    # parity runs saved (and the equal-time run's): wall and CPU seconds.
+    for model in "$out"/tutorial.safetensors "$out"/strong.safetensors "$out"/shakespeare.safetensors; do
+        [[ -f $model ]] || continue
+        t=$( { /usr/bin/time -f "%e %U %S" $bin generate --model "$model" --prime "ROMEO:" --length 100000 --temperature 0.8 \
+            > "${model%.safetensors}-generated.txt"; } 2>&1 | tail -1)
+        echo "$(basename "$model") $t" | awk '{printf "generate %-24s 100,000 characters: %.1f s wall (%.0f chars/s), %.1f CPU-s (%.0f chars/CPU-s)\n",
+            $1, $2, 100000 / $2, $3 + $4, 100000 / ($3 + $4)}'
     done
 fi

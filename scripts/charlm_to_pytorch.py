@@ -11,7 +11,8 @@ keeps the model's tensors (`embedding.weight`, `lstm.*` / `gru.*` / `rnn.*`,
 every name and shape must match. Left out: `optimizer.*` (Adam's moments),
 `charlm.state.*` (a mid-epoch checkpoint's carried state) and `h0`/`c0`
 (rnntrain's learned start states, which a character model never uses: its
-state starts at zero; the script checks that they are zero).
+state starts at zero; the script checks that they are zero). Cells: lstm,
+gru and rnn (tanh) without --layer-norm, which has no nn module.
 
 It then feeds the prime from a zero state and compares the next character's
 probabilities with `rnntrain generate --probabilities` for the same prime,
