@@ -36,6 +36,8 @@ public enum RNNTrain {
                 help: { CharLMCommand.help }, run: { try CharLMCommand.run($0, $1) }),
         Command(name: "generate", summary: "write text with a character language model saved by charlm (sampling, temperature, top-k)",
                 help: { GenerateCommand.help }, run: { try GenerateCommand.run($0, $1) }),
+        Command(name: "count-ones", summary: "the dynamic_rnn notebook's task: count the ones in binary sequences (LSTM, built-in data)",
+                help: { CountOnesCommand.help }, run: { try CountOnesCommand.run($0, $1) }),
         Command(name: "padding-stats", summary: "padding per batch with padded vs bucketed batching",
                 help: { PaddingStatsCommand.help }, run: { try PaddingStatsCommand.run($0, $1) }),
         Command(name: "predict", summary: "classify sentences (text or token ids) with a saved model",
@@ -61,6 +63,7 @@ public enum RNNTrain {
         case "seq2seq": return TrainCommand.specs(.seq2seq)
         case "charlm": return CharLMCommand.specs
         case "generate": return GenerateCommand.specs
+        case "count-ones": return CountOnesCommand.specs
         case "padding-stats": return PaddingStatsCommand.specs
         case "predict": return PredictCommand.specs
         case "eval": return EvalCommand.specs

@@ -108,7 +108,7 @@ public final class CharLMTrainer: @unchecked Sendable {
             t.batchesDone = w + 1
             progress?(BatchProgress(batch: w + 1, batches: train.windows, runningLoss: t.lossSum / Double(max(t.scored, 1)),
                                     runningAccuracy: Double(t.correct) / Double(max(t.scored, 1)),
-                                    elapsedSeconds: seconds(clock.now - start)))
+                                    elapsedSeconds: seconds(clock.now - start), tally: t))
         }
         t.seconds = resuming.seconds + seconds(clock.now - start)
         let evalStart = clock.now
