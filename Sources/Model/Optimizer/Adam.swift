@@ -5,12 +5,16 @@ import TensorCore
 ///     m = β1 m + (1 - β1) g          v = β2 v + (1 - β2) g²
 ///     p -= lr / (1 - β1^t) * m / (sqrt(v) / sqrt(1 - β2^t) + ε)
 ///
+/// With `weightDecay` wd > 0 it is AdamW (`torch.optim.AdamW`, Loshchilov &
+/// Hutter): `p *= 1 - lr wd` first, decoupled from the gradient; with 0 the
+/// parameters see exactly Adam's update.
+///
 /// State: `exp_avg` (m) and `exp_avg_sq` (v).
 public final class Adam: Optimizer, @unchecked Sendable {
     public private(set) var spec: OptimizerSpec
     public let m: FloatBuffer, v: FloatBuffer
     public var step = 0
-    private var stepSize: Float = 0, invBiasCorrection2: Float = 0
+    private var stepSize: Float = 0, invBiasCorrection2: Float = 0, decay: Float = 1
 
     public init(spec: OptimizerSpec, parameterCount: Int) {
         self.spec = spec
@@ -34,10 +38,12 @@ public final class Adam: Optimizer, @unchecked Sendable {
         let t = Double(step)
         stepSize = Float(Double(spec.learningRate) / (1 - pow(Double(spec.beta1), t)))
         invBiasCorrection2 = Float(1 / (1 - pow(Double(spec.beta2), t)).squareRoot())
+        decay = Float(1 - Double(spec.learningRate) * Double(spec.weightDecay))
     }
 
     public func apply(params: UnsafeMutablePointer<Float>, grads: UnsafePointer<Float>, gradScale: Float, range: Range<Int>) {
         precondition(range.upperBound <= m.count, "range outside the slab")
+        if spec.weightDecay != 0 { for i in range { params[i] *= decay } }
         Kernels.adam(params: params, m: m.base, v: v.base, grads: grads, gradScale: gradScale, range: range,
                      beta1: spec.beta1, beta2: spec.beta2, epsilon: spec.epsilon,
                      stepSize: stepSize, invBiasCorrection2: invBiasCorrection2)

@@ -33,7 +33,7 @@ final class CharLMSession {
         let progress = resumed.record.progress
         firstEpoch = progress.epoch + 1
         partial = progress.partial ?? EpochTally()
-        if let e = progress.bestEpoch, let l = progress.bestTestLoss { best = (e, l) }
+        if let e = progress.bestValEpoch, let l = progress.bestValLoss { best = (e, l) }
         guard firstEpoch <= plan.options.epochs else {
             throw UsageError("\(resumed.path) is already at epoch \(progress.epoch); ask for more --epochs to continue")
         }
@@ -106,7 +106,7 @@ final class CharLMSession {
 
     func runRecord(epoch: Int) -> RunRecord {
         var progress = RunProgress(epoch: epoch, optimizerStep: trainer.optimizer.step)
-        if best.epoch > 0 { progress.bestEpoch = best.epoch; progress.bestTestLoss = best.loss }
+        if best.epoch > 0 { progress.bestValEpoch = best.epoch; progress.bestValLoss = best.loss }
         return RunRecord(model: network.spec, optimizer: trainer.optimizer.spec, settings: plan.settings, progress: progress)
     }
 
