@@ -10,7 +10,7 @@ import Glibc
 /// `TrainSession`.
 enum TrainCommand {
     static func specs(_ task: Task) -> [OptionSpec] {
-        DataOptions.specs + ModelOptions.specs(task) + [
+        DataOptions.specs + ModelOptions.specs(task) + EmbeddingOptions.specs + [
             OptionSpec("--epochs", "N", help: "passes over the training rows", default: "10"),
             OptionSpec("--batch-size", "N", help: "rows per batch", default: "256"),
             OptionSpec("--clip", "X", help: "clip the global gradient norm to X", default: "off"),

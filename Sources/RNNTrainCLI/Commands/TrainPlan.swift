@@ -21,6 +21,8 @@ struct TrainPlan {
     var runName: String
     var quiet: Bool
     var resumed: (path: String, checkpoint: Checkpoint, record: RunRecord)?
+    /// `--embeddings`: the vector file and the vocabulary it is matched to.
+    var pretrained: (path: String, vocabulary: Vocabulary)?
 
     init(task: Task, arguments: [String]) throws {
         if task == .seq2seq, arguments.contains(where: { $0 == "--pool" || $0.hasPrefix("--pool=") }) {
@@ -43,6 +45,7 @@ struct TrainPlan {
         let seed = try o.seed("--seed", default: resumed?.record.settings.seed ?? 1)
         let data = try DataOptions(o, synthSeed: seed)
         training = try TrainPlan.trainingOptions(o, seed: seed, maxLength: data.maxLength)
+        pretrained = try EmbeddingOptions.pretrained(o, data: data, resuming: resumed != nil)
         let bucketed = o.flag("--bucketed") || o.has("--buckets")
         let testFraction = try o.double("--test-fraction", default: 0.2, min: 0, max: 0.99)
         quiet = o.flag("--quiet")
@@ -73,6 +76,7 @@ struct TrainPlan {
         t.epochs = try o.int("--epochs", default: 10, min: 1, max: 1_000_000)
         t.batchSize = try o.int("--batch-size", default: 256, min: 1, max: 1_000_000)
         t.optimizer = try ModelOptions.optimizerSpec(o)
+        try EmbeddingOptions.apply(o, to: &t.optimizer)
         if o.has("--clip") { t.clipNorm = Float(try o.double("--clip", default: 0, min: 0, exclusiveMin: true)) }
         let buckets = try o.int("--buckets", default: 5, min: 1, max: 100_000)
         t.mode = o.flag("--bucketed") || o.has("--buckets") ? .bucketed(buckets: buckets) : .padded

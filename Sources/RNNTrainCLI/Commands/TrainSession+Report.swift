@@ -49,7 +49,7 @@ extension TrainSession {
         console.note("batching: \(modeText), batch \(o.batchSize), \(plan.count) batches per epoch, "
             + "padding share \(Format.percent(Double(padded - real) / Double(max(padded, 1)))) (never computed: batches are packed)")
         console.note("model: " + modelText(network.spec) + ", \(Format.grouped(network.parameterCount)) parameters")
-        console.note("training: \(trainer.optimizer.spec.description), \(o.epochs) epochs, \(o.threads) thread\(o.threads == 1 ? "" : "s")"
+        console.note("training: \(trainer.optimizer.spec.fullDescription), \(o.epochs) epochs, \(o.threads) thread\(o.threads == 1 ? "" : "s")"
             + (o.clipNorm.map { ", clip \($0)" } ?? "") + "; BLAS \(BLASEnvironment.summary())")
     }
 

@@ -21,6 +21,10 @@ final class TrainSession {
     var history: [MetricsRecord] = []
     /// Time inside sgemm (reported with RNNTRAIN_TIME_BLAS set).
     var blasShare: BLASShare
+    /// What `--embeddings` matched (printed with the summary).
+    var pretrainedNote: String?
+    /// Training seconds of this process's epochs (for the optimizer's share).
+    var trainSeconds = 0.0
 
     init(plan: TrainPlan, console: Console) throws {
         self.plan = plan
@@ -29,6 +33,7 @@ final class TrainSession {
         network = SequenceNetwork(spec: plan.model, seed: plan.settings.seed)
         trainer = Trainer(network: network, corpus: plan.loaded.corpus, trainRows: plan.trainRows, testRows: plan.testRows,
                           options: plan.training)
+        if let source = plan.pretrained { pretrainedNote = try EmbeddingOptions.load(source, into: network) }
         if let resumed = plan.resumed {
             try resumed.checkpoint.restore(into: network, optimizer: trainer.optimizer, path: resumed.path)
             let progress = resumed.record.progress
@@ -47,6 +52,7 @@ final class TrainSession {
 
     func run() throws -> Int32 {
         if !plan.quiet { printSummary() }
+        if let pretrainedNote, !plan.quiet { console.note(pretrainedNote) }
         if let resumed = plan.resumed, !plan.quiet {
             console.note("resuming \(resumed.path) at epoch \(firstEpoch)" + (partial.batchesDone > 0 ? ", batch \(partial.batchesDone + 1)" : "")
                 + " (optimizer step \(trainer.optimizer.step))")
@@ -63,6 +69,7 @@ final class TrainSession {
             if s.interrupted { return try saveInterrupted(s, epoch: epoch) }
             console.line(TrainSession.epochLine(s, of: epochs, unit: unit, hasTest: !plan.testRows.isEmpty))
             blasShare.add(epochSeconds: s.trainSeconds + s.evalSeconds)
+            trainSeconds += s.trainSeconds - (epoch == firstEpoch ? partial.seconds : 0)
             try record(s)
         }
         finish()
@@ -126,7 +133,12 @@ final class TrainSession {
     }
 
     func finish() {
-        if GEMMClock.isOn { console.note(blasShare.summary) }
+        if GEMMClock.isOn {
+            console.note(blasShare.summary)
+            let inside = trainer.gradientPath.busySeconds
+            console.note("time in the gradient path (sum, clip, optimizer step): \(Format.percent(inside / max(trainSeconds, 1e-9)))"
+                + " of \(Format.fixed(trainSeconds, 2)) training s")
+        }
         guard !plan.quiet else { return }
         if let path = plan.plotPath { console.note("learning curves: \(path)") }
         if !plan.testRows.isEmpty { console.note("best test accuracy\(unit): \(Format.fixed(best.accuracy, 4)) at epoch \(best.epoch)") }
