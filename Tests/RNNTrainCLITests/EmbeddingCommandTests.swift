@@ -66,6 +66,22 @@ final class EmbeddingCommandTests: XCTestCase {
     }
 }
 
+/// `synth --vocab-size`: the same Zipf law over more ids, for large-vocabulary runs.
+final class SynthVocabularySizeTests: XCTestCase {
+    func testLargeVocabularyUsesIdsAboveTenThousand() throws {
+        let dir = temporaryDirectory()
+        let r = cli(["synth", "--rows", "3000", "--seed", "1", "--vocab-size", "100000", "--out", dir + "/big.csv",
+                     "--vocab-out", dir + "/vocab.txt"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(try Vocabulary.load(path: dir + "/vocab.txt").count, 100_000)
+        let corpus = try CorpusCSV.load(path: dir + "/big.csv", options: CSVLoadOptions(vocabularySize: 100_000)).corpus
+        let top = try XCTUnwrap(corpus.tokenIDs.max())
+        XCTAssertGreaterThan(top, 10_000)
+        XCTAssertLessThan(top, 100_000)
+        XCTAssertEqual(cli(["synth", "--rows", "10", "--vocab-size", "100", "--out", dir + "/small.csv"]).status, RNNTrain.ExitCode.usage)
+    }
+}
+
 /// The vectors fuzz target's invariants on its kept inputs (seeds and
 /// regressions): the same outcome fed whole or in two pieces.
 final class VectorFuzzInputTests: XCTestCase {
