@@ -55,8 +55,10 @@ public final class PretrainedVectors {
     private var line = 0
     private var announced: Int?
     private var carry: [UInt8] = []
-    private var values: [Float]
-    private var field = [CChar](repeating: 0, count: 80)
+    /// The vector being parsed [dim], and one number field as a C string.
+    private let values: UnsafeMutablePointer<Float>
+    private let field: UnsafeMutablePointer<CChar>
+    private static let fieldCapacity = 80
 
     /// Writes matched rows of `table` (`[vocabulary.count x dim]`); other
     /// rows are left as they are.
@@ -66,7 +68,15 @@ public final class PretrainedVectors {
         self.vocabulary = vocabulary
         self.table = table
         source = [UInt8](repeating: 0, count: vocabulary.count)
-        values = [Float](repeating: 0, count: dim)
+        values = .allocate(capacity: dim)
+        values.initialize(repeating: 0, count: dim)
+        field = .allocate(capacity: PretrainedVectors.fieldCapacity)
+        field.initialize(repeating: 0, count: PretrainedVectors.fieldCapacity)
+    }
+
+    deinit {
+        values.deallocate()
+        field.deallocate()
     }
 
     /// Reads `path` in chunks of `chunkSize` bytes.
@@ -166,6 +176,8 @@ extension PretrainedVectors {
             write(row: Int(id))
             return
         }
+        // Only a word with capitals (or non-ASCII letters) has another lowercase form.
+        guard word.contains(where: { ($0 >= 0x41 && $0 <= 0x5A) || $0 >= 0x80 }) else { return }
         let lower = text.lowercased()
         if lower != text, let id = vocabulary.id(of: lower), source[Int(id)] == 0 {
             source[Int(id)] = 2
@@ -175,7 +187,7 @@ extension PretrainedVectors {
     }
 
     private func write(row: Int) {
-        values.withUnsafeBufferPointer { (table + row * dim).update(from: $0.baseAddress!, count: dim) }
+        (table + row * dim).update(from: values, count: dim)
     }
 
     /// The byte ranges of the fields of a line.
@@ -206,7 +218,7 @@ extension PretrainedVectors {
     /// A decimal number field (strtof: correctly rounded), finite.
     private func number(_ b: UnsafeRawBufferPointer, _ r: Range<Int>, index: Int) throws -> Float {
         let text = { String(decoding: UnsafeRawBufferPointer(rebasing: b[r.lowerBound ..< min(r.upperBound, r.lowerBound + 24)]), as: UTF8.self) }
-        guard r.count < field.count else { throw error(line, "number \(index) ('\(text())...') is too long") }
+        guard r.count < PretrainedVectors.fieldCapacity else { throw error(line, "number \(index) ('\(text())...') is too long") }
         for (k, i) in r.enumerated() {
             let c = b[i]
             // Digits, sign, point and exponent only: no hex, inf or nan.
@@ -217,11 +229,8 @@ extension PretrainedVectors {
         }
         field[r.count] = 0
         var end: UnsafeMutablePointer<CChar>?
-        let (v, whole) = field.withUnsafeMutableBufferPointer { p -> (Float, Bool) in
-            let x = strtof(p.baseAddress!, &end)
-            return (x, end == p.baseAddress! + r.count)
-        }
-        guard whole else { throw error(line, "number \(index) ('\(text())') is not a decimal number") }
+        let v = strtof(field, &end)
+        guard end == field + r.count else { throw error(line, "number \(index) ('\(text())') is not a decimal number") }
         guard v.isFinite else { throw error(line, "number \(index) ('\(text())') is not a finite decimal number") }
         return v
     }
