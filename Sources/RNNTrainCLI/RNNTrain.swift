@@ -32,6 +32,8 @@ public enum RNNTrain {
                 help: { TrainCommand.help(.classify) }, run: { try TrainCommand.run(task: .classify, $0, $1) }),
         Command(name: "seq2seq", summary: "train a recurrent network that predicts the class at every step (masked loss)",
                 help: { TrainCommand.help(.seq2seq) }, run: { try TrainCommand.run(task: .seq2seq, $0, $1) }),
+        Command(name: "count-ones", summary: "the dynamic_rnn notebook's task: count the ones in binary sequences (LSTM, built-in data)",
+                help: { CountOnesCommand.help }, run: { try CountOnesCommand.run($0, $1) }),
         Command(name: "padding-stats", summary: "padding per batch with padded vs bucketed batching",
                 help: { PaddingStatsCommand.help }, run: { try PaddingStatsCommand.run($0, $1) }),
         Command(name: "predict", summary: "classify sentences (text or token ids) with a saved model",
@@ -55,6 +57,7 @@ public enum RNNTrain {
         switch command {
         case "classify": return TrainCommand.specs(.classify)
         case "seq2seq": return TrainCommand.specs(.seq2seq)
+        case "count-ones": return CountOnesCommand.specs
         case "padding-stats": return PaddingStatsCommand.specs
         case "predict": return PredictCommand.specs
         case "eval": return EvalCommand.specs

@@ -45,6 +45,8 @@ public struct RunProgress: Codable, Equatable, Sendable {
     public var optimizerStep = 0
     /// The running sums of an interrupted epoch (`epoch + 1`), when saved mid-epoch.
     public var partial: EpochTally?
+    /// The sums since the last `--log-every-steps` line, when saved mid-window.
+    public var stepWindow: EpochTally?
     public var testAccuracy: Double?
     public var bestEpoch: Int?
     public var bestTestAccuracy: Double?

@@ -86,6 +86,8 @@ public struct BatchProgress: Sendable {
     public var runningLoss: Double
     public var runningAccuracy: Double
     public var elapsedSeconds: Double
+    /// The epoch's running sums after this batch (what a mid-epoch checkpoint saves).
+    public var tally: EpochTally
 }
 
 /// Runs epochs: draws the epoch's batches, splits each across the workers,
@@ -179,7 +181,7 @@ public final class Trainer: @unchecked Sendable {
                 progress(BatchProgress(batch: i + 1, batches: plan.count,
                                        runningLoss: t.lossSum / Double(max(t.scored, 1)),
                                        runningAccuracy: Double(t.correct) / Double(max(t.scored, 1)),
-                                       elapsedSeconds: seconds(clock.now - start)))
+                                       elapsedSeconds: seconds(clock.now - start), tally: t))
             }
         }
         t.seconds = resuming.seconds + seconds(clock.now - start)

@@ -24,11 +24,11 @@ enum EmbeddingOptions {
 
     /// The `--embeddings` file and the vocabulary its words are matched to
     /// (--vocab; the synthetic vocabulary for synthetic data), checked.
-    static func pretrained(_ o: ParsedOptions, data: DataOptions, resuming: Bool) throws -> (path: String, vocabulary: Vocabulary)? {
+    static func pretrained(_ o: ParsedOptions, vocabPath: String?, resuming: Bool) throws -> (path: String, vocabulary: Vocabulary)? {
         guard let path = o.string("--embeddings") else { return nil }
         if resuming { throw UsageError("option --embeddings starts a new run; a resumed run takes its embedding from the checkpoint") }
-        if let v = data.vocabPath { return (path, try Vocabulary.load(path: v)) }
-        guard data.path == nil else {
+        if let v = vocabPath { return (path, try Vocabulary.load(path: v)) }
+        guard o.string("--data") == nil else {
             throw UsageError("option --embeddings needs --vocab PATH: vectors are matched to the words of the data's vocabulary")
         }
         return (path, Vocabulary(tokens: SyntheticCorpus.vocabulary()))

@@ -6,11 +6,12 @@ enum PlotCommand {
     static let specs: [OptionSpec] = [
         OptionSpec("--out", "PATH.svg", help: "SVG file to write (required)"),
         OptionSpec("--title", "TEXT", help: "chart title", default: "Learning curves"),
+        OptionSpec("--steps", help: "chart the step records (--log-every-steps) by step instead of the epochs"),
     ]
 
     static var help: String {
         helpText(usage: "rnntrain plot METRICS.jsonl [MORE.jsonl ...] --out curves.svg",
-                 summary: "Draws train and test accuracy and loss per epoch from metrics files written by\n--metrics: every run in every file is one colour (train solid, test dashed), so\nruns compare on one chart, e.g. padded vs bucketed.",
+                 summary: "Draws train and test accuracy and loss per epoch from metrics files written by\n--metrics: every run in every file is one colour (train solid, test dashed), so\nruns compare on one chart, e.g. padded vs bucketed. Step records (--log-every-steps)\nare left out unless --steps asks for them (or the files have no epoch records):\nthen the chart is per step.",
                  specs: specs)
     }
 
@@ -19,16 +20,23 @@ enum PlotCommand {
         guard !o.positional.isEmpty else { throw UsageError("give at least one metrics file (written by --metrics PATH)") }
         guard let out = o.string("--out") else { throw UsageError("option --out is required (the SVG file to write)") }
         try AtomicFile.checkWritable(path: out)
-        var series: [LearningCurves.Series] = []
+        var series: [LearningCurves.Series] = [], stepSeries: [LearningCurves.Series] = []
         for path in o.positional {
             let name = String(path.split(separator: "/").last ?? Substring(path))
-            series += LearningCurves.series(from: try MetricsFile.read(path: path), fallbackLabel: name)
+            let records = try MetricsFile.read(path: path)
+            series += LearningCurves.series(from: records, fallbackLabel: name)
+            stepSeries += LearningCurves.series(from: records, fallbackLabel: name, steps: true)
         }
-        series = LearningCurves.uniqueLabels(series)
-        let chart = LearningCurves(title: o.string("--title") ?? "Learning curves", series: series)
+        // Epochs when there are any; step records (--log-every-steps) when asked or when there are no epochs.
+        let bySteps = o.flag("--steps") || series.isEmpty
+        guard !(bySteps && stepSeries.isEmpty) else { throw UsageError("option --steps: the files have no step records (written with --log-every-steps)") }
+        let ignored = (bySteps ? series : stepSeries).reduce(0) { $0 + $1.records.count }
+        series = LearningCurves.uniqueLabels(bySteps ? stepSeries : series)
+        let chart = LearningCurves(title: o.string("--title") ?? "Learning curves", series: series, bySteps: bySteps)
         try AtomicFile.write(Array(chart.svg().utf8), to: out)
         console.note("wrote \(out): \(series.count) run\(series.count == 1 ? "" : "s") ("
-            + series.map { "\($0.label), \($0.records.count) epochs" }.joined(separator: "; ") + ")")
+            + series.map { "\($0.label), \($0.records.count) \(bySteps ? "steps" : "epochs")" }.joined(separator: "; ") + ")"
+            + (ignored > 0 ? "; left out \(ignored) \(bySteps ? "epoch" : "step") records" + (bySteps ? "" : " (--steps charts them)") : ""))
         return RNNTrain.ExitCode.ok
     }
 }

@@ -10,7 +10,12 @@ import Glibc
 /// `TrainSession`.
 enum TrainCommand {
     static func specs(_ task: Task) -> [OptionSpec] {
-        DataOptions.specs + ModelOptions.specs(task) + EmbeddingOptions.specs + [
+        DataOptions.specs + ModelOptions.specs(task) + EmbeddingOptions.specs + trainingSpecs
+    }
+
+    /// The options of every training command beyond the data and the model.
+    static var trainingSpecs: [OptionSpec] {
+        [
             OptionSpec("--epochs", "N", help: "passes over the training rows", default: "10"),
             OptionSpec("--batch-size", "N", help: "rows per batch", default: "256"),
             OptionSpec("--clip", "X", help: "clip the global gradient norm to X", default: "off"),
@@ -22,11 +27,11 @@ enum TrainCommand {
             OptionSpec("--save", "PATH", help: "write the model (safetensors, PyTorch names) after every epoch"),
             OptionSpec("--save-best", help: "with --save: keep only the epoch with the best test accuracy"),
             OptionSpec("--resume", "PATH", help: "continue the run saved in PATH (weights, optimizer state, epoch, data order)"),
-            OptionSpec("--metrics", "PATH", help: "append one JSON line per epoch (losses, accuracies, seconds, tokens/s, lr)"),
+            OptionSpec("--metrics", "PATH", help: "append one JSON line per epoch, and per step line (losses, accuracies, seconds, tokens/s, lr)"),
             OptionSpec("--plot", "PATH.svg", help: "draw the learning curves (accuracy and loss per epoch) after every epoch"),
             OptionSpec("--run-name", "NAME", help: "the run's name in --metrics and --plot", default: "the task and batching, e.g. 'classify bucketed'"),
-            OptionSpec("--quiet", help: "print only the epoch lines"),
-        ]
+            OptionSpec("--quiet", help: "print only the epoch and step lines"),
+        ] + StepOptions.specs
     }
 
     static func help(_ task: Task) -> String {

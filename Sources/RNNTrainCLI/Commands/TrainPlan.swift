@@ -23,12 +23,31 @@ struct TrainPlan {
     var resumed: (path: String, checkpoint: Checkpoint, record: RunRecord)?
     /// `--embeddings`: the vector file and the vocabulary it is matched to.
     var pretrained: (path: String, vocabulary: Vocabulary)?
+    /// Step-based intervals, the step limit, and what a step line reports.
+    var steps: StepOptions
+
+    /// Where a training command's rows come from, as its flags describe them.
+    struct DataSource {
+        var maxLength: Int
+        var vocabPath: String?
+        var load: () throws -> DataOptions.Loaded
+    }
 
     init(task: Task, arguments: [String]) throws {
         if task == .seq2seq, arguments.contains(where: { $0 == "--pool" || $0.hasPrefix("--pool=") }) {
             throw UsageError("option --pool applies to classify; seq2seq scores every step")
         }
         let o = try ParsedOptions.parse(arguments, specs: TrainCommand.specs(task))
+        try self.init(task: task, command: task.rawValue, arguments: arguments, options: o) { o, seed in
+            let data = try DataOptions(o, synthSeed: seed)
+            return DataSource(maxLength: data.maxLength, vocabPath: data.vocabPath, load: data.load)
+        }
+    }
+
+    /// The plan of `rnntrain COMMAND ARGUMENTS` parsed into `o`; `source`
+    /// describes the data from the options and the run's seed.
+    init(task: Task, command: String, arguments: [String], options o: ParsedOptions,
+         source: (ParsedOptions, UInt64) throws -> DataSource) throws {
         self.task = task
         savePath = o.string("--save")
         saveBest = o.flag("--save-best")
@@ -43,13 +62,14 @@ struct TrainPlan {
         }
         // A resumed run keeps its seed (hence its split and data order) unless told otherwise.
         let seed = try o.seed("--seed", default: resumed?.record.settings.seed ?? 1)
-        let data = try DataOptions(o, synthSeed: seed)
+        let data = try source(o, seed)
         training = try TrainPlan.trainingOptions(o, seed: seed, maxLength: data.maxLength)
-        pretrained = try EmbeddingOptions.pretrained(o, data: data, resuming: resumed != nil)
+        pretrained = try EmbeddingOptions.pretrained(o, vocabPath: data.vocabPath, resuming: resumed != nil)
+        steps = try StepOptions(o, savePath: savePath, saveBest: saveBest)
         let bucketed = o.flag("--bucketed") || o.has("--buckets")
         let testFraction = try o.double("--test-fraction", default: 0.2, min: 0, max: 0.99)
         quiet = o.flag("--quiet")
-        runName = o.string("--run-name") ?? "\(task.rawValue) \(bucketed ? "bucketed" : "padded")"
+        runName = o.string("--run-name") ?? (command == task.rawValue ? "\(task.rawValue) \(bucketed ? "bucketed" : "padded")" : command)
 
         loaded = try data.load()
         let corpus = loaded.corpus
@@ -68,7 +88,7 @@ struct TrainPlan {
         settings.maxLength = training.maxLength
         settings.classNames = corpus.classNames
         settings.vocab = data.vocabPath
-        settings.command = (["rnntrain", task.rawValue] + arguments).joined(separator: " ")
+        settings.command = (["rnntrain", command] + arguments).joined(separator: " ")
     }
 
     static func trainingOptions(_ o: ParsedOptions, seed: UInt64, maxLength: Int) throws -> TrainingOptions {

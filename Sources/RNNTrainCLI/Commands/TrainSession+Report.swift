@@ -5,20 +5,24 @@ import Model
 /// summary and the epoch line.
 extension TrainSession {
     /// `runs/model.safetensors` -> `runs/model.interrupted.safetensors`.
-    static func interruptedPath(_ path: String) -> String {
+    static func interruptedPath(_ path: String) -> String { insertingSuffix(".interrupted", into: path) }
+
+    /// `suffix` before the file name's extension (or at its end).
+    static func insertingSuffix(_ suffix: String, into path: String) -> String {
         let slash = path.lastIndex(of: "/").map { path.index(after: $0) } ?? path.startIndex
         if let dot = path[slash...].lastIndex(of: "."), dot > slash {
-            return String(path[..<dot]) + ".interrupted" + String(path[dot...])
+            return String(path[..<dot]) + suffix + String(path[dot...])
         }
-        return path + ".interrupted"
+        return path + suffix
     }
 
-    static func epochLine(_ s: EpochStats, of epochs: Int, unit: String, hasTest: Bool) -> String {
+    static func epochLine(_ s: EpochStats, of epochs: Int, unit: String, hasTest: Bool, errorRate: Bool = false) -> String {
         let testAcc = hasTest ? Format.fixed(s.testAccuracy, 4) : "n/a"
         let testLoss = hasTest ? Format.fixed(s.testLoss, 4) : "n/a"
         let speed = Format.grouped(Int(s.tokensPerSecond.rounded()))
         var line = "Epoch \(s.epoch)/\(epochs) - train acc\(unit) \(Format.fixed(s.trainAccuracy, 4))"
-        line += " - test acc\(unit) \(testAcc) - loss\(unit) \(Format.fixed(s.trainLoss, 4))"
+        line += " - test acc\(unit) \(testAcc)" + (errorRate && hasTest ? " - error \(Format.percent(1 - s.testAccuracy, 2))" : "")
+        line += " - loss\(unit) \(Format.fixed(s.trainLoss, 4))"
         line += " - test loss\(unit) \(testLoss) - \(Format.duration(s.trainSeconds)) - \(speed) tok/s"
         return line
     }
@@ -49,7 +53,8 @@ extension TrainSession {
         console.note("batching: \(modeText), batch \(o.batchSize), \(plan.count) batches per epoch, "
             + "padding share \(Format.percent(Double(padded - real) / Double(max(padded, 1)))) (never computed: batches are packed)")
         console.note("model: " + modelText(network.spec) + ", \(Format.grouped(network.parameterCount)) parameters")
-        console.note("training: \(trainer.optimizer.spec.fullDescription), \(o.epochs) epochs, \(o.threads) thread\(o.threads == 1 ? "" : "s")"
+        let length = self.plan.steps.limit.map { "\(Format.grouped($0)) steps" } ?? "\(o.epochs) epochs"
+        console.note("training: \(trainer.optimizer.spec.fullDescription), \(length), \(o.threads) thread\(o.threads == 1 ? "" : "s")"
             + (o.clipNorm.map { ", clip \($0)" } ?? "") + "; BLAS \(BLASEnvironment.summary())")
     }
 

@@ -25,6 +25,10 @@ final class TrainSession {
     var pretrainedNote: String?
     /// Training seconds of this process's epochs (for the optimizer's share).
     var trainSeconds = 0.0
+    /// The epochs to run (with a step limit: enough epochs to reach it).
+    let epochs: Int
+    /// Step lines and checkpoints (TrainSession+Steps).
+    var steps = StepState()
 
     init(plan: TrainPlan, console: Console) throws {
         self.plan = plan
@@ -39,15 +43,21 @@ final class TrainSession {
             let progress = resumed.record.progress
             firstEpoch = progress.epoch + 1
             partial = progress.partial ?? EpochTally()
+            steps.window = progress.stepWindow ?? EpochTally()
             if let e = progress.bestEpoch, let a = progress.bestTestAccuracy { best = (e, a) }
-            guard firstEpoch <= plan.training.epochs else {
-                throw UsageError("\(resumed.path) is already at epoch \(progress.epoch); ask for more --epochs to continue")
+        }
+        epochs = TrainSession.epochsToRun(plan: plan, batchesPerEpoch: trainer.batches(epoch: 1).count)
+        if let resumed = plan.resumed {
+            let done = resumed.record.progress
+            if let limit = plan.steps.limit, done.optimizerStep >= limit {
+                throw UsageError("\(resumed.path) is already at step \(done.optimizerStep); ask for more --steps to continue")
+            }
+            guard firstEpoch <= epochs else {
+                throw UsageError("\(resumed.path) is already at epoch \(done.epoch); ask for more --epochs to continue")
             }
         }
         history = previousEpochs()
     }
-
-    var epochs: Int { plan.training.epochs }
     var unit: String { plan.task == .classify ? "" : "/token" }
 
     func run() throws -> Int32 {
@@ -61,16 +71,22 @@ final class TrainSession {
         defer { Interruption.uninstall() }
         let progress = ProgressBar(console: console, enabled: console.errIsTerminal && !plan.quiet)
         for epoch in firstEpoch ... epochs {
-            let s = trainer.trainEpoch(epoch, resuming: epoch == firstEpoch ? partial : EpochTally(),
-                                       progress: progress.callback(epoch: epoch, of: epochs),
-                                       shouldStop: { Interruption.requested })
+            let resuming = epoch == firstEpoch ? partial : EpochTally()
+            steps.startEpoch(resuming)
+            let bar = progress.callback(epoch: epoch, of: epochs)
+            let s = trainer.trainEpoch(epoch, resuming: resuming,
+                                       progress: { [self] p in afterBatch(p, epoch: epoch, bar: bar, progress: progress) },
+                                       shouldStop: { [self] in Interruption.requested || steps.failure != nil || reachedStepLimit })
             progress.clear()
+            if let failure = steps.failure { throw failure }
             if let batch = s.nonFiniteBatch { throw nonFinite(s, epoch: epoch, batch: batch) }
+            if s.interrupted && reachedStepLimit { try stopAtStepLimit(s, epoch: epoch); break }
             if s.interrupted { return try saveInterrupted(s, epoch: epoch) }
-            console.line(TrainSession.epochLine(s, of: epochs, unit: unit, hasTest: !plan.testRows.isEmpty))
+            console.line(TrainSession.epochLine(s, of: epochs, unit: unit, hasTest: !plan.testRows.isEmpty, errorRate: plan.steps.errorRate))
             blasShare.add(epochSeconds: s.trainSeconds + s.evalSeconds)
             trainSeconds += s.trainSeconds - (epoch == firstEpoch ? partial.seconds : 0)
             try record(s)
+            if reachedStepLimit { break }
         }
         finish()
         return RNNTrain.ExitCode.ok
@@ -80,6 +96,7 @@ final class TrainSession {
     func runRecord(epoch: Int) -> RunRecord {
         var progress = RunProgress(epoch: epoch, optimizerStep: trainer.optimizer.step)
         if best.epoch > 0 { progress.bestEpoch = best.epoch; progress.bestTestAccuracy = best.accuracy }
+        if steps.window.batchesDone > 0 { progress.stepWindow = steps.window }
         return RunRecord(model: network.spec, optimizer: trainer.optimizer.spec, settings: plan.settings, progress: progress)
     }
 
@@ -141,7 +158,7 @@ final class TrainSession {
         }
         guard !plan.quiet else { return }
         if let path = plan.plotPath { console.note("learning curves: \(path)") }
-        if !plan.testRows.isEmpty { console.note("best test accuracy\(unit): \(Format.fixed(best.accuracy, 4)) at epoch \(best.epoch)") }
+        if !plan.testRows.isEmpty && best.epoch > 0 { console.note("best test accuracy\(unit): \(Format.fixed(best.accuracy, 4)) at epoch \(best.epoch)") }
         console.note("peak memory: \(Format.fixed(peakResidentMegabytes(), 1)) MB (max resident set)")
     }
 

@@ -10,6 +10,12 @@ public struct ParsedOptions {
     public func flag(_ name: String) -> Bool { switches.contains(name) }
     public func string(_ name: String) -> String? { values[name] }
 
+    /// Gives the options in `defaults` these values where the user gave none
+    /// (a command's own defaults for shared options, e.g. count-ones' LSTM).
+    public mutating func fillDefaults(_ defaults: [String: String]) {
+        for (name, value) in defaults where values[name] == nil { values[name] = value }
+    }
+
     public func int(_ name: String, default d: Int, min lo: Int = .min, max hi: Int = .max) throws -> Int {
         guard let text = values[name] else { return d }
         guard let v = Int(text) else { throw UsageError("option \(name) expects \(Self.range("a whole number", lo, hi)), got '\(text)'") }

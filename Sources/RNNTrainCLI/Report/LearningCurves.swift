@@ -13,15 +13,21 @@ public struct LearningCurves {
 
     var title: String
     var series: [Series]
+    /// The x axis: the epoch, or the optimizer step (charts of step records).
+    var bySteps = false
+
+    func x(_ r: MetricsRecord) -> Int { bySteps ? r.step ?? 0 : r.epoch }
 
     static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 
     /// Splits records into runs: a new series starts where the run name
     /// changes or the epoch does not increase (a run appended after another).
-    public static func series(from records: [MetricsRecord], fallbackLabel: String) -> [Series] {
+    /// Only epoch records, or with `steps` only step records (by step).
+    public static func series(from records: [MetricsRecord], fallbackLabel: String, steps: Bool = false) -> [Series] {
         var out: [Series] = []
-        for r in records {
-            if let last = out.last?.records.last, last.run == r.run, r.epoch > last.epoch {
+        for r in records where (r.step != nil) == steps {
+            if let last = out.last?.records.last, last.run == r.run,
+               steps ? r.step! > last.step! : r.epoch > last.epoch {
                 out[out.count - 1].records.append(r)
             } else {
                 out.append(Series(label: r.run ?? fallbackLabel, records: [r]))
@@ -69,7 +75,7 @@ public struct LearningCurves {
         <text x="\(n(totalW / 2))" y="24" text-anchor="middle" font-size="16" font-weight="bold">\(escape(title))</text>
 
         """
-        let epochs = series.flatMap { $0.records.map(\.epoch) }
+        let epochs = series.flatMap { $0.records.map(x) }
         let xLo = Double(epochs.min() ?? 1), xHi = Double(max(epochs.max() ?? 1, (epochs.min() ?? 1) + 1))
         for p in panels {
             var values: [Double] = []
@@ -92,12 +98,12 @@ public struct LearningCurves {
                 s += "<text x=\"\(n(px(t)))\" y=\"\(n(p.y0 + p.height + 18))\" text-anchor=\"middle\">\(Int(t))</text>\n"
             }
             s += "<rect x=\"\(n(p.x0))\" y=\"\(n(p.y0))\" width=\"\(n(p.width))\" height=\"\(n(p.height))\" fill=\"none\" stroke=\"black\"/>\n"
-            s += "<text x=\"\(n(p.x0 + p.width / 2))\" y=\"\(n(p.y0 + p.height + 36))\" text-anchor=\"middle\">epoch</text>\n"
+            s += "<text x=\"\(n(p.x0 + p.width / 2))\" y=\"\(n(p.y0 + p.height + 36))\" text-anchor=\"middle\">\(bySteps ? "step" : "epoch")</text>\n"
             s += "<text transform=\"translate(\(n(p.x0 - 50)),\(n(p.y0 + p.height / 2))) rotate(-90)\" text-anchor=\"middle\">\(p.yLabel)</text>\n"
             for (i, se) in series.enumerated() {
                 let color = Self.palette[i % Self.palette.count]
                 for (kind, value, dash) in [("train", p.train, ""), ("test", p.test, " stroke-dasharray=\"6 4\"")] {
-                    let pts = se.records.compactMap { r in value(r).flatMap { $0.isFinite ? (Double(r.epoch), $0) : nil } }
+                    let pts = se.records.compactMap { r in value(r).flatMap { $0.isFinite ? (Double(x(r)), $0) : nil } }
                     guard !pts.isEmpty else { continue }
                     let path = pts.map { "\(n(px($0.0))),\(n(py($0.1)))" }.joined(separator: " ")
                     s += "<polyline class=\"series\" data-run=\"\(escape(se.label))\" data-kind=\"\(kind)\" data-metric=\"\(p.yLabel)\" points=\"\(path)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"\(dash)/>\n"

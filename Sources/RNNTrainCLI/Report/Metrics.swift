@@ -12,9 +12,15 @@ import Glibc
 ///
 /// Losses and accuracies are per row (classify) or per real token (seq2seq).
 /// `test_*` are null when nothing is held out.
+///
+/// With `--log-every-steps N` a record also has `"step"` (the optimizer step;
+/// `epoch` is then the epoch in progress): its train figures cover the N
+/// steps since the previous step record, its seconds and tokens/s too.
 public struct MetricsRecord: Codable, Equatable, Sendable {
     public var run: String?
     public var epoch: Int
+    /// The optimizer step of a step record (nil for an epoch record).
+    public var step: Int?
     public var trainLoss: Double
     public var trainAccuracy: Double
     public var testLoss: Double?
@@ -27,7 +33,7 @@ public struct MetricsRecord: Codable, Equatable, Sendable {
     public var batchSize: Int?
 
     enum CodingKeys: String, CodingKey {
-        case run, epoch, task, batching, seconds
+        case run, epoch, step, task, batching, seconds
         case trainLoss = "train_loss", trainAccuracy = "train_accuracy"
         case testLoss = "test_loss", testAccuracy = "test_accuracy"
         case tokensPerSecond = "tokens_per_second", learningRate = "learning_rate", batchSize = "batch_size"
@@ -43,6 +49,7 @@ public struct MetricsRecord: Codable, Equatable, Sendable {
         }
         add("run", run.map(jsonString))
         add("epoch", "\(epoch)")
+        if let step { add("step", "\(step)") }
         add("train_loss", num(trainLoss))
         add("train_accuracy", num(trainAccuracy))
         add("test_loss", num(testLoss))

@@ -1,0 +1,127 @@
+import Corpus
+import Model
+
+/// What the step intervals carry from batch to batch.
+struct StepState {
+    /// The sums over the steps since the last step line (carried across
+    /// epochs, and saved in checkpoints so a resumed run's lines match).
+    var window = EpochTally()
+    /// The epoch's tally and elapsed seconds after the previous batch.
+    var previous = EpochTally()
+    var previousElapsed = 0.0
+    /// The last step that printed a line (0: none yet).
+    var lastLogged = 0
+    /// A step line or checkpoint that could not be written: training stops
+    /// before the next batch and the run reports it.
+    var failure: Error?
+
+    mutating func startEpoch(_ resuming: EpochTally) {
+        previous = resuming
+        previousElapsed = 0
+    }
+}
+
+/// `--log-every-steps`, `--save-every-steps` and count-ones' step limit,
+/// run between batches from the trainer's progress callback. A step
+/// checkpoint is the Ctrl-C checkpoint written on purpose: the completed
+/// epochs, the optimizer step, and the epoch's running sums (`partial`), so
+/// `--resume` skips the batches already done and continues bit for bit.
+extension TrainSession {
+    var reachedStepLimit: Bool { plan.steps.limit.map { trainer.optimizer.step >= $0 } ?? false }
+
+    /// The epochs to run: `--epochs`, or with a step limit as many as reach it.
+    static func epochsToRun(plan: TrainPlan, batchesPerEpoch: Int) -> Int {
+        guard let limit = plan.steps.limit else { return plan.training.epochs }
+        let per = max(batchesPerEpoch, 1)
+        return max(1, (limit + per - 1) / per)
+    }
+
+    /// After every batch: the window's sums; the progress bar (with
+    /// --log-every-steps it shows the window's loss and accuracy); a step
+    /// line and a step checkpoint when due.
+    func afterBatch(_ p: BatchProgress, epoch: Int, bar: ((BatchProgress) -> Void)?, progress: ProgressBar) {
+        var d = p.tally.since(steps.previous)
+        d.seconds = p.elapsedSeconds - steps.previousElapsed
+        steps.previous = p.tally
+        steps.previousElapsed = p.elapsedSeconds
+        steps.window.add(d)
+        let step = trainer.optimizer.step
+        if let bar {
+            var shown = p
+            if plan.steps.logEvery != nil {
+                shown.runningLoss = steps.window.lossSum / Double(max(steps.window.scored, 1))
+                shown.runningAccuracy = Double(steps.window.correct) / Double(max(steps.window.scored, 1))
+            }
+            bar(shown)
+        }
+        do {
+            if let n = plan.steps.logEvery, step % n == 0 {
+                progress.clear()
+                let clock = ContinuousClock(), start = clock.now
+                let test = plan.steps.evaluate && !plan.testRows.isEmpty ? trainer.evaluate(rows: plan.testRows) : nil
+                try reportStep(step, epoch: epoch, batch: p.batch, of: p.batches, test: test)
+                // The next window's seconds count training only.
+                steps.previousElapsed += elapsed(clock.now - start)
+            }
+            if let n = plan.steps.saveEvery, step % n == 0, p.batch < p.batches {
+                let path = StepOptions.checkpointPath(plan.savePath!, step: step)
+                var tally = p.tally
+                tally.seconds += p.elapsedSeconds  // the trainer adds the epoch's seconds at its end
+                try saveMidEpoch(tally, epoch: epoch, to: path)
+                if !plan.quiet { progress.clear(); console.note("saved \(path) (step \(step))") }
+            }
+        } catch {
+            steps.failure = error
+        }
+    }
+
+    /// The step line (and its metrics record) over the window, which starts anew.
+    func reportStep(_ step: Int, epoch: Int, batch: Int, of batches: Int,
+                    test: (loss: Double, accuracy: Double, count: Int)?) throws {
+        let w = steps.window
+        steps.window = EpochTally()
+        steps.lastLogged = step
+        let loss = w.lossSum / Double(max(w.scored, 1)), accuracy = Double(w.correct) / Double(max(w.scored, 1))
+        let speed = w.seconds > 0 ? Double(w.tokens) / w.seconds : 0
+        var line = "Step \(step) (epoch \(epoch), batch \(batch)/\(batches)) - loss\(unit) \(Format.fixed(loss, 4))"
+            + " - acc\(unit) \(Format.fixed(accuracy, 4))"
+        if let test {
+            line += " - test acc\(unit) \(Format.fixed(test.accuracy, 4))"
+                + (plan.steps.errorRate ? " - error \(Format.percent(1 - test.accuracy, 2))" : "")
+                + " - test loss\(unit) \(Format.fixed(test.loss, 4))"
+        }
+        console.line(line + " - \(Format.duration(w.seconds)) - \(Format.grouped(Int(speed.rounded()))) tok/s")
+        guard let path = plan.metricsPath else { return }
+        let m = MetricsRecord(run: plan.runName, epoch: epoch, step: step, trainLoss: loss, trainAccuracy: accuracy,
+                              testLoss: test?.loss, testAccuracy: test?.accuracy,
+                              seconds: (w.seconds * 1000).rounded() / 1000, tokensPerSecond: speed.rounded(),
+                              learningRate: Double("\(trainer.optimizer.learningRate)"), task: plan.task.rawValue,
+                              batching: plan.settings.batching, batchSize: plan.training.batchSize)
+        try MetricsFile.append(m, to: path)
+    }
+
+    /// A checkpoint inside `epoch`: what `--resume` needs to carry on from
+    /// the batch after `tally.batchesDone`.
+    func saveMidEpoch(_ tally: EpochTally, epoch: Int, to path: String) throws {
+        var r = runRecord(epoch: epoch - 1)
+        r.progress.partial = tally
+        try Checkpoint(network: network, optimizer: trainer.optimizer, record: r).write(to: path)
+    }
+
+    /// The step limit reached inside an epoch: the last step line (with the
+    /// test rows evaluated) unless that step was just reported, and the
+    /// checkpoint, resumable with more --steps.
+    func stopAtStepLimit(_ s: EpochStats, epoch: Int) throws {
+        let step = trainer.optimizer.step
+        if steps.lastLogged != step || !plan.steps.evaluate {
+            let test = plan.testRows.isEmpty ? nil : trainer.evaluate(rows: plan.testRows)
+            try reportStep(step, epoch: epoch, batch: s.tally.batchesDone, of: s.batches, test: test)
+        }
+        blasShare.add(epochSeconds: s.trainSeconds)
+        guard var path = plan.savePath else { return }
+        // --save-best keeps the best epoch in PATH; the last step goes beside it.
+        if plan.saveBest { path = StepOptions.checkpointPath(path, step: step) }
+        try saveMidEpoch(s.tally, epoch: epoch, to: path)
+        if !plan.quiet { console.note("saved \(path) (step \(step): epoch \(epoch), batch \(s.tally.batchesDone)/\(s.batches))") }
+    }
+}

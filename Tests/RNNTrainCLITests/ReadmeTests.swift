@@ -1,0 +1,193 @@
+import XCTest
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The README's examples are real output of the current code: every
+/// `$ command` in its fenced blocks runs (in order, in one scratch folder,
+/// with the release binary as `rnntrain`) and must print what the README
+/// shows, timings aside (see `ReadmeExamples.swift` for the rules).
+///
+/// After a change of behaviour, `RNNTRAIN_README_UPDATE=1` rewrites the
+/// README's output lines whose figures changed with the fresh output
+/// wherever the words still match (lines that differ only in timings stay),
+/// so only changed wording needs a hand edit.
+final class ReadmeTests: XCTestCase {
+    var binary: String { repoRoot + "/.build/release/rnntrain" }
+
+    func testTheReadmeExamplesPrintWhatTheReadmeShows() throws {
+        guard FileManager.default.isExecutableFile(atPath: binary) else { throw XCTSkip("no release binary (run make build)") }
+        let path = repoRoot + "/README.md"
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let examples = ReadmeParser.examples(in: text)
+        XCTAssertGreaterThan(examples.count, 10, "the README's examples were not found")
+        let update = ProcessInfo.processInfo.environment["RNNTRAIN_README_UPDATE"] == "1"
+        let runner = try ExampleRunner(binary: binary)
+        defer { runner.removeScratch() }
+        for example in examples {
+            for setup in example.setup {
+                let r = runner.run(setup)
+                XCTAssertEqual(r.status, 0, "README.md:\(example.line): setup `\(setup)` failed:\n\(r.lines.joined(separator: "\n"))")
+            }
+            let result = runner.run(example.command, interruptAfter: interruptTrigger(example))
+            let where_ = "README.md:\(example.line): `\(example.command)`"
+            let wanted = example.exitStatus ?? 0
+            if example.exitStatus != nil || !example.expectsError {
+                XCTAssertEqual(result.status, wanted, "\(where_) exited \(result.status):\n\(result.lines.joined(separator: "\n"))")
+            } else {
+                XCTAssertNotEqual(result.status, 0, "\(where_) succeeded although the README shows an error")
+            }
+            switch OutputMatcher.match(example.expected, result.lines, varies: example.varies, checkNumbers: !update) {
+            case .success(let matched):
+                if update {
+                    for e in example.expected where e.kind == .text {
+                        // Timings measured on a quiet machine stay when nothing else changed.
+                        if let j = matched[e.index], OutputMatcher.masked(e.text) != OutputMatcher.masked(result.lines[j]) {
+                            lines[e.index] = result.lines[j] + e.suffix
+                        }
+                    }
+                }
+            case .failure(let m):
+                let at = m.index.map { "README.md:\($0 + 1)" } ?? where_
+                XCTFail("\(at) (\(where_)):\n\(m.message)\nwhole output:\n\(result.lines.joined(separator: "\n"))")
+            }
+        }
+        if update { try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8) }
+    }
+
+    /// The line (timings masked) after which `^C` is sent.
+    func interruptTrigger(_ example: ReadmeExample) -> String? {
+        guard let k = example.expected.firstIndex(where: { $0.kind == .interrupt }), k > 0 else { return nil }
+        return OutputMatcher.masked(example.expected[k - 1].text)
+    }
+
+    // MARK: the checker itself
+
+    let sample = """
+        Intro.
+
+        <!-- readme-check: setup touch made.txt -->
+        ```
+        $ rnntrain classify --epochs 2 \\
+              --quiet
+        Epoch 1/2 - train acc 0.2136 - loss 1.7477 - 3.4 s - 398,324 tok/s
+        ...
+        best test accuracy: 0.4247 at epoch 5
+        $ rnntrain classify --bukceted
+        error: unknown option --bukceted          (exit 64)
+        ```
+
+        <!-- readme-check: skip needs a terminal -->
+        ```
+        $ rnntrain never-run
+        ```
+        """
+
+    func testTheParserReadsCommandsOutputsAndDirectives() {
+        let ex = ReadmeParser.examples(in: sample)
+        XCTAssertEqual(ex.map(\.command), ["rnntrain classify --epochs 2 --quiet", "rnntrain classify --bukceted"])
+        XCTAssertEqual(ex.map(\.line), [5, 10])
+        XCTAssertEqual(ex[0].setup, ["touch made.txt"])
+        XCTAssertEqual(ex[0].expected.map(\.kind), [.text, .ellipsis, .text])
+        XCTAssertNil(ex[0].exitStatus)
+        XCTAssertEqual(ex[1].exitStatus, 64)
+        XCTAssertEqual(ex[1].expected.map(\.text), ["error: unknown option --bukceted"])
+        XCTAssertEqual(ex[1].expected[0].suffix, "          (exit 64)")
+    }
+
+    func testTimingsAreMaskedButChangedFiguresAndWordsAreNot() {
+        let expected = ReadmeParser.examples(in: sample)[0].expected
+        let same = ["Epoch 1/2 - train acc 0.2136 - loss 1.7477 - 9.9 s - 12,000 tok/s", "x", "best test accuracy: 0.4247 at epoch 5"]
+        XCTAssertNoThrow(try OutputMatcher.match(expected, same).get())
+        // Float noise from another BLAS kernel passes; a changed figure does not.
+        var noisy = same
+        noisy[0] = "Epoch 1/2 - train acc 0.2141 - loss 1.7480 - 3.4 s - 398,324 tok/s"
+        XCTAssertNoThrow(try OutputMatcher.match(expected, noisy).get())
+        var changed = same
+        changed[2] = "best test accuracy: 0.5247 at epoch 5"
+        XCTAssertThrowsError(try OutputMatcher.match(expected, changed).get())
+        var reworded = same
+        reworded[0] = "Epoch 1/2 - train accuracy 0.2136 - loss 1.7477 - 3.4 s - 398,324 tok/s"
+        XCTAssertThrowsError(try OutputMatcher.match(expected, reworded).get())
+        // Without "...", output the README does not show is a mismatch.
+        XCTAssertThrowsError(try OutputMatcher.match(expected, same + ["extra line"]).get())
+        XCTAssertThrowsError(try OutputMatcher.match(expected, ["x"] + same).get())
+        // A line the README marks as varying compares words only.
+        XCTAssertNoThrow(try OutputMatcher.match(expected, changed, varies: ["best test"]).get())
+    }
+
+    func testMachineDependentPartsAreMasked() {
+        XCTAssertEqual(OutputMatcher.skeleton("training: 2 threads; BLAS OpenBLAS 0.3.21, core Haswell (chosen by rnntrain: CPU has AVX2); peak memory: 70.6 MB"),
+                       OutputMatcher.skeleton("training: 2 threads; BLAS OpenBLAS 0.3.21, core Cooperlake (OpenBLAS's choice); peak memory: 99.1 MB"))
+        XCTAssertNotEqual(OutputMatcher.skeleton("training: 2 threads"), OutputMatcher.skeleton("training: 2 thread"))
+        XCTAssertEqual(OutputMatcher.numbers("epoch 5 - 2 threads - 3.4 s - 1,234 tok/s"), [5, 2])
+    }
+}
+
+/// Runs README commands through bash in a scratch folder that holds a copy of
+/// `data/sample.csv` and has `rnntrain` (the release binary) on the PATH;
+/// `REPO` names the repository for setup commands.
+final class ExampleRunner {
+    let scratch: String
+    let environment: [String: String]
+
+    init(binary: String) throws {
+        scratch = temporaryDirectory()
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: scratch + "/bin", withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: scratch + "/data", withIntermediateDirectories: true)
+        try fm.createSymbolicLink(atPath: scratch + "/bin/rnntrain", withDestinationPath: binary)
+        try fm.copyItem(atPath: repoRoot + "/data/sample.csv", toPath: scratch + "/data/sample.csv")
+        try fm.createSymbolicLink(atPath: scratch + "/scripts", withDestinationPath: repoRoot + "/scripts")
+        var env = ProcessInfo.processInfo.environment
+        for k in ["OPENBLAS_CORETYPE", "RNNTRAIN_TIME_BLAS", "RNNTRAIN_README_UPDATE"] { env.removeValue(forKey: k) }
+        env["PATH"] = scratch + "/bin:" + (env["PATH"] ?? "/usr/bin:/bin")
+        env["REPO"] = repoRoot
+        environment = env
+    }
+
+    func removeScratch() { try? FileManager.default.removeItem(atPath: scratch) }
+
+    /// Runs `command`, stdout and stderr into one pipe (in the order
+    /// written); sends SIGINT a second after the line `interruptAfter`
+    /// (timings masked) has been printed. Ends the command after 10 minutes.
+    func run(_ command: String, interruptAfter: String? = nil) -> (status: Int32, lines: [String]) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = ["-c", command]
+        p.currentDirectoryURL = URL(fileURLWithPath: scratch)
+        p.environment = environment
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        p.standardInput = FileHandle.nullDevice
+        do { try p.run() } catch { return (127, ["cannot start bash: \(error)"]) }
+        let watchdog = DispatchWorkItem { if p.isRunning { p.terminate() } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 600, execute: watchdog)
+        var bytes: [UInt8] = [], checked = 0, trigger = interruptAfter
+        let reader = pipe.fileHandleForReading
+        while true {
+            let chunk = reader.availableData
+            if chunk.isEmpty { break }
+            bytes += chunk
+            while let t = trigger, let nl = bytes[checked...].firstIndex(of: 10) {
+                let line = String(decoding: bytes[checked ..< nl], as: UTF8.self)
+                checked = nl + 1
+                if OutputMatcher.masked(line) == t {
+                    // A second later, as a person would: inside the next step.
+                    let pid = p.processIdentifier
+                    DispatchQueue.global().asyncAfter(deadline: .now() + 1) { _ = kill(pid, SIGINT) }
+                    trigger = nil
+                }
+            }
+        }
+        p.waitUntilExit()
+        watchdog.cancel()
+        let text = String(decoding: bytes, as: UTF8.self)
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { ReadmeParser.trimmedRight(String($0)) }
+        if lines.last == "" { lines.removeLast() }
+        return (p.terminationStatus, lines)
+    }
+}
