@@ -74,7 +74,7 @@ for run in "${runs[@]}"; do
     for f in $TORCH_FLUSH; do theirs[$f]=$(mktemp); done
     for _ in $(seq "$ROUNDS"); do
         # shellcheck disable=SC2086
-        "$BIN" "$cmd" $flag $model --data "$data" --max-len "$maxlen" --epochs "$EPOCHS" --threads "$THREADS" --quiet 2>/dev/null \
+        "$BIN" "$cmd" $flag $model --data "$data" --max-len "$maxlen" --epochs "$EPOCHS" --lr 1e-4 --val-fraction 0 --threads "$THREADS" --quiet 2>/dev/null \
             | later_epochs >>"$ours"
         for f in $TORCH_FLUSH; do
             # shellcheck disable=SC2086

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Golden values for Tests/ModelTests/GoldenOptimizerTests.swift, from PyTorch.
 
-Runs torch.optim.Adam, RMSprop (plain; centred with momentum) and SGD
+Runs torch.optim.Adam, AdamW (decoupled weight decay), RMSprop (plain; centred with momentum) and SGD
 (momentum; Nesterov) for 5 steps on a 7-element parameter vector with
 gradients from closed-form formulas (repeated in the Swift test):
 
@@ -19,6 +19,7 @@ import torch
 N, STEPS = 7, 5
 CASES = [
     ("adam", lambda p: torch.optim.Adam([p], lr=0.01)),
+    ("adamw", lambda p: torch.optim.AdamW([p], lr=0.01, weight_decay=0.5)),
     ("rmsprop", lambda p: torch.optim.RMSprop([p], lr=0.01)),
     ("rmspropCenteredMomentum", lambda p: torch.optim.RMSprop([p], lr=0.01, alpha=0.9, eps=1e-6, momentum=0.8, centered=True)),
     ("sgdMomentum", lambda p: torch.optim.SGD([p], lr=0.1, momentum=0.9)),

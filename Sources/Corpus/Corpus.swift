@@ -20,6 +20,10 @@ public struct Corpus: Sendable {
     public var classNames: [String]
     /// Ids are in `0 ..< vocabularySize`.
     public var vocabularySize: Int
+    /// One key per row naming its post (a hash of the `post_id` field), so a
+    /// split can keep a post's sentences together; empty when the data has no
+    /// post ids.
+    public var postKeys: [UInt64] = []
 
     public init(tokenIDs: [Int32] = [], offsets: [Int] = [0], labels: [UInt8] = [],
                 classNames: [String] = Corpus.blogClassNames, vocabularySize: Int = 10_000) {
@@ -89,7 +93,10 @@ public struct Corpus: Sendable {
     }
 
     /// Appends every row of `other` (same vocabulary; class names kept).
+    /// Post keys survive only when both sides have them.
     public mutating func append(contentsOf other: Corpus) {
+        let keys = count == 0 ? other.postKeys : (postKeys.isEmpty || other.postKeys.isEmpty ? [] : postKeys + other.postKeys)
+        defer { postKeys = keys }
         if other.hasTokenLabels || hasTokenLabels {
             for r in 0 ..< other.count {
                 let labels = other.hasTokenLabels ? Array(other.tokenLabels[other.offsets[r] ..< other.offsets[r + 1]])

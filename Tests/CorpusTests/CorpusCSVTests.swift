@@ -69,7 +69,7 @@ final class CorpusCSVTests: XCTestCase {
         ]
         for (text, message) in cases { assertDataError(text, message) }
         let long = (0 ..< 31).map(String.init).joined(separator: " ")
-        assertDataError(header + "1,0,1,a,\(long),31\n", "t.csv:2: sequence of 31 tokens is longer than the maximum length 30")
+        assertDataError(header + "1,0,1,a,\(long),31\n", "t.csv:2: sequence of 31 tokens is longer than the maximum length 30" + CSVLoadOptions.lengthHint)
         assertDataError(header + "1,0,1,a,4 5 6,3\n", "t.csv:2: token id 6 out of range [0, 6)",
                         options: CSVLoadOptions(vocabularySize: 6))
     }

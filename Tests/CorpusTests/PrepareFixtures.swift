@@ -27,7 +27,7 @@ enum RawCorpusFixture {
         bytes("<Blog><post>The caf\u{E9} na") + [0xEF] + bytes("ve ") + [0x93] + bytes("ok") + [0x94] + bytes(" is open today.</post></Blog>")
 
     /// The corpus folder: three good files, five skipped by name or age, and
-    /// one "file" that is a folder (unreadable).
+    /// one folder named like a corpus file (skipped as a folder).
     static func write(to dir: String) {
         put(dir + "/1000331.female.37.indUnk.Leo.xml", windows1252CRLF)
         put(dir + "/2000.male.15.Student.Aries.xml", utf8BOM)

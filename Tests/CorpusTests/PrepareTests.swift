@@ -44,7 +44,7 @@ final class PrepareTests: XCTestCase {
         XCTAssertEqual(lines.last, "")
 
         XCTAssertEqual(summary.filesRead, 3)
-        XCTAssertEqual(summary.skipped, [.badName: 3, .ageOutsideBrackets: 2, .unreadable: 1])
+        XCTAssertEqual(summary.skipped, [.badName: 3, .ageOutsideBrackets: 2, .folder: 1])
         XCTAssertEqual(summary.posts, 8)
         XCTAssertEqual(summary.emptyPosts, 2)
         XCTAssertEqual(summary.sentences, 8)
@@ -136,9 +136,10 @@ final class PrepareTests: XCTestCase {
         RawCorpusFixture.put(dir + "/t/neg/b.TXT", Array("It was awful & boring, a na".utf8) + [0xEF] + Array("ve plot.".utf8))
         writeText(dir + "/t/neg/notes.md", "not a text file")
         writeText(dir + "/t/README", "beside the class folders")
+        mkdir(dir + "/t/pos/more.txt", 0o755)
         let input = try PrepareInput.textFolders(folder: dir + "/t")
         XCTAssertEqual(input.classNames, ["neg", "pos", "zero"])
-        XCTAssertEqual(input.skipped, [.notText: 1, .outsideClassFolder: 1])
+        XCTAssertEqual(input.skipped, [.notText: 1, .outsideClassFolder: 1, .folder: 1])
         let s = try CorpusPreparer.run(input: input, options: PrepareOptions(jobs: 2), csvPath: dir + "/d.csv",
                                        vocabularyPath: dir + "/v.txt", labelsPath: dir + "/labels.txt")
         XCTAssertEqual(s.classFiles, [1, 1, 0])

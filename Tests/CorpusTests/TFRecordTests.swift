@@ -174,7 +174,7 @@ final class TFRecordTests: XCTestCase {
         assertTFError(Wire.frame(two), "t.tfrecord: record 0 (byte offset 0): feature 'label' holds 2 values, expected 1")
         // Too long for --max-len.
         assertTFError(Wire.frame(Wire.example(tokens: Wire.int64s(Array(repeating: 1, count: 31)), label: 0)),
-                      "t.tfrecord: record 0 (byte offset 0): sequence of 31 tokens is longer than the maximum length 30")
+                      "t.tfrecord: record 0 (byte offset 0): sequence of 31 tokens is longer than the maximum length 30" + CSVLoadOptions.lengthHint)
     }
 
     func testGzipFixtureAndCorruptGzip() throws {

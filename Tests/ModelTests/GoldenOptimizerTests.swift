@@ -31,8 +31,10 @@ final class GoldenOptimizerTests: XCTestCase {
         sgdMomentum.momentum = 0.9
         var sgdNesterov = sgdMomentum
         sgdNesterov.nesterov = true
+        var adamw = OptimizerSpec(kind: .adam, learningRate: 0.01)
+        adamw.weightDecay = 0.5
         let cases: [(String, OptimizerSpec)] = [
-            ("adam", OptimizerSpec(kind: .adam, learningRate: 0.01)), ("rmsprop", OptimizerSpec(kind: .rmsprop, learningRate: 0.01)),
+            ("adam", OptimizerSpec(kind: .adam, learningRate: 0.01)), ("adamw", adamw), ("rmsprop", OptimizerSpec(kind: .rmsprop, learningRate: 0.01)),
             ("rmspropCenteredMomentum", rmsCentered), ("sgdMomentum", sgdMomentum), ("sgdNesterov", sgdNesterov),
         ]
         XCTAssertEqual(Set(cases.map(\.0)), Set(goldenOptimizerParams.keys))

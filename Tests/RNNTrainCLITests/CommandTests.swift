@@ -22,7 +22,7 @@ final class CommandTests: XCTestCase {
     func testClassifyBucketedBeatsTheMajorityClass() throws {
         // 8,000 training rows overfit quickly: a high learning rate, few
         // epochs, and the best test accuracy.
-        let r = cli(["classify", "--data", sample, "--bucketed", "--epochs", "4", "--lr", "1e-2", "--threads", "2", "--quiet"])
+        let r = cli(["classify", "--data", sample, "--bucketed", "--epochs", "4", "--lr", "1e-2", "--threads", "2", "--quiet", "--report-test"])
         XCTAssertEqual(r.status, 0, r.err)
         let epochs = epochLines(r.out)
         XCTAssertEqual(epochs.count, 4)
@@ -33,7 +33,7 @@ final class CommandTests: XCTestCase {
     }
 
     func testSeq2SeqBeatsTheMajorityClassPerToken() throws {
-        let r = cli(["seq2seq", "--data", sample, "--bucketed", "--epochs", "3", "--lr", "3e-3", "--threads", "2", "--quiet"])
+        let r = cli(["seq2seq", "--data", sample, "--bucketed", "--epochs", "3", "--lr", "3e-3", "--threads", "2", "--quiet", "--report-test"])
         XCTAssertEqual(r.status, 0, r.err)
         XCTAssertTrue(r.out.contains("train acc/token"), r.out)
         let epochs = epochLines(r.out.replacingAll("acc/token", "acc"))
@@ -156,14 +156,24 @@ final class CheckpointCommandTests: XCTestCase {
         XCTAssertTrue(r.out.isEmpty)
     }
 
+    /// --save-best keeps the epoch of lowest validation loss, also with no
+    /// test rows (it used to keep epoch 1 then), and is refused without
+    /// validation rows.
     func testSaveBestKeepsTheBestEpochAndBadPathsFailBeforeTraining() throws {
         let dir = temporaryDirectory()
-        let r = cli(["classify", "--epochs", "4", "--lr", "1e-2", "--threads", "2", "--save", dir + "/best.safetensors", "--save-best"])
+        let r = cli(["classify", "--epochs", "4", "--lr", "1e-2", "--threads", "2", "--save", dir + "/best.safetensors", "--save-best",
+                     "--test-fraction", "0"])
         XCTAssertEqual(r.status, 0, r.err)
-        let tests = epochLines(r.out).map(\.test)
-        let best = tests.firstIndex(of: tests.max()!)! + 1
+        let losses = epochLines(r.out).map(\.valLoss)
+        let best = losses.firstIndex(of: losses.min()!)! + 1
+        XCTAssertNotEqual(best, 1, "the losses \(losses) do not tell the old bug apart")
         let saved = try Checkpoint.read(path: dir + "/best.safetensors").record(path: "best").progress
         XCTAssertEqual(saved.epoch, best)
+        XCTAssertEqual(saved.bestValLoss.map { rounded4($0) }, rounded4(losses.min()!))
+        let none = cli(["classify", "--epochs", "1", "--save", dir + "/m.safetensors", "--save-best", "--val-fraction", "0"])
+        XCTAssertEqual(none.status, 64)
+        XCTAssertTrue(none.err.contains("--save-best selects on the validation loss, and this run has no validation rows"), none.err)
+        XCTAssertFalse(fileExists(dir + "/m.safetensors"))
         let bad = cli(["classify", "--epochs", "1", "--save", dir + "/no-such-folder/m.safetensors"])
         XCTAssertEqual(bad.status, 1)
         XCTAssertTrue(bad.err.contains("no-such-folder does not exist"), bad.err)
@@ -182,13 +192,16 @@ final class CheckpointCommandTests: XCTestCase {
         let saved = try Checkpoint.read(path: dir + "/best.safetensors").record(path: "best").progress
         // The resumed run starts after the best epoch of the first, and
         // prints the epochs from there to 5.
-        let firstTests = epochLines(first.out).map(\.test)
-        let resumedFrom = firstTests.firstIndex(of: firstTests.max()!)! + 1
+        let firstLosses = epochLines(first.out).map(\.valLoss)
+        let resumedFrom = firstLosses.firstIndex(of: firstLosses.min()!)! + 1
         let resumedLines = epochLines(second.out)
         XCTAssertEqual(resumedLines.map(\.epoch), Array(resumedFrom + 1 ... 5))
-        let all = Array(firstTests[..<resumedFrom]) + resumedLines.map(\.test)
-        let best = all.firstIndex(of: all.max()!)! + 1
-        XCTAssertEqual(saved.epoch, best, "test accuracies \(all)")
-        XCTAssertEqual(saved.bestTestAccuracy, all.max())
+        let all = Array(firstLosses[..<resumedFrom]) + resumedLines.map(\.valLoss)
+        let best = all.firstIndex(of: all.min()!)! + 1
+        XCTAssertEqual(saved.epoch, best, "validation losses \(all)")
+        XCTAssertEqual(saved.bestValLoss.map { rounded4($0) }, rounded4(all.min()!))
     }
 }
+
+/// A loss as the epoch lines print it (4 decimals), for comparing with a record's exact value.
+func rounded4(_ x: Double) -> Double { (x * 10_000).rounded() / 10_000 }

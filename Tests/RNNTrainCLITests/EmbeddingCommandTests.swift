@@ -59,8 +59,14 @@ final class EmbeddingCommandTests: XCTestCase {
         let r = cli(["classify", "--epochs", "1", "--lr", "1e-3", "--sparse-embedding", "--quiet", "--save", dir + "/m.safetensors"])
         XCTAssertEqual(r.status, 0, r.err)
         XCTAssertEqual(try Checkpoint.read(path: dir + "/m.safetensors").record(path: "m").optimizer.sparseEmbedding, true)
-        let resumedDense = cli(["classify", "--epochs", "2", "--lr", "1e-3", "--resume", dir + "/m.safetensors"])
-        XCTAssertEqual(resumedDense.status, 1, resumedDense.err)
+        // A resumed run keeps the checkpoint's sparse update; a dense checkpoint
+        // resumed with --sparse-embedding is refused.
+        let resumed = cli(["classify", "--epochs", "2", "--lr", "1e-3", "--quiet", "--resume", dir + "/m.safetensors", "--save", dir + "/m2.safetensors"])
+        XCTAssertEqual(resumed.status, 0, resumed.err)
+        XCTAssertEqual(try Checkpoint.read(path: dir + "/m2.safetensors").record(path: "m2").optimizer.sparseEmbedding, true)
+        XCTAssertEqual(cli(["classify", "--epochs", "1", "--lr", "1e-3", "--quiet", "--save", dir + "/d.safetensors"]).status, 0)
+        let sparseOnDense = cli(["classify", "--epochs", "2", "--lr", "1e-3", "--sparse-embedding", "--resume", dir + "/d.safetensors"])
+        XCTAssertEqual(sparseOnDense.status, 1, sparseOnDense.err)
         XCTAssertEqual(cli(["classify", "--sparse-embedding", "--optimizer", "rmsprop"]).status, RNNTrain.ExitCode.usage)
         XCTAssertEqual(cli(["classify", "--sparse-embedding", "--optimizer", "sgd", "--momentum", "0.9"]).status, RNNTrain.ExitCode.usage)
     }

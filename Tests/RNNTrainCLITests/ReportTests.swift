@@ -8,7 +8,7 @@ final class ReportTests: XCTestCase {
 
     func testMetricsHasOneRecordPerEpochMatchingTheEpochLines() throws {
         let dir = temporaryDirectory()
-        let r = cli(["classify", "--epochs", "3", "--lr", "3e-3", "--quiet", "--metrics", dir + "/m.jsonl", "--run-name", "a \"quoted\" run"])
+        let r = cli(["classify", "--epochs", "3", "--lr", "3e-3", "--quiet", "--report-test", "--metrics", dir + "/m.jsonl", "--run-name", "a \"quoted\" run"])
         XCTAssertEqual(r.status, 0, r.err)
         XCTAssertEqual(r.err, "", "--quiet prints only the epoch lines")
         XCTAssertEqual(r.out.split(separator: "\n").count, 3)
@@ -18,6 +18,8 @@ final class ReportTests: XCTestCase {
         for (rec, line) in zip(records, lines) {
             XCTAssertEqual(rec.trainAccuracy, line.train, accuracy: 5e-5)
             XCTAssertEqual(try XCTUnwrap(rec.testAccuracy), line.test, accuracy: 5e-5)
+            XCTAssertEqual(try XCTUnwrap(rec.valAccuracy), line.val, accuracy: 5e-5)
+            XCTAssertEqual(try XCTUnwrap(rec.valLoss), line.valLoss, accuracy: 5e-5)
             XCTAssertEqual(rec.run, "a \"quoted\" run")
             XCTAssertEqual(rec.learningRate, 0.003)
             XCTAssertGreaterThan(try XCTUnwrap(rec.tokensPerSecond), 0)
@@ -41,15 +43,15 @@ final class ReportTests: XCTestCase {
 
     func testPlotDuringTrainingIsWellFormedSVGWithBothSeries() throws {
         let dir = temporaryDirectory()
-        let r = cli(["seq2seq", "--epochs", "3", "--quiet", "--plot", dir + "/c.svg"])
+        let r = cli(["seq2seq", "--epochs", "3", "--quiet", "--plot", dir + "/c.svg", "--metrics", dir + "/m.jsonl"])
         XCTAssertEqual(r.status, 0, r.err)
         let svg = read(dir + "/c.svg")
         try assertWellFormedXML(svg)
         XCTAssertTrue(svg.hasPrefix("<?xml"))
         XCTAssertTrue(svg.contains("<svg xmlns=\"http://www.w3.org/2000/svg\""))
-        // Train and test curves for accuracy and loss, 3 points each.
+        // Train and validation curves for accuracy and loss, 3 points each.
         for metric in ["accuracy", "loss"] {
-            for kind in ["train", "test"] {
+            for kind in ["train", "val"] {
                 let marker = "data-kind=\"\(kind)\" data-metric=\"\(metric)\" points=\""
                 let line = try XCTUnwrap(svg.split(separator: "\n").first { $0.contains(marker) }, "\(kind) \(metric)")
                 let points = String(line.components(separatedBy: "points=\"")[1].prefix { $0 != "\"" })
@@ -57,6 +59,13 @@ final class ReportTests: XCTestCase {
             }
         }
         XCTAssertTrue(svg.contains(">epoch</text>") && svg.contains(">accuracy</text>") && svg.contains(">loss</text>"))
+        // The kept epoch (lowest validation loss) is ringed in both panels; the majority share is drawn.
+        let records = try MetricsFile.read(path: dir + "/m.jsonl")
+        let losses = records.map { $0.valLoss! }
+        let selected = losses.firstIndex(of: losses.min()!)! + 1
+        XCTAssertEqual(svg.components(separatedBy: "class=\"selected\" data-epoch=\"\(selected)\"").count - 1, 2)
+        XCTAssertEqual(svg.components(separatedBy: "class=\"majority\"").count - 1, 1)
+        XCTAssertEqual(try XCTUnwrap(records.last?.majorityShare), 0.2143, accuracy: 0.01)
     }
 
     func testPlotCommandDrawsSeveralRunsOnOneChart() throws {
@@ -87,7 +96,7 @@ final class ReportTests: XCTestCase {
     func testEvalOnTheTestSplitReproducesTheLastEpochsTestAccuracy() throws {
         let dir = temporaryDirectory()
         for task in ["classify", "seq2seq"] {
-            let train = cli([task, "--epochs", "2", "--lr", "3e-3", "--quiet", "--save", dir + "/\(task).safetensors"])
+            let train = cli([task, "--epochs", "2", "--lr", "3e-3", "--quiet", "--report-test", "--save", dir + "/\(task).safetensors"])
             XCTAssertEqual(train.status, 0, train.err)
             let last = try XCTUnwrap(epochLines(train.out).last)
             let e = cli(["eval", "--model", dir + "/\(task).safetensors", "--split", "test"])

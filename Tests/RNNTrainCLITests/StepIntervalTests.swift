@@ -26,7 +26,8 @@ final class StepIntervalTests: XCTestCase {
     /// epoch's batches, so its figures equal the epoch record's.
     func testLogEveryStepsWritesRecordsAtTheirSteps() throws {
         let dir = temporaryDirectory()
-        let common = ["classify", "--synth-rows", "600", "--batch-size", "50", "--epochs", "2", "--hidden", "16", "--threads", "2"]
+        let common = ["classify", "--synth-rows", "600", "--batch-size", "50", "--epochs", "2", "--hidden", "16", "--threads", "2",
+                      "--val-fraction", "0"]
         let r = cli(common + ["--log-every-steps", "4", "--metrics", dir + "/m.jsonl"])
         XCTAssertEqual(r.status, 0, r.err)
         let records = try MetricsFile.read(path: dir + "/m.jsonl")

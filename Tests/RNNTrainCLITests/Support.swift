@@ -33,16 +33,17 @@ func writeFile(_ path: String, _ text: String) {
 
 func fileExists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
-/// Parses "Epoch i/n - train acc X - test acc Y ..." lines.
-func epochLines(_ out: String) -> [(epoch: Int, train: Double, test: Double)] {
+/// Parses "Epoch i/n - train acc X - val acc V - test acc Y - loss L - val loss W ..."
+/// lines; a figure the line lacks is NaN.
+func epochLines(_ out: String) -> [(epoch: Int, train: Double, test: Double, val: Double, valLoss: Double)] {
     out.split(separator: "\n").filter { $0.hasPrefix("Epoch ") }.map { line in
         let fields = line.components(separatedBy: " - ")
         func value(_ prefix: String) -> Double {
-            let f = fields.first { $0.hasPrefix(prefix) }!
+            guard let f = fields.first(where: { $0.hasPrefix(prefix) }) else { return .nan }
             return Double(f.split(separator: " ").last!)!
         }
         let epoch = Int(line.dropFirst(6).prefix { $0 != "/" })!
-        return (epoch, value("train acc"), value("test acc"))
+        return (epoch, value("train acc"), value("test acc"), value("val acc"), value("val loss"))
     }
 }
 

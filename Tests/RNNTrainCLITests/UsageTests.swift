@@ -19,8 +19,8 @@ final class UsageTests: XCTestCase {
         let r = cli(["classify", "--help"])
         XCTAssertEqual(r.status, 0)
         for (option, def) in [("--epochs N", "10"), ("--batch-size N", "256"), ("--embed N", "64"), ("--hidden N", "64"),
-                              ("--lr X", "1e-4 for adam, 0.01 for rmsprop and sgd"), ("--cell KIND", "gru"), ("--layers N", "1"), ("--keep-prob P", "0.6"), ("--buckets N", "5"),
-                              ("--test-fraction F", "0.2"), ("--seed N", "1"), ("--max-len N", "30"),
+                              ("--lr X", "1e-3 for adam, 0.01 for rmsprop and sgd"), ("--cell KIND", "gru"), ("--layers N", "1"), ("--keep-prob P", "0.6"), ("--buckets N", "5"),
+                              ("--test-fraction F", "0.2"), ("--val-fraction F", "0.1"), ("--seed N", "1"), ("--max-len N", "30"),
                               ("--vocab-size N", "10000, or the --vocab line count")] {
             let line = r.out.split(separator: "\n").first { $0.contains(option) }
             XCTAssertNotNil(line, option)

@@ -15,10 +15,13 @@ public struct CSVLoadOptions: Sendable {
 }
 
 extension CSVLoadOptions {
+    /// What the user can do about a row that is too long.
+    public static let lengthHint = " (raise --max-len, or pass --skip-bad-rows to skip such rows)"
+
     /// Why a row of `count` ids is refused, or nil (every loader's rule).
     public func lengthProblem(_ count: Int) -> String? {
         if count == 0 { return "empty sequence (no token ids)" }
-        if count > maxLength { return "sequence of \(count) tokens is longer than the maximum length \(maxLength)" }
+        if count > maxLength { return "sequence of \(count) tokens is longer than the maximum length \(maxLength)\(CSVLoadOptions.lengthHint)" }
         return nil
     }
 
@@ -120,6 +123,7 @@ public enum CorpusCSV {
                     corpus.closeRow(label: UInt8(label), stepLabels: nil as [UInt8]?)
                 }
                 maxLabel = max(maxLabel, label)
+                if let pc = columns.post { corpus.postKeys.append(postKey(fields[pc], reader)) }
             } catch let e as DataError {
                 guard options.skipBadRows else { throw e }
                 corpus.tokenIDs.removeSubrange(mark...)
@@ -142,6 +146,8 @@ public enum CorpusCSV {
         var label: Int?
         /// Optional per-step labels (`labels`: one id per token).
         var stepLabels: Int?
+        /// `post_id`: rows of one post stay on one side of a split.
+        var post: Int?
         var fileName: String
         var blogSchema: Bool { gender != nil }
 
@@ -162,6 +168,7 @@ public enum CorpusCSV {
             age = find("age_bracket")
             label = find("label")
             stepLabels = find("labels")
+            post = find("post_id")
             switch (gender, age) {
             case (.some, .some): break
             case (.some, nil): throw DataError(file: fileName, line: 1, "missing column 'age_bracket' (header has: \(listed))")
@@ -185,6 +192,18 @@ public enum CorpusCSV {
             if let p = options.labelProblem(l) { throw DataError(file: fileName, line: line, p) }
             return l
         }
+    }
+
+    /// A 64-bit FNV-1a hash of a field's bytes (spaces around it ignored):
+    /// equal post ids give equal keys.
+    static func postKey(_ f: CSVRecordReader.Field, _ r: CSVRecordReader) -> UInt64 {
+        let b = r.bytes
+        var i = f.start, end = f.end
+        while i < end && (b[i] == 0x20 || b[i] == 0x09) { i += 1 }
+        while end > i && (b[end - 1] == 0x20 || b[end - 1] == 0x09) { end -= 1 }
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        while i < end { h = (h ^ UInt64(b[i])) &* 0x100_0000_01b3; i += 1 }
+        return h
     }
 
     /// An integer field ("2", " 2 ", or pandas' float form "2.0").
@@ -258,7 +277,7 @@ public enum CorpusCSV {
             count += 1
             if count > options.maxLength + 1 {
                 // Stop early on absurd rows (a 10-million-id line).
-                throw DataError(file: r.fileName, line: line, "sequence of more than \(options.maxLength) \(noun)s is longer than the maximum length \(options.maxLength)")
+                throw DataError(file: r.fileName, line: line, "sequence of more than \(options.maxLength) \(noun)s is longer than the maximum length \(options.maxLength)\(CSVLoadOptions.lengthHint)")
             }
         }
         return count

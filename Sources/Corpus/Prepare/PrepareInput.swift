@@ -12,8 +12,10 @@ public enum SkipReason: Int, CaseIterable, Sendable, Comparable {
     case notText
     /// With text folders: a file beside the class folders rather than in one.
     case outsideClassFolder
-    /// Could not be opened or read (a folder, no permission, ...).
+    /// Could not be opened or read (no permission, ...).
     case unreadable
+    /// A folder where a file was expected (whatever its name).
+    case folder
 
     public var description: String {
         switch self {
@@ -22,6 +24,7 @@ public enum SkipReason: Int, CaseIterable, Sendable, Comparable {
         case .notText: return "not .txt"
         case .outsideClassFolder: return "outside a class folder"
         case .unreadable: return "unreadable"
+        case .folder: return "a folder, not a file"
         }
     }
 
@@ -89,9 +92,9 @@ public struct PrepareInput: Sendable {
                                  skipped: [:], skippedExamples: [])
         for entry in try listFolder(folder) {
             let path = join(folder, entry.name)
+            if entry.isFolder { input.skip(.folder, entry.name + "/"); continue }
             switch BlogFileName.parse(entry.name) {
             case .ok(let g, let a):
-                // A folder with a corpus file's name is counted when reading fails.
                 input.files.append(File(path: path, label: g * 3 + a))
             case .skipped(let reason):
                 input.skip(reason, entry.name)
@@ -111,7 +114,9 @@ public struct PrepareInput: Sendable {
             let classFolder = join(folder, entry.name)
             for f in try listFolder(classFolder) {
                 let lower = f.name.lowercased()
-                if f.isFolder || !lower.hasSuffix(".txt") {
+                if f.isFolder {
+                    input.skip(.folder, entry.name + "/" + f.name + "/")
+                } else if !lower.hasSuffix(".txt") {
                     input.skip(.notText, entry.name + "/" + f.name)
                 } else {
                     input.files.append(File(path: join(classFolder, f.name), label: label))

@@ -33,6 +33,21 @@ public struct RunSettings: Codable, Equatable, Sendable {
     public var vocab: String?
     /// The command line that started the run.
     public var command = ""
+    // Added with validation and schedules; absent in older checkpoints.
+    /// Share of rows held out for validation (model selection).
+    public var valFraction: Double?
+    /// "post_id" (a post's rows stay on one side) or "row".
+    public var splitBy: String?
+    /// Validation and test files given instead of fractions.
+    public var valData: String?
+    public var testData: String?
+    /// `--synth-rows`: the synthetic corpus' size (its seed is `seed`).
+    public var synthRows: Int?
+    /// `--early-stop`: epochs without a better validation loss before stopping.
+    public var earlyStop: Int?
+    public var schedule: LearningRateSchedule?
+    /// Per-class loss weights.
+    public var classWeights: [Float]?
 
     public init() {}
 }
@@ -50,6 +65,14 @@ public struct RunProgress: Codable, Equatable, Sendable {
     public var testAccuracy: Double?
     public var bestEpoch: Int?
     public var bestTestAccuracy: Double?
+    public var valLoss: Double?
+    public var valAccuracy: Double?
+    /// The epoch with the lowest validation loss so far, and that loss.
+    public var bestValEpoch: Int?
+    public var bestValLoss: Double?
+    public var bestValAccuracy: Double?
+    /// ReduceLROnPlateau's state after `epoch`.
+    public var plateau: PlateauState?
 
     public init(epoch: Int = 0, optimizerStep: Int = 0) {
         self.epoch = epoch

@@ -52,8 +52,10 @@ public enum Safetensors {
         func fail(_ message: String) -> DataError { DataError(file: fileName, line: 0, "not a valid safetensors file: \(message)") }
         guard bytes.count >= 8 else { throw fail("shorter than its 8-byte header length") }
         let headerLength = UInt64(littleEndian: bytes.loadUnaligned(as: UInt64.self))
-        guard headerLength <= UInt64(bytes.count - 8) else {
-            throw fail("header claims \(headerLength) bytes but the file has \(bytes.count - 8) after the length")
+        // A safetensors file opens with the length of a JSON header that fits in it, then "{".
+        guard headerLength <= UInt64(bytes.count - 8), headerLength >= 2, bytes[8] == UInt8(ascii: "{") else {
+            throw DataError(file: fileName, line: 0, "not a safetensors file (it does not start with the 8-byte length of a JSON header"
+                + " that fits in its \(bytes.count) bytes; a model written by --save does)")
         }
         let headerEnd = 8 + Int(headerLength)
         let json = Data(bytes[8 ..< headerEnd])

@@ -6,10 +6,15 @@ public enum SoftmaxCrossEntropy {
     /// -log softmax(logits_r)[label] to the returned loss sum and counts a
     /// correct prediction when the arg-max (first on ties) is the label. When
     /// `dLogits` is given, writes `(softmax - onehot) * gradScale` into it.
-    public static func forwardBackward(logits: Matrix, labels: (Int) -> Int,
-                                       dLogits: Matrix?, gradScale: Float) -> (lossSum: Double, correct: Int) {
+    ///
+    /// With `weights` (one per class, PyTorch's `CrossEntropyLoss(weight=)`),
+    /// row r's loss and gradient are multiplied by `weights[label]`, and
+    /// `weightSum` adds those weights up: the weighted mean is `lossSum /
+    /// weightSum` (so pass `gradScale = 1 / weightSum` of the whole batch).
+    public static func forwardBackward(logits: Matrix, labels: (Int) -> Int, dLogits: Matrix?, gradScale: Float,
+                                       weights: [Float]? = nil) -> (lossSum: Double, correct: Int, weightSum: Double) {
         let k = logits.cols
-        var lossSum = 0.0
+        var lossSum = 0.0, weightSum = 0.0
         var correct = 0
         for r in 0 ..< logits.rows {
             let z = logits.row(r)
@@ -21,15 +26,17 @@ public enum SoftmaxCrossEntropy {
             var sum: Float = 0
             for j in 0 ..< k { sum += expf(z[j] - m) }
             let logSum = logf(sum)
-            lossSum += Double(logSum - (z[y] - m))
+            let w = weights?[y] ?? 1
+            lossSum += Double(w) * Double(logSum - (z[y] - m))
+            weightSum += Double(w)
             if let dLogits {
                 let d = dLogits.row(r)
-                let inv = 1 / sum
-                for j in 0 ..< k { d[j] = expf(z[j] - m) * inv * gradScale }
-                d[y] -= gradScale
+                let inv = 1 / sum, scale = gradScale * w
+                for j in 0 ..< k { d[j] = expf(z[j] - m) * inv * scale }
+                d[y] -= scale
             }
         }
-        return (lossSum, correct)
+        return (lossSum, correct, weightSum)
     }
 
     /// Softmax of one row of `k` logits into `p` (for prediction).

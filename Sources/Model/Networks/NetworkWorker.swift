@@ -22,6 +22,8 @@ public final class NetworkWorker: @unchecked Sendable {
     public let maxRows: Int
     public let maxTokens: Int
     public let head: any Head
+    /// Per-class loss weights (`CrossEntropyLoss(weight=)`), or nil.
+    public var classWeights: [Float]?
 
     let x, dx, feat, mask, drop, dDrop, logits, dLogits: FloatBuffer
     public let stackWorkspace: RecurrentStack.Workspace
@@ -71,6 +73,8 @@ public final class NetworkWorker: @unchecked Sendable {
         /// Rows (pooled heads) or real tokens (per-step) scored.
         public var count = 0
         public var tokens = 0
+        /// The class weights of the items scored (`count` without weights).
+        public var weightSum: Double = 0
     }
 
     /// Runs the network on `batch` (already filled). With `dropoutKey` it
@@ -104,9 +108,9 @@ public final class NetworkWorker: @unchecked Sendable {
         let dl = training ? dLogits.matrix(rows: m, cols: s.numClasses) : nil
         let head = self.head, batch = self.batch
         let result = SoftmaxCrossEntropy.forwardBackward(logits: lm, labels: { head.label($0, batch: batch) },
-                                                         dLogits: dl, gradScale: gradScale)
+                                                         dLogits: dl, gradScale: gradScale, weights: classWeights)
         if recordSteps && head.scoresSteps { recordStepAccuracy(lm) }
-        let outcome = Outcome(lossSum: result.lossSum, correct: result.correct, count: m, tokens: nTok)
+        let outcome = Outcome(lossSum: result.lossSum, correct: result.correct, count: m, tokens: nTok, weightSum: result.weightSum)
         guard let dl else { return outcome }
 
         // Backward: classifier -> dropout -> head -> recurrent layers -> embedding.

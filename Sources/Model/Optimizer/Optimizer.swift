@@ -58,13 +58,13 @@ extension Optimizer {
 }
 
 /// Which optimizer and its hyperparameters (stored in checkpoints as JSON).
-/// Defaults are PyTorch's for each kind except the learning rate, which
-/// follows the reference tutorial (Adam 1e-4).
+/// Defaults are PyTorch's for each kind (Adam lr 1e-3; the reference
+/// tutorial used 1e-4).
 public struct OptimizerSpec: Equatable, Sendable, Codable {
     public enum Kind: String, Sendable, Codable, CaseIterable { case adam, rmsprop, sgd }
 
     public var kind: Kind = .adam
-    public var learningRate: Float = 1e-4
+    public var learningRate: Float = 1e-3
     /// Adam's moment decays.
     public var beta1: Float = 0.9, beta2: Float = 0.999
     /// Adam and RMSProp: added to the denominator.
@@ -83,8 +83,11 @@ public struct OptimizerSpec: Equatable, Sendable, Codable {
     public var sparseEmbedding: Bool?
     /// Leave the embedding table as it is (pretrained vectors kept fixed).
     public var freezeEmbedding: Bool?
+    /// Adam: decoupled weight decay (`torch.optim.AdamW`: p *= 1 - lr * wd
+    /// before the Adam update); 0 is plain Adam.
+    public var weightDecay: Float = 0
 
-    public init(kind: Kind = .adam, learningRate: Float = 1e-4) {
+    public init(kind: Kind = .adam, learningRate: Float = 1e-3) {
         self.kind = kind
         self.learningRate = learningRate
     }
@@ -104,7 +107,7 @@ public struct OptimizerSpec: Equatable, Sendable, Codable {
     /// Why this optimizer cannot update the embedding sparsely, or nil.
     public var sparseProblem: String? {
         switch kind {
-        case .adam: return nil
+        case .adam: return weightDecay > 0 ? "--sparse-embedding has no weight decay (as PyTorch's SparseAdam); drop --weight-decay" : nil
         case .sgd: return momentum > 0 ? "--sparse-embedding with sgd needs --momentum 0 (as PyTorch's sparse SGD)" : nil
         case .rmsprop: return "--sparse-embedding needs --optimizer adam (lazy Adam) or sgd"
         }
@@ -122,7 +125,7 @@ public struct OptimizerSpec: Equatable, Sendable, Codable {
     /// "Adam lr 0.0001", "RMSProp lr 0.01 (alpha 0.99, momentum 0.9, centered)".
     public var description: String {
         switch kind {
-        case .adam: return "Adam lr \(learningRate)"
+        case .adam: return weightDecay > 0 ? "AdamW lr \(learningRate) (weight decay \(weightDecay))" : "Adam lr \(learningRate)"
         case .rmsprop:
             return "RMSProp lr \(learningRate) (alpha \(alpha), eps \(epsilon)" + (momentum > 0 ? ", momentum \(momentum)" : "")
                 + (centered ? ", centered)" : ")")
@@ -136,5 +139,29 @@ public struct OptimizerSpec: Equatable, Sendable, Codable {
         if isEmbeddingFrozen { return description + ", embedding frozen" }
         guard isSparseEmbedding else { return description }
         return description + ", sparse embedding" + (kind == .adam ? " (lazy Adam)" : "")
+    }
+}
+
+extension OptimizerSpec {
+    enum CodingKeys: String, CodingKey {
+        case kind, learningRate, beta1, beta2, epsilon, alpha, momentum, centered, nesterov, weightDecay, sparseEmbedding, freezeEmbedding
+    }
+
+    /// Reads a spec; keys added later (weightDecay, sparseEmbedding,
+    /// freezeEmbedding) may be absent in older checkpoints.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        kind = try c.decode(Kind.self, forKey: .kind)
+        learningRate = try c.decode(Float.self, forKey: .learningRate)
+        beta1 = try c.decode(Float.self, forKey: .beta1)
+        beta2 = try c.decode(Float.self, forKey: .beta2)
+        epsilon = try c.decode(Float.self, forKey: .epsilon)
+        alpha = try c.decode(Float.self, forKey: .alpha)
+        momentum = try c.decode(Float.self, forKey: .momentum)
+        centered = try c.decode(Bool.self, forKey: .centered)
+        nesterov = try c.decode(Bool.self, forKey: .nesterov)
+        weightDecay = try c.decodeIfPresent(Float.self, forKey: .weightDecay) ?? 0
+        sparseEmbedding = try c.decodeIfPresent(Bool.self, forKey: .sparseEmbedding)
+        freezeEmbedding = try c.decodeIfPresent(Bool.self, forKey: .freezeEmbedding)
     }
 }

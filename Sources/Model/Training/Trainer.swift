@@ -14,6 +14,10 @@ public struct TrainingOptions: Sendable {
     public var threads = 1
     public var mode: BatchingMode = .padded
     public var maxLength = 30
+    /// The learning rate per update (`optimizer.learningRate` is its base).
+    public var schedule = LearningRateSchedule()
+    /// Per-class loss weights, or nil (every class 1).
+    public var classWeights: [Float]?
 
     public init() {}
 }
@@ -41,6 +45,9 @@ public struct EpochStats: Sendable {
     public var interrupted: Bool { tally.batchesDone < batches }
     /// The 1-based batch whose loss was NaN or infinite (training stopped there).
     public var nonFiniteBatch: Int?
+    /// NaN without validation rows.
+    public var valLoss = Double.nan
+    public var valAccuracy = Double.nan
     public var tokensPerSecond: Double { trainSeconds > 0 ? Double(tokens) / trainSeconds : 0 }
 }
 
@@ -103,6 +110,8 @@ public final class Trainer: @unchecked Sendable {
     public let corpus: Corpus
     public let trainRows: [Int]
     public let testRows: [Int]
+    /// Rows evaluated after every epoch for model selection (may be empty).
+    public let valRows: [Int]
     public let options: TrainingOptions
     public let optimizer: any Optimizer
     public let workers: [NetworkWorker]
@@ -115,13 +124,20 @@ public final class Trainer: @unchecked Sendable {
     private var shards: [[Int]]
     /// Each worker's outcome of the current batch (allocated once).
     private let outcomes: UnsafeMutableBufferPointer<NetworkWorker.Outcome>
+    /// ReduceLROnPlateau's state (`observeValidation` after each epoch).
+    public var plateau = PlateauState()
+    /// Updates from the peak to the end of the cosine schedule.
+    public private(set) lazy var totalSteps = batches(epoch: 1).count
+        * (options.schedule.cosineEpochs > 0 ? options.schedule.cosineEpochs : options.epochs)
 
-    public init(network: SequenceNetwork, corpus: Corpus, trainRows: [Int], testRows: [Int], options: TrainingOptions) {
+    public init(network: SequenceNetwork, corpus: Corpus, trainRows: [Int], testRows: [Int], valRows: [Int] = [],
+                options: TrainingOptions) {
         precondition(options.threads >= 1 && options.batchSize >= 1, "threads and batch size must be positive")
         self.network = network
         self.corpus = corpus
         self.trainRows = trainRows
         self.testRows = testRows
+        self.valRows = valRows
         self.options = options
         // Parallelism comes from the workers; BLAS threads inside each
         // worker's small GEMMs would only oversubscribe the cores.
@@ -132,6 +148,7 @@ public final class Trainer: @unchecked Sendable {
         let maxLen = max(options.maxLength, corpus.lengthSummary().max)
         longest = maxLen
         let workers = (0 ..< options.threads).map { _ in NetworkWorker(network: network, maxRows: perWorker, maxLength: maxLen) }
+        for w in workers { w.classWeights = options.classWeights }
         self.workers = workers
         planner = BatchPlanner(corpus: corpus, rows: trainRows, batchSize: options.batchSize, mode: options.mode)
         shards = Array(repeating: [], count: options.threads)
@@ -163,13 +180,16 @@ public final class Trainer: @unchecked Sendable {
         var nonFinite: Int?
         for (i, rows) in plan.enumerated() where i >= t.batchesDone {
             if let shouldStop, shouldStop() { break }
+            optimizer.learningRate = learningRate(step: optimizer.step + 1, epoch: epoch)
             let o = trainStep(rows)
+            // With class weights, the batch's weighted mean counts once per row.
+            let lossSum = options.classWeights == nil ? o.lossSum : o.lossSum / max(o.weightSum, 1e-30) * Double(o.count)
             if !o.lossSum.isFinite {
                 nonFinite = i + 1
-                t.lossSum += o.lossSum
+                t.lossSum += lossSum
                 break
             }
-            t.lossSum += o.lossSum
+            t.lossSum += lossSum
             t.correct += o.correct
             t.scored += o.count
             t.tokens += o.tokens
@@ -186,7 +206,9 @@ public final class Trainer: @unchecked Sendable {
         }
         t.seconds = resuming.seconds + seconds(clock.now - start)
         let evalStart = clock.now
-        let test = t.batchesDone < plan.count ? (loss: Double.nan, accuracy: Double.nan, count: 0) : evaluate(rows: testRows)
+        let done = t.batchesDone == plan.count
+        let test = done ? evaluate(rows: testRows) : (loss: Double.nan, accuracy: Double.nan, count: 0)
+        let val = done && !valRows.isEmpty ? evaluate(rows: valRows) : (loss: Double.nan, accuracy: Double.nan, count: 0)
         return EpochStats(epoch: epoch,
                           trainLoss: t.lossSum / Double(max(t.scored, 1)),
                           trainAccuracy: Double(t.correct) / Double(max(t.scored, 1)),
@@ -194,21 +216,28 @@ public final class Trainer: @unchecked Sendable {
                           trainSeconds: t.seconds, evalSeconds: seconds(clock.now - evalStart),
                           tokens: t.tokens, batches: plan.count,
                           paddingShare: t.padded > 0 ? Double(t.padded - t.tokens) / Double(t.padded) : 0,
-                          tally: t, nonFiniteBatch: nonFinite)
+                          tally: t, nonFiniteBatch: nonFinite, valLoss: val.loss, valAccuracy: val.accuracy)
+    }
+
+    /// The scheduled rate of update `step` (1-based) in `epoch`.
+    public func learningRate(step: Int, epoch: Int) -> Float {
+        Float(options.schedule.rate(base: Double(options.optimizer.learningRate), step: step, epoch: epoch,
+                                    totalSteps: totalSteps, plateau: plateau))
+    }
+
+    /// After an epoch: the validation loss drives the plateau schedule.
+    public func observeValidation(loss: Double) {
+        guard options.schedule.kind == .plateau else { return }
+        plateau.observe(loss: loss, schedule: options.schedule, base: Double(options.optimizer.learningRate))
     }
 
     /// One optimisation step on the corpus rows `rows`. The loss is the mean
-    /// over rows (pooled heads) or over real tokens (per-step head).
+    /// over rows (pooled heads) or over real tokens (per-step head), weighted
+    /// by `options.classWeights` when given.
     @discardableResult
     public func trainStep(_ rows: [Int]) -> NetworkWorker.Outcome {
         let active = distribute(rows)
-        var denominator = 0
-        if workers[0].head.scoresSteps {
-            for r in rows { denominator += corpus.length(r) }
-        } else {
-            denominator = rows.count
-        }
-        let scale = 1 / Float(denominator)
+        let scale = 1 / Float(lossDenominator(rows))
         let key = DropoutKey(seed: options.seed, step: UInt64(optimizer.step + 1))
         runParallel(active) { w in
             self.workers[w].batch.fill(corpus: self.corpus, rows: self.shards[w])
@@ -218,13 +247,32 @@ public final class Trainer: @unchecked Sendable {
         return total(of: active)
     }
 
+    /// The rows' count (pooled heads) or real tokens (per-step head), each
+    /// counted with its class weight.
+    func lossDenominator(_ rows: [Int]) -> Double {
+        let steps = workers[0].head.scoresSteps
+        guard let w = options.classWeights else {
+            return steps ? Double(rows.reduce(0) { $0 + corpus.length($1) }) : Double(rows.count)
+        }
+        var d = 0.0
+        for r in rows {
+            if !steps { d += Double(w[Int(corpus.labels[r])]); continue }
+            if corpus.hasTokenLabels {
+                for k in corpus.offsets[r] ..< corpus.offsets[r + 1] { d += Double(w[Int(corpus.tokenLabels[k])]) }
+            } else {
+                d += Double(w[Int(corpus.labels[r])]) * Double(corpus.length(r))
+            }
+        }
+        return d
+    }
+
     /// Loss and accuracy without dropout (per row for classify, per real
     /// token for seq2seq). Rows are evaluated sorted by length, so batches
     /// carry almost no padding.
     public func evaluate(rows: [Int]) -> (loss: Double, accuracy: Double, count: Int) {
         guard !rows.isEmpty else { return (0, 0, 0) }
         let byLength = rows.sorted { corpus.length($0) > corpus.length($1) || (corpus.length($0) == corpus.length($1) && $0 < $1) }
-        var lossSum = 0.0, correct = 0, count = 0
+        var lossSum = 0.0, weightSum = 0.0, correct = 0, count = 0
         var i = 0
         while i < byLength.count {
             let chunk = Array(byLength[i ..< min(i + options.batchSize, byLength.count)])
@@ -234,10 +282,10 @@ public final class Trainer: @unchecked Sendable {
                 self.outcomes[w] = self.workers[w].run(dropoutKey: nil)
             }
             let o = total(of: active)
-            lossSum += o.lossSum; correct += o.correct; count += o.count
+            lossSum += o.lossSum; weightSum += o.weightSum; correct += o.correct; count += o.count
             i += options.batchSize
         }
-        return (lossSum / Double(count), Double(correct) / Double(count), count)
+        return (lossSum / weightSum, Double(correct) / Double(count), count)
     }
 
     /// Sorts `rows` by decreasing length (a counting sort into reused
@@ -267,7 +315,7 @@ public final class Trainer: @unchecked Sendable {
     private func total(of active: Int) -> NetworkWorker.Outcome {
         var t = NetworkWorker.Outcome()
         for o in outcomes[0 ..< active] {
-            t.lossSum += o.lossSum; t.correct += o.correct; t.count += o.count; t.tokens += o.tokens
+            t.lossSum += o.lossSum; t.correct += o.correct; t.count += o.count; t.tokens += o.tokens; t.weightSum += o.weightSum
         }
         return t
     }

@@ -17,6 +17,7 @@ enum CountOnesCommand {
         ("--batch-size", "50", "50"),
         ("--optimizer", "rmsprop", "rmsprop"),
         ("--log-every-steps", "200", "200"),
+        ("--val-fraction", "0", "0, the notebook holds out test sequences only"),
     ]
 
     static let ownSpecs: [OptionSpec] = [
@@ -26,9 +27,11 @@ enum CountOnesCommand {
         OptionSpec("--steps", "N", help: "optimizer steps (batches) to train; --epochs trains whole epochs instead", default: "1000"),
     ]
 
-    /// The data options do not apply (the data is generated), nor does the
-    /// test fraction (--test-examples says how many rows are held out).
-    static let dropped: Set<String> = ["--test-fraction"]
+    /// The data options do not apply (the data is generated), nor do the
+    /// test fraction (--test-examples says how many rows are held out) and
+    /// the files or post grouping of a split. --val-fraction (default 0, as
+    /// the notebook) holds out that share of all sequences for validation.
+    static let dropped: Set<String> = ["--test-fraction", "--val-data", "--test-data", "--split-by"]
 
     static var specs: [OptionSpec] {
         let shown = Dictionary(uniqueKeysWithValues: modelDefaults.map { ($0.name, $0.shown) })

@@ -12,9 +12,10 @@ struct DataOptions {
                    default: "the built-in synthetic sample, same rows as data/sample.csv"),
         OptionSpec("--synth-rows", "N", help: "use a synthetic corpus of N rows generated in memory instead of --data"),
         OptionSpec("--max-len", "N", help: "longest sequence accepted", default: "30"),
-        OptionSpec("--vocab", "PATH", help: "the data's vocabulary file (vocab.txt): ids must be below its line count, and predict finds it in the model", default: "none"),
+        OptionSpec("--vocab", "PATH", help: "the data's vocabulary file (vocab.txt): ids must be below its line count", default: "none"),
         OptionSpec("--vocab-size", "N", help: "token ids must be below N", default: "10000, or the --vocab line count"),
         OptionSpec("--skip-bad-rows", help: "skip and count malformed rows (or TFRecord records) instead of stopping at the first"),
+        OptionSpec("--labels", "PATH", help: "class names, one per line (line k names class k)", default: "X.labels.txt beside X.csv, as prepare writes it"),
         OptionSpec("--classes", "N", help: "number of classes (labels must be below N)", default: "from the data"),
         OptionSpec("--tf-tokens", "NAME", help: "TFRecord feature (list) holding the token ids", default: "tokens"),
         OptionSpec("--tf-labels", "NAME", help: "TFRecord feature list holding a label per step", default: "labels"),
@@ -34,6 +35,8 @@ struct DataOptions {
     var synthSeed: UInt64
     /// The `--vocab` file, as an absolute path (recorded in checkpoints).
     var vocabPath: String?
+    /// `--labels`: the class names file.
+    var labelsPath: String?
 
     init(_ o: ParsedOptions, synthSeed: UInt64) throws {
         path = o.string("--data")
@@ -53,6 +56,7 @@ struct DataOptions {
             vocabPath = absolutePath(v)
         }
         skipBadRows = o.flag("--skip-bad-rows")
+        labelsPath = o.string("--labels")
         self.synthSeed = synthSeed
         classes = o.has("--classes") ? try o.int("--classes", default: 2, min: 2, max: 256) : nil
         names = TFRecordFeatureNames(tokens: o.string("--tf-tokens") ?? "tokens", labels: o.string("--tf-labels") ?? "labels",
@@ -79,6 +83,7 @@ struct DataOptions {
             var result = try CorpusFiles.load(paths: CorpusFiles.expand(path),
                                               tfrecord: TFRecordLoadOptions(rows: rows, names: names, gzip: gzip))
             try applyClasses(&result.corpus, name: path)
+            let names = try applyLabels(&result.corpus, dataPath: path)
             let secs = elapsed(clock.now - start)
             var s = "data: \(path): \(Format.grouped(result.corpus.count)) rows, "
                 + "\(Format.fixed(Double(result.bytesRead) / 1e6, 1)) MB in \(Format.fixed(secs, 2)) s"
@@ -86,12 +91,15 @@ struct DataOptions {
                 s += "; skipped \(Format.grouped(result.skippedRows)) bad rows, e.g. "
                     + result.skippedExamples.prefix(3).map(\.description).joined(separator: "; ")
             }
+            if let names { s += "; class names from \(names)" }
             guard result.corpus.count > 0 else { throw DataError(file: path, line: 0, "no rows to train on") }
             return Loaded(corpus: result.corpus, name: path, summary: s)
         }
         let rows = synthRows ?? SyntheticCorpus.sampleRows
         let seed = synthRows == nil ? SyntheticCorpus.sampleSeed : synthSeed
-        var corpus = SyntheticCorpus.generate(rows: rows, seed: seed).corpus
+        let generated = SyntheticCorpus.generate(rows: rows, seed: seed)
+        var corpus = generated.corpus
+        corpus.postKeys = generated.postIDs.map { UInt64($0) }
         let longest = corpus.lengthSummary().max
         if longest > maxLength {
             throw UsageError("the synthetic corpus has rows of length \(longest); --max-len must be at least that")
@@ -113,6 +121,25 @@ extension DataOptions {
         let top = corpus.maxLabel
         guard top < classes else { throw DataError(file: name, line: 0, "the data has label \(top); --classes \(classes) allows 0...\(classes - 1)") }
         corpus.classNames = Corpus.numberedClassNames(maxLabel: classes - 1)
+    }
+}
+
+extension DataOptions {
+    /// Class names from --labels, or from `X.labels.txt` beside a single
+    /// `X.csv` (what prepare writes): returns the file used, if any.
+    func applyLabels(_ corpus: inout Corpus, dataPath: String) throws -> String? {
+        var file = labelsPath
+        if file == nil, dataPath.hasSuffix(".csv"), !dataPath.contains(","), fileExists(String(dataPath.dropLast(4)) + ".labels.txt") {
+            file = String(dataPath.dropLast(4)) + ".labels.txt"
+        }
+        guard let file else { return nil }
+        let names = try ClassList.names(path: file)
+        guard names.count >= 2 else { throw DataError(file: file, line: 0, "names \(names.count) class; a classifier needs at least 2") }
+        guard corpus.maxLabel < names.count else {
+            throw DataError(file: file, line: 0, "names \(names.count) classes, and \(dataPath) has label \(corpus.maxLabel)")
+        }
+        corpus.classNames = names
+        return file
     }
 }
 

@@ -13,13 +13,14 @@ enum EmbeddingOptions {
         OptionSpec("--freeze-embed", help: "keep the whole embedding table fixed during training (e.g. pretrained vectors)"),
     ]
 
-    /// Adds the update flags to the optimizer spec.
-    static func apply(_ o: ParsedOptions, to s: inout OptimizerSpec) throws {
-        if o.flag("--sparse-embedding") {
+    /// Adds the update flags to the optimizer spec; a resumed run keeps
+    /// the checkpoint's embedding update.
+    static func apply(_ o: ParsedOptions, to s: inout OptimizerSpec, resumed: OptimizerSpec? = nil) throws {
+        if o.flag("--sparse-embedding") || resumed?.isSparseEmbedding == true {
             if let problem = s.sparseProblem { throw UsageError(problem) }
             s.sparseEmbedding = true
         }
-        if o.flag("--freeze-embed") { s.freezeEmbedding = true }
+        if o.flag("--freeze-embed") || resumed?.isEmbeddingFrozen == true { s.freezeEmbedding = true }
     }
 
     /// The `--embeddings` file and the vocabulary its words are matched to

@@ -10,8 +10,9 @@ enum EvalCommand {
     ] + DataOptions.specs.map { spec in
         spec.name == "--vocab-size" ? OptionSpec("--vocab-size", "N", help: spec.help, default: "the model's vocabulary") : spec
     } + [
-        OptionSpec("--split", "WHICH", help: "all rows, or the test/train rows of the training run's split (its seed and --test-fraction)", default: "all"),
+        OptionSpec("--split", "WHICH", help: "all rows, or the test, val or train rows of the training run's split (its seed, fractions and --split-by)", default: "all"),
         OptionSpec("--batch-size", "N", help: "rows per forward pass", default: "256"),
+        OptionSpec("--json", help: "print the figures as one JSON object (for scripts)"),
     ]
 
     static var help: String {
@@ -25,13 +26,16 @@ enum EvalCommand {
         let o = try ParsedOptions.parse(arguments, specs: specs)
         guard let path = o.string("--model") else { throw UsageError("option --model is required (a checkpoint written by --save)") }
         let split = o.string("--split") ?? "all"
-        guard ["all", "test", "train"].contains(split) else { throw UsageError("option --split expects all, test or train, got '\(split)'") }
+        guard ["all", "test", "val", "train"].contains(split) else { throw UsageError("option --split expects all, test, val or train, got '\(split)'") }
         let batchSize = try o.int("--batch-size", default: 256, min: 1, max: 1_000_000)
         let model = try TrainedModel(path: path)
-        let seed = model.record.settings.seed
-        var data = try DataOptions(o, synthSeed: seed)
+        let settings = model.record.settings
+        var data = try DataOptions(o, synthSeed: settings.seed)
         if !o.has("--vocab-size") { data.vocabularySize = model.spec.vocabularySize }
         if !o.has("--max-len") { data.maxLength = max(data.maxLength, model.maxLength) }
+        let given = o.has("--data") || o.has("--synth-rows")
+        let splitFile = split == "test" ? settings.testData : split == "val" ? settings.valData : nil
+        if !given { try recordedData(&data, model: model, file: splitFile) }
         let loaded = try data.load()
         let corpus = loaded.corpus
         guard corpus.numClasses == model.spec.numClasses else {
@@ -39,17 +43,40 @@ enum EvalCommand {
         }
         var rows = Array(0 ..< corpus.count)
         var splitText = "all rows"
-        if split != "all" {
-            let fraction = model.record.settings.testFraction
-            let parts = shuffledSplit(count: corpus.count, testFraction: fraction, seed: seed)
-            rows = split == "test" ? parts.test : parts.train
-            splitText = "\(split) split of the training run (seed \(seed), test fraction \(fraction))"
+        if split != "all" && !(splitFile != nil && !given) {
+            rows = SplitOptions.rows(split, corpus: corpus, settings: settings)
+            splitText = "\(split) split of the training run (seed \(settings.seed), validation fraction \(settings.valFraction ?? 0), "
+                + "test fraction \(settings.testFraction), by \(settings.splitBy ?? "row"))"
+        } else if split != "all" {
+            splitText = "the training run's \(split) file"
         }
+        if !given { splitText += "; data recorded in the model" }
         guard !rows.isEmpty else { throw UsageError("no rows to evaluate in the \(split) split") }
         let predictor = Predictor(network: model.network, batchSize: batchSize, maxLength: corpus.lengthSummary(rows: rows).max)
         let e = Evaluation(predictor: predictor, corpus: corpus, rows: rows)
-        console.line(report(e, model: model, loaded: loaded, rows: rows.count, splitText: splitText))
+        console.line(o.flag("--json") ? json(e, model: model, data: loaded.name, split: split)
+                                       : report(e, model: model, loaded: loaded, rows: rows.count, splitText: splitText))
         return RNNTrain.ExitCode.ok
+    }
+
+    /// Without --data: the data the model was trained on (or its --val-data
+    /// or --test-data `file` for that split), as its run record names it.
+    static func recordedData(_ data: inout DataOptions, model: TrainedModel, file: String?) throws {
+        let s = model.record.settings
+        let name = file ?? s.data
+        switch name {
+        case "built-in sample": (data.path, data.synthRows) = (nil, nil)
+        case "synthetic corpus":
+            guard let n = s.synthRows else {
+                throw UsageError("\(model.path) was trained on a synthetic corpus of unrecorded size; give --data or --synth-rows")
+            }
+            (data.path, data.synthRows, data.synthSeed) = (nil, n, s.seed)
+        case "": throw UsageError("\(model.path) does not record its training data; give --data")
+        default:
+            let missing = (try? CorpusFiles.expand(name))?.contains { !fileExists($0) } ?? true
+            if missing { throw UsageError("\(model.path) was trained on \(name), which is not there (from this folder); give --data") }
+            data.path = name
+        }
     }
 
     static func report(_ e: Evaluation, model: TrainedModel, loaded: DataOptions.Loaded, rows: Int, splitText: String) -> String {

@@ -21,7 +21,8 @@ enum ModelOptions {
         }
         return s + [
             OptionSpec("--optimizer", "NAME", help: "adam, rmsprop or sgd (PyTorch's update rules)", default: "adam"),
-            OptionSpec("--lr", "X", help: "learning rate", default: "1e-4 for adam, 0.01 for rmsprop and sgd"),
+            OptionSpec("--lr", "X", help: "learning rate (the reference tutorial used 1e-4 with adam)", default: "1e-3 for adam, 0.01 for rmsprop and sgd"),
+            OptionSpec("--weight-decay", "X", help: "adam: decoupled weight decay (AdamW): p *= 1 - lr * X every update", default: "0"),
             OptionSpec("--momentum", "X", help: "rmsprop and sgd: momentum", default: "0"),
             OptionSpec("--alpha", "X", help: "rmsprop: smoothing constant of the squared-gradient average", default: "0.99"),
             OptionSpec("--eps", "X", help: "adam and rmsprop: added to the denominator", default: "1e-8"),
@@ -50,22 +51,28 @@ enum ModelOptions {
         return s
     }
 
-    static func optimizerSpec(_ o: ParsedOptions) throws -> OptimizerSpec {
-        let kind = OptimizerSpec.Kind(rawValue: try choice(o, "--optimizer", OptimizerSpec.Kind.allCases.map(\.rawValue), default: "adam")!)!
-        let defaultLR = kind == .adam ? 1e-4 : 0.01
+    /// The optimizer the flags describe; a resumed run's `resumed` spec
+    /// gives the defaults (same kind).
+    static func optimizerSpec(_ o: ParsedOptions, resumed: OptimizerSpec? = nil) throws -> OptimizerSpec {
+        let kind = OptimizerSpec.Kind(rawValue: try choice(o, "--optimizer", OptimizerSpec.Kind.allCases.map(\.rawValue),
+                                                           default: resumed?.kind.rawValue ?? "adam")!)!
+        let r = resumed?.kind == kind ? resumed : nil
+        let defaultLR = r.map { Double($0.learningRate) } ?? (kind == .adam ? 1e-3 : 0.01)
         var s = OptimizerSpec(kind: kind, learningRate: Float(try o.double("--lr", default: defaultLR, min: 0, max: 10, exclusiveMin: true)))
         let applies: [(String, [OptimizerSpec.Kind])] = [
             ("--momentum", [.rmsprop, .sgd]), ("--alpha", [.rmsprop]), ("--eps", [.adam, .rmsprop]),
-            ("--centered", [.rmsprop]), ("--nesterov", [.sgd]),
+            ("--centered", [.rmsprop]), ("--nesterov", [.sgd]), ("--weight-decay", [.adam]),
         ]
         for (flag, kinds) in applies where o.has(flag) && !kinds.contains(kind) {
             throw UsageError("option \(flag) applies to --optimizer \(kinds.map(\.rawValue).joined(separator: " or ")), not \(kind.rawValue)")
         }
-        s.momentum = Float(try o.double("--momentum", default: 0, min: 0, max: 1))
-        s.alpha = Float(try o.double("--alpha", default: 0.99, min: 0, max: 1))
-        s.epsilon = Float(try o.double("--eps", default: 1e-8, min: 0, max: 1, exclusiveMin: true))
-        s.centered = o.flag("--centered")
-        s.nesterov = o.flag("--nesterov")
+        let d = r ?? OptimizerSpec(kind: kind)
+        s.momentum = Float(try o.double("--momentum", default: Double(d.momentum), min: 0, max: 1))
+        s.alpha = Float(try o.double("--alpha", default: Double(d.alpha), min: 0, max: 1))
+        s.epsilon = Float(try o.double("--eps", default: Double(d.epsilon), min: 0, max: 1, exclusiveMin: true))
+        s.weightDecay = Float(try o.double("--weight-decay", default: Double(d.weightDecay), min: 0, max: 1e6))
+        s.centered = o.flag("--centered") || d.centered
+        s.nesterov = o.flag("--nesterov") || d.nesterov
         if s.nesterov && s.momentum == 0 { throw UsageError("option --nesterov needs --momentum above 0") }
         return s
     }

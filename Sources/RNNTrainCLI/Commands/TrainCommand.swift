@@ -10,7 +10,9 @@ import Glibc
 /// `TrainSession`.
 enum TrainCommand {
     static func specs(_ task: Task) -> [OptionSpec] {
-        DataOptions.specs + ModelOptions.specs(task) + EmbeddingOptions.specs + trainingSpecs
+        DataOptions.specs.map { spec in
+            spec.name == "--vocab" ? OptionSpec("--vocab", "PATH", help: spec.help + "; recorded in the model, where predict finds it", default: "none") : spec
+        } + ModelOptions.specs(task) + EmbeddingOptions.specs + trainingSpecs
     }
 
     /// The options of every training command beyond the data and the model.
@@ -21,22 +23,21 @@ enum TrainCommand {
             OptionSpec("--clip", "X", help: "clip the global gradient norm to X", default: "off"),
             OptionSpec("--bucketed", help: "draw batches from length buckets (less padding) instead of random batches"),
             OptionSpec("--buckets", "N", help: "number of length buckets; implies --bucketed", default: "5"),
-            OptionSpec("--test-fraction", "F", help: "share of rows held out for testing", default: "0.2"),
             OptionSpec("--seed", "N", help: "seed of every random choice (split, init, order, dropout)", default: "1"),
             OptionSpec("--threads", "N", help: "workers splitting each batch", default: "the number of cores"),
             OptionSpec("--save", "PATH", help: "write the model (safetensors, PyTorch names) after every epoch"),
-            OptionSpec("--save-best", help: "with --save: keep only the epoch with the best test accuracy"),
+            OptionSpec("--save-best", help: "with --save: keep only the epoch with the lowest validation loss"),
             OptionSpec("--resume", "PATH", help: "continue the run saved in PATH (weights, optimizer state, epoch, data order)"),
             OptionSpec("--metrics", "PATH", help: "append one JSON line per epoch, and per step line (losses, accuracies, seconds, tokens/s, lr)"),
             OptionSpec("--plot", "PATH.svg", help: "draw the learning curves (accuracy and loss per epoch) after every epoch"),
             OptionSpec("--run-name", "NAME", help: "the run's name in --metrics and --plot", default: "the task and batching, e.g. 'classify bucketed'"),
             OptionSpec("--quiet", help: "print only the epoch and step lines"),
-        ] + StepOptions.specs
+        ] + SplitOptions.specs + SelectionOptions.specs + StepOptions.specs
     }
 
     static func help(_ task: Task) -> String {
         let summary = task == .classify
-            ? "Trains embedding -> recurrent layers -> dropout -> linear on the last relevant output\nof each sequence (or its mean or max) and prints train/test accuracy per epoch."
+            ? "Trains embedding -> recurrent layers -> dropout -> linear on the last relevant output\nof each sequence (or its mean or max) and prints train/validation accuracy per epoch,\nthen the test accuracy of the kept model."
             : "Trains embedding -> recurrent layers -> dropout -> linear predicting the class at\nevery step; loss and accuracy count real tokens only (padding is masked)."
         return helpText(usage: "rnntrain \(task.rawValue) [options]", summary: summary, specs: specs(task),
                         footer: "Same seed and thread count give identical output, run after run.")

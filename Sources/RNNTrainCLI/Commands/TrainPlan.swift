@@ -11,12 +11,17 @@ import Glibc
 struct TrainPlan {
     var task: Task
     var loaded: DataOptions.Loaded
-    var trainRows: [Int], testRows: [Int]
+    var trainRows: [Int], valRows: [Int], testRows: [Int]
+    /// "7,000 train / 1,000 validation / 2,000 test by post_id".
+    var splitText: String
+    var selection: SelectionOptions
     var model: ModelSpec
     var training: TrainingOptions
     /// The run's settings as a checkpoint records them.
     var settings: RunSettings
     var savePath: String?, saveBest: Bool
+    /// --save-best or --early-stop: the kept model is the epoch with the lowest validation loss.
+    var selecting: Bool { saveBest || selection.earlyStop != nil }
     var metricsPath: String?, plotPath: String?
     var runName: String
     var quiet: Bool
@@ -30,7 +35,11 @@ struct TrainPlan {
     struct DataSource {
         var maxLength: Int
         var vocabPath: String?
+        /// `--synth-rows`, recorded so eval can regenerate the corpus.
+        var synthRows: Int? = nil
         var load: () throws -> DataOptions.Loaded
+        /// Loads another file with the same options (--val-data, --test-data); nil when the data is generated.
+        var loadFile: ((String) throws -> DataOptions.Loaded)? = nil
     }
 
     init(task: Task, arguments: [String]) throws {
@@ -40,7 +49,11 @@ struct TrainPlan {
         let o = try ParsedOptions.parse(arguments, specs: TrainCommand.specs(task))
         try self.init(task: task, command: task.rawValue, arguments: arguments, options: o) { o, seed in
             let data = try DataOptions(o, synthSeed: seed)
-            return DataSource(maxLength: data.maxLength, vocabPath: data.vocabPath, load: data.load)
+            return DataSource(maxLength: data.maxLength, vocabPath: data.vocabPath, synthRows: data.synthRows, load: data.load) { path in
+                var d = data
+                (d.path, d.synthRows) = (path, nil)
+                return try d.load()
+            }
         }
     }
 
@@ -63,40 +76,71 @@ struct TrainPlan {
         // A resumed run keeps its seed (hence its split and data order) unless told otherwise.
         let seed = try o.seed("--seed", default: resumed?.record.settings.seed ?? 1)
         let data = try source(o, seed)
-        training = try TrainPlan.trainingOptions(o, seed: seed, maxLength: data.maxLength)
+        training = try TrainPlan.trainingOptions(o, seed: seed, maxLength: data.maxLength, resumed: resumed?.record.optimizer)
         pretrained = try EmbeddingOptions.pretrained(o, vocabPath: data.vocabPath, resuming: resumed != nil)
         steps = try StepOptions(o, savePath: savePath, saveBest: saveBest)
         let bucketed = o.flag("--bucketed") || o.has("--buckets")
-        let testFraction = try o.double("--test-fraction", default: 0.2, min: 0, max: 0.99)
+        let split = try SplitOptions(o, resumed: resumed?.record.settings)
+        selection = try SelectionOptions(o, epochs: training.epochs, resumed: resumed?.record.settings)
         quiet = o.flag("--quiet")
         runName = o.string("--run-name") ?? (command == task.rawValue ? "\(task.rawValue) \(bucketed ? "bucketed" : "padded")" : command)
 
         loaded = try data.load()
+        let (parts, text, byPost) = try split.apply(to: &loaded, loadFile: data.loadFile, seed: seed)
+        splitText = text
+        (trainRows, valRows, testRows) = (parts.train, parts.val, parts.test)
+        training.schedule = selection.schedule
+        training.classWeights = try selection.weights(corpus: loaded.corpus, trainRows: trainRows, recorded: resumed?.record.settings.classWeights)
+        try TrainPlan.checkSelection(selection, saveBest: saveBest, hasValidation: !valRows.isEmpty)
         let corpus = loaded.corpus
-        (trainRows, testRows) = shuffledSplit(count: corpus.count, testFraction: testFraction, seed: seed)
-        guard !trainRows.isEmpty else { throw UsageError("no training rows left after holding out --test-fraction \(testFraction)") }
         model = try ModelOptions.modelSpec(o, task: task, vocabularySize: corpus.vocabularySize, classes: corpus.numClasses)
         try TrainPlan.checkMemory(model: model, options: training)
 
-        settings = RunSettings()
+        settings = TrainPlan.settings(seed: seed, split: split, byPost: byPost, data: data, loaded: loaded, training: training,
+                                      selection: selection)
+        settings.command = (["rnntrain", command] + arguments).joined(separator: " ")
+    }
+
+    /// The run's settings as its checkpoints record them (the command line is added by the caller).
+    static func settings(seed: UInt64, split: SplitOptions, byPost: Bool, data: DataSource, loaded: DataOptions.Loaded,
+                         training: TrainingOptions, selection: SelectionOptions) -> RunSettings {
+        var settings = RunSettings()
         settings.seed = seed
-        settings.testFraction = testFraction
+        settings.testFraction = split.testFraction
+        settings.valFraction = split.valFraction
+        settings.valData = split.valData
+        settings.testData = split.testData
+        settings.splitBy = byPost ? "post_id" : "row"
+        settings.synthRows = data.synthRows
+        settings.earlyStop = selection.earlyStop
+        settings.schedule = selection.schedule
+        settings.classWeights = training.classWeights
         settings.batchSize = training.batchSize
         if case .bucketed(let n) = training.mode { settings.batching = "bucketed \(n)" }
         settings.clipNorm = training.clipNorm
         settings.data = loaded.name
         settings.maxLength = training.maxLength
-        settings.classNames = corpus.classNames
+        settings.classNames = loaded.corpus.classNames
         settings.vocab = data.vocabPath
-        settings.command = (["rnntrain", command] + arguments).joined(separator: " ")
+        return settings
     }
 
-    static func trainingOptions(_ o: ParsedOptions, seed: UInt64, maxLength: Int) throws -> TrainingOptions {
+    /// Selecting an epoch needs validation rows; without them --save-best
+    /// would keep an arbitrary epoch.
+    static func checkSelection(_ s: SelectionOptions, saveBest: Bool, hasValidation: Bool) throws {
+        guard !hasValidation else { return }
+        let why = "selects on the validation loss, and this run has no validation rows: set --val-fraction above 0 or give --val-data"
+        if saveBest { throw UsageError("option --save-best \(why)") }
+        if s.earlyStop != nil { throw UsageError("option --early-stop \(why)") }
+        if s.schedule.kind == .plateau { throw UsageError("--lr-schedule plateau \(why)") }
+    }
+
+    static func trainingOptions(_ o: ParsedOptions, seed: UInt64, maxLength: Int, resumed: OptimizerSpec? = nil) throws -> TrainingOptions {
         var t = TrainingOptions()
         t.epochs = try o.int("--epochs", default: 10, min: 1, max: 1_000_000)
         t.batchSize = try o.int("--batch-size", default: 256, min: 1, max: 1_000_000)
-        t.optimizer = try ModelOptions.optimizerSpec(o)
-        try EmbeddingOptions.apply(o, to: &t.optimizer)
+        t.optimizer = try ModelOptions.optimizerSpec(o, resumed: resumed)
+        try EmbeddingOptions.apply(o, to: &t.optimizer, resumed: resumed)
         if o.has("--clip") { t.clipNorm = Float(try o.double("--clip", default: 0, min: 0, exclusiveMin: true)) }
         let buckets = try o.int("--buckets", default: 5, min: 1, max: 100_000)
         t.mode = o.flag("--bucketed") || o.has("--buckets") ? .bucketed(buckets: buckets) : .padded

@@ -119,8 +119,8 @@ extension TrainSession {
         }
         blasShare.add(epochSeconds: s.trainSeconds)
         guard var path = plan.savePath else { return }
-        // --save-best keeps the best epoch in PATH; the last step goes beside it.
-        if plan.saveBest { path = StepOptions.checkpointPath(path, step: step) }
+        // --save-best and --early-stop keep the best epoch in PATH; the last step goes beside it.
+        if plan.selecting { path = StepOptions.checkpointPath(path, step: step) }
         try saveMidEpoch(s.tally, epoch: epoch, to: path)
         if !plan.quiet { console.note("saved \(path) (step \(step): epoch \(epoch), batch \(s.tally.batchesDone)/\(s.batches))") }
     }

@@ -14,9 +14,10 @@ final class TrainSession {
     let trainer: Trainer
     var firstEpoch = 1
     var partial = EpochTally()
-    /// The best epoch so far (a resumed run remembers it, so --save-best
-    /// never replaces a better model saved before the interruption).
-    var best = (epoch: 0, accuracy: -1.0)
+    /// The epoch with the lowest validation loss so far, and its weights
+    /// (a resumed run remembers it, so --save-best never replaces a better
+    /// model saved before the interruption).
+    var best = BestEpoch()
     /// The epochs the chart shows (with a metrics file, from before a resume too).
     var history: [MetricsRecord] = []
     /// Time inside sgemm (reported with RNNTRAIN_TIME_BLAS set).
@@ -35,7 +36,8 @@ final class TrainSession {
         self.console = console
         blasShare = BLASShare(threads: plan.training.threads)
         network = SequenceNetwork(spec: plan.model, seed: plan.settings.seed)
-        trainer = Trainer(network: network, corpus: plan.loaded.corpus, trainRows: plan.trainRows, testRows: plan.testRows,
+        trainer = Trainer(network: network, corpus: plan.loaded.corpus, trainRows: plan.trainRows,
+                          testRows: plan.selection.reportTest || plan.valRows.isEmpty ? plan.testRows : [], valRows: plan.valRows,
                           options: plan.training)
         if let source = plan.pretrained { pretrainedNote = try EmbeddingOptions.load(source, into: network) }
         if let resumed = plan.resumed {
@@ -44,10 +46,11 @@ final class TrainSession {
             firstEpoch = progress.epoch + 1
             partial = progress.partial ?? EpochTally()
             steps.window = progress.stepWindow ?? EpochTally()
-            if let e = progress.bestEpoch, let a = progress.bestTestAccuracy { best = (e, a) }
+            trainer.plateau = progress.plateau ?? PlateauState()
         }
         epochs = TrainSession.epochsToRun(plan: plan, batchesPerEpoch: trainer.batches(epoch: 1).count)
         if let resumed = plan.resumed {
+            try restoreBest(resumed.record, checkpoint: resumed.checkpoint)
             let done = resumed.record.progress
             if let limit = plan.steps.limit, done.optimizerStep >= limit {
                 throw UsageError("\(resumed.path) is already at step \(done.optimizerStep); ask for more --steps to continue")
@@ -82,11 +85,13 @@ final class TrainSession {
             if let batch = s.nonFiniteBatch { throw nonFinite(s, epoch: epoch, batch: batch) }
             if s.interrupted && reachedStepLimit { try stopAtStepLimit(s, epoch: epoch); break }
             if s.interrupted { return try saveInterrupted(s, epoch: epoch) }
-            console.line(TrainSession.epochLine(s, of: epochs, unit: unit, hasTest: !plan.testRows.isEmpty, errorRate: plan.steps.errorRate))
+            console.line(TrainSession.epochLine(s, of: epochs, unit: unit, hasVal: !plan.valRows.isEmpty, hasTest: !trainer.testRows.isEmpty,
+                                                errorRate: plan.steps.errorRate))
             blasShare.add(epochSeconds: s.trainSeconds + s.evalSeconds)
             trainSeconds += s.trainSeconds - (epoch == firstEpoch ? partial.seconds : 0)
+            trainer.observeValidation(loss: s.valLoss)
             try record(s)
-            if reachedStepLimit { break }
+            if reachedStepLimit || stopsEarly(after: epoch) { break }
         }
         finish()
         return RNNTrain.ExitCode.ok
@@ -95,19 +100,25 @@ final class TrainSession {
     /// The run record of this run after `epoch` complete epochs.
     func runRecord(epoch: Int) -> RunRecord {
         var progress = RunProgress(epoch: epoch, optimizerStep: trainer.optimizer.step)
-        if best.epoch > 0 { progress.bestEpoch = best.epoch; progress.bestTestAccuracy = best.accuracy }
+        if best.epoch > 0 { (progress.bestValEpoch, progress.bestValLoss, progress.bestValAccuracy) = (best.epoch, best.loss, best.accuracy) }
+        if plan.training.schedule.kind == .plateau { progress.plateau = trainer.plateau }
         if steps.window.batchesDone > 0 { progress.stepWindow = steps.window }
-        return RunRecord(model: network.spec, optimizer: trainer.optimizer.spec, settings: plan.settings, progress: progress)
+        // The base rate: the schedule sets the optimizer's current one.
+        var optimizer = trainer.optimizer.spec
+        optimizer.learningRate = plan.training.optimizer.learningRate
+        return RunRecord(model: network.spec, optimizer: optimizer, settings: plan.settings, progress: progress)
     }
 
     /// After a finished epoch: metrics line, chart, checkpoint.
     func record(_ s: EpochStats) throws {
-        let hasTest = !plan.testRows.isEmpty
-        let m = MetricsRecord(run: plan.runName, epoch: s.epoch, trainLoss: s.trainLoss, trainAccuracy: s.trainAccuracy,
+        let hasTest = !trainer.testRows.isEmpty, hasVal = !plan.valRows.isEmpty
+        var m = MetricsRecord(run: plan.runName, epoch: s.epoch, trainLoss: s.trainLoss, trainAccuracy: s.trainAccuracy,
                               testLoss: hasTest ? s.testLoss : nil, testAccuracy: hasTest ? s.testAccuracy : nil,
                               seconds: (s.trainSeconds * 1000).rounded() / 1000, tokensPerSecond: s.tokensPerSecond.rounded(),
                               learningRate: Double("\(trainer.optimizer.learningRate)"), task: plan.task.rawValue,
                               batching: plan.settings.batching, batchSize: plan.training.batchSize)
+        if hasVal { (m.valLoss, m.valAccuracy) = (s.valLoss, s.valAccuracy) }
+        m.majorityShare = majorityShare
         history.append(m)
         if let path = plan.metricsPath { try MetricsFile.append(m, to: path) }
         if let path = plan.plotPath {
@@ -115,11 +126,12 @@ final class TrainSession {
                                        series: [LearningCurves.Series(label: plan.runName, records: history)])
             try AtomicFile.write(Array(chart.svg().utf8), to: path)
         }
-        let improved = s.testAccuracy > best.accuracy
-        if improved { best = (s.epoch, s.testAccuracy) }
-        if let path = plan.savePath, improved || !plan.saveBest {
+        let improved = hasVal && best.improves(on: s.valLoss)
+        if improved { best.keep(epoch: s.epoch, loss: s.valLoss, accuracy: s.valAccuracy, network: network) }
+        if let path = plan.savePath, improved || !plan.selecting {
             var r = runRecord(epoch: s.epoch)
-            r.progress.testAccuracy = s.testAccuracy
+            if hasTest { r.progress.testAccuracy = s.testAccuracy }
+            if hasVal { (r.progress.valLoss, r.progress.valAccuracy) = (s.valLoss, s.valAccuracy) }
             try Checkpoint(network: network, optimizer: trainer.optimizer, record: r).write(to: path)
             if !plan.quiet { console.note("saved \(path) (epoch \(s.epoch))") }
         }
@@ -132,7 +144,7 @@ final class TrainSession {
         if let savePath = plan.savePath {
             var r = runRecord(epoch: epoch - 1)
             r.progress.partial = s.tally
-            let target = plan.saveBest ? TrainSession.interruptedPath(savePath) : savePath
+            let target = plan.selecting ? TrainSession.interruptedPath(savePath) : savePath
             try Checkpoint(network: network, optimizer: trainer.optimizer, record: r).write(to: target)
             where_ += "; saved \(target): continue with --resume \(target)"
         } else {
@@ -156,9 +168,9 @@ final class TrainSession {
             console.note("time in the gradient path (sum, clip, optimizer step): \(Format.percent(inside / max(trainSeconds, 1e-9)))"
                 + " of \(Format.fixed(trainSeconds, 2)) training s")
         }
+        selectAndTest()
         guard !plan.quiet else { return }
         if let path = plan.plotPath { console.note("learning curves: \(path)") }
-        if !plan.testRows.isEmpty && best.epoch > 0 { console.note("best test accuracy\(unit): \(Format.fixed(best.accuracy, 4)) at epoch \(best.epoch)") }
         console.note("peak memory: \(Format.fixed(peakResidentMegabytes(), 1)) MB (max resident set)")
     }
 

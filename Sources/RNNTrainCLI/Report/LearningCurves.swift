@@ -3,8 +3,11 @@ import Glibc
 #endif
 
 /// Learning curves as a self-contained SVG: two panels, accuracy and loss
-/// against the epoch; per run, the training curve solid and the test curve
-/// dashed, in one colour per run; a legend underneath.
+/// against the epoch; per run, the training curve solid, validation dashed
+/// and test dotted, in one colour per run (a colour-blind-safe palette; past
+/// its eight colours, square markers tell runs apart); the epoch a run keeps
+/// (lowest validation loss) as a ring and a vertical line; the majority
+/// class's share as a grey line in the accuracy panel; a legend underneath.
 public struct LearningCurves {
     public struct Series {
         public var label: String
@@ -18,7 +21,13 @@ public struct LearningCurves {
 
     func x(_ r: MetricsRecord) -> Int { bySteps ? r.step ?? 0 : r.epoch }
 
-    static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+    /// Okabe and Ito's palette (distinct for the common colour blindnesses), black last.
+    static let palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+
+    /// The epoch of lowest validation loss of a run, if it has validation figures.
+    func selectedEpoch(_ records: [MetricsRecord]) -> Int? {
+        records.filter { $0.valLoss?.isFinite ?? false }.min { $0.valLoss! < $1.valLoss! }.map(x)
+    }
 
     /// Splits records into runs: a new series starts where the run name
     /// changes or the epoch does not increase (a run appended after another).
@@ -53,6 +62,7 @@ public struct LearningCurves {
         var yLabel: String
         var x0: Double, y0: Double, width: Double, height: Double
         var train: (MetricsRecord) -> Double?
+        var val: (MetricsRecord) -> Double?
         var test: (MetricsRecord) -> Double?
     }
 
@@ -63,9 +73,9 @@ public struct LearningCurves {
         let totalH = top + panelH + 60 + Double(legendRows) * 20 + 20
         let panels = [
             Panel(title: "Accuracy", yLabel: "accuracy", x0: left, y0: top, width: panelW, height: panelH,
-                  train: { $0.trainAccuracy }, test: { $0.testAccuracy }),
+                  train: { $0.trainAccuracy }, val: { $0.valAccuracy }, test: { $0.testAccuracy }),
             Panel(title: "Loss", yLabel: "loss", x0: left + panelW + gap, y0: top, width: panelW, height: panelH,
-                  train: { $0.trainLoss }, test: { $0.testLoss }),
+                  train: { $0.trainLoss }, val: { $0.valLoss }, test: { $0.testLoss }),
         ]
         var s = """
         <?xml version="1.0" encoding="UTF-8"?>
@@ -79,7 +89,9 @@ public struct LearningCurves {
         let xLo = Double(epochs.min() ?? 1), xHi = Double(max(epochs.max() ?? 1, (epochs.min() ?? 1) + 1))
         for p in panels {
             var values: [Double] = []
-            for se in series { for r in se.records { values += [p.train(r), p.test(r)].compactMap { $0 }.filter(\.isFinite) } }
+            for se in series { for r in se.records { values += [p.train(r), p.val(r), p.test(r)].compactMap { $0 }.filter(\.isFinite) } }
+            let majority = p.yLabel == "accuracy" ? series.compactMap({ $0.records.last?.majorityShare }).first : nil
+            if let majority { values.append(majority) }
             var yLo = values.min() ?? 0, yHi = values.max() ?? 1
             if yHi - yLo < 1e-9 { yLo -= 0.5; yHi += 0.5 }
             let yTicks = Self.ticks(yLo, yHi)
@@ -100,17 +112,12 @@ public struct LearningCurves {
             s += "<rect x=\"\(n(p.x0))\" y=\"\(n(p.y0))\" width=\"\(n(p.width))\" height=\"\(n(p.height))\" fill=\"none\" stroke=\"black\"/>\n"
             s += "<text x=\"\(n(p.x0 + p.width / 2))\" y=\"\(n(p.y0 + p.height + 36))\" text-anchor=\"middle\">\(bySteps ? "step" : "epoch")</text>\n"
             s += "<text transform=\"translate(\(n(p.x0 - 50)),\(n(p.y0 + p.height / 2))) rotate(-90)\" text-anchor=\"middle\">\(p.yLabel)</text>\n"
+            if let majority {
+                s += "<line class=\"majority\" x1=\"\(n(p.x0))\" y1=\"\(n(py(majority)))\" x2=\"\(n(p.x0 + p.width))\" y2=\"\(n(py(majority)))\" stroke=\"#888888\" stroke-dasharray=\"3 3\"/>\n"
+                s += "<text x=\"\(n(p.x0 + p.width - 4))\" y=\"\(n(py(majority) - 4))\" text-anchor=\"end\" fill=\"#666666\">majority class</text>\n"
+            }
             for (i, se) in series.enumerated() {
-                let color = Self.palette[i % Self.palette.count]
-                for (kind, value, dash) in [("train", p.train, ""), ("test", p.test, " stroke-dasharray=\"6 4\"")] {
-                    let pts = se.records.compactMap { r in value(r).flatMap { $0.isFinite ? (Double(x(r)), $0) : nil } }
-                    guard !pts.isEmpty else { continue }
-                    let path = pts.map { "\(n(px($0.0))),\(n(py($0.1)))" }.joined(separator: " ")
-                    s += "<polyline class=\"series\" data-run=\"\(escape(se.label))\" data-kind=\"\(kind)\" data-metric=\"\(p.yLabel)\" points=\"\(path)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"\(dash)/>\n"
-                    for (x, y) in pts {
-                        s += "<circle cx=\"\(n(px(x)))\" cy=\"\(n(py(y)))\" r=\"2.5\" fill=\"\(kind == "train" ? color : "white")\" stroke=\"\(color)\"/>\n"
-                    }
-                }
+                s += curves(se, index: i, panel: p, px: px, py: py)
             }
             s += "</g>\n"
         }
@@ -122,10 +129,36 @@ public struct LearningCurves {
             s += "<line x1=\"\(n(x))\" y1=\"\(n(y))\" x2=\"\(n(x + 28))\" y2=\"\(n(y))\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
             s += "<text x=\"\(n(x + 34))\" y=\"\(n(y + 4))\">\(escape(se.label)) train</text>\n"
             s += "<line x1=\"\(n(x + 260))\" y1=\"\(n(y))\" x2=\"\(n(x + 288))\" y2=\"\(n(y))\" stroke=\"\(color)\" stroke-width=\"2\" stroke-dasharray=\"6 4\"/>\n"
-            s += "<text x=\"\(n(x + 294))\" y=\"\(n(y + 4))\">\(escape(se.label)) test</text>\n"
+            s += "<text x=\"\(n(x + 294))\" y=\"\(n(y + 4))\">\(escape(se.label)) validation (ring: kept epoch)</text>\n"
+            s += "<line x1=\"\(n(x + 560))\" y1=\"\(n(y))\" x2=\"\(n(x + 588))\" y2=\"\(n(y))\" stroke=\"\(color)\" stroke-width=\"2\" stroke-dasharray=\"2 3\"/>\n"
+            s += "<text x=\"\(n(x + 594))\" y=\"\(n(y + 4))\">test</text>\n"
             y += 20
         }
         s += "</g>\n</svg>\n"
+        return s
+    }
+
+    /// One run's train, validation and test curves in a panel, and its selected epoch.
+    private func curves(_ se: Series, index i: Int, panel p: Panel, px: (Double) -> Double, py: (Double) -> Double) -> String {
+        var s = ""
+        let color = Self.palette[i % Self.palette.count], square = i >= Self.palette.count
+        let kinds = [("train", p.train, ""), ("val", p.val, " stroke-dasharray=\"6 4\""), ("test", p.test, " stroke-dasharray=\"2 3\"")]
+        let selected = selectedEpoch(se.records)
+        for (kind, value, dash) in kinds {
+            let pts = se.records.compactMap { r in value(r).flatMap { $0.isFinite ? (Double(x(r)), $0) : nil } }
+            guard !pts.isEmpty else { continue }
+            let path = pts.map { "\(n(px($0.0))),\(n(py($0.1)))" }.joined(separator: " ")
+            s += "<polyline class=\"series\" data-run=\"\(escape(se.label))\" data-kind=\"\(kind)\" data-metric=\"\(p.yLabel)\" points=\"\(path)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"\(dash)/>\n"
+            let fill = kind == "train" ? color : "white"
+            for (x, y) in pts {
+                s += square ? "<rect x=\"\(n(px(x) - 3))\" y=\"\(n(py(y) - 3))\" width=\"6\" height=\"6\" fill=\"\(fill)\" stroke=\"\(color)\"/>\n"
+                    : "<circle cx=\"\(n(px(x)))\" cy=\"\(n(py(y)))\" r=\"2.5\" fill=\"\(fill)\" stroke=\"\(color)\"/>\n"
+                if kind == "val", let selected, Int(x) == selected {
+                    s += "<circle class=\"selected\" data-epoch=\"\(selected)\" cx=\"\(n(px(x)))\" cy=\"\(n(py(y)))\" r=\"6\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
+                    s += "<line x1=\"\(n(px(x)))\" y1=\"\(n(p.y0))\" x2=\"\(n(px(x)))\" y2=\"\(n(p.y0 + p.height))\" stroke=\"\(color)\" stroke-opacity=\"0.35\"/>\n"
+                }
+            }
+        }
         return s
     }
 

@@ -11,7 +11,8 @@ import Glibc
 ///      "learning_rate":0.0001,"task":"classify","batching":"bucketed 5","batch_size":256}
 ///
 /// Losses and accuracies are per row (classify) or per real token (seq2seq).
-/// `test_*` are null when nothing is held out.
+/// `val_*` (validation) and `test_*` are null when not evaluated that epoch
+/// (test only with --report-test once there is validation data).
 ///
 /// With `--log-every-steps N` a record also has `"step"` (the optimizer step;
 /// `epoch` is then the epoch in progress): its train figures cover the N
@@ -31,12 +32,17 @@ public struct MetricsRecord: Codable, Equatable, Sendable {
     public var task: String?
     public var batching: String?
     public var batchSize: Int?
+    public var valLoss: Double?
+    public var valAccuracy: Double?
+    /// The majority class's share of the training rows (the accuracy of always guessing it).
+    public var majorityShare: Double?
 
     enum CodingKeys: String, CodingKey {
         case run, epoch, step, task, batching, seconds
         case trainLoss = "train_loss", trainAccuracy = "train_accuracy"
         case testLoss = "test_loss", testAccuracy = "test_accuracy"
         case tokensPerSecond = "tokens_per_second", learningRate = "learning_rate", batchSize = "batch_size"
+        case valLoss = "val_loss", valAccuracy = "val_accuracy", majorityShare = "majority_share"
     }
 
     /// The JSON line, keys in a fixed reading order.
@@ -52,6 +58,10 @@ public struct MetricsRecord: Codable, Equatable, Sendable {
         if let step { add("step", "\(step)") }
         add("train_loss", num(trainLoss))
         add("train_accuracy", num(trainAccuracy))
+        if valLoss != nil || valAccuracy != nil {
+            add("val_loss", num(valLoss))
+            add("val_accuracy", num(valAccuracy))
+        }
         add("test_loss", num(testLoss))
         add("test_accuracy", num(testAccuracy))
         add("seconds", num(seconds))
@@ -60,6 +70,7 @@ public struct MetricsRecord: Codable, Equatable, Sendable {
         add("task", task.map(jsonString))
         add("batching", batching.map(jsonString))
         add("batch_size", batchSize.map { "\($0)" })
+        if let majorityShare { add("majority_share", num(majorityShare)) }
         return "{" + parts.joined(separator: ",") + "}"
     }
 }
