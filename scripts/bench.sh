@@ -9,7 +9,9 @@
 #   classify padded, classify bucketed, seq2seq bucketed, classify bucketed
 #   on each long corpus, then the other architectures on the 100k corpus
 #   (classify bucketed): LSTM, RNN, 2 GRU layers, bidirectional GRU,
-#   layer-norm GRU and LSTM, bidirectional seq2seq
+#   layer-norm GRU and LSTM, bidirectional seq2seq, and charlm (the tutorial's
+#   3-layer LSTM 100 on the first 200,000 characters of tiny-shakespeare, when
+#   ../shared/data has it; SHAKESPEARE overrides the path)
 # with the default model otherwise (embedding 64, hidden 64, batch 256, Adam), and prints
 # sgemm GFLOP/s at the model's shapes (rnntrain bench-gemm) and one table:
 # real (unpadded) training tokens/s as the median of the epochs after the
@@ -101,6 +103,22 @@ for _ in 1 2; do
     LR=1e-3 run_one "100k vocab dense Adam" "$VOCAB" "${BIGV[@]}"
     LR=1e-3 run_one "100k vocab sparse (lazy)" "$VOCAB" "${BIGV[@]}" --sparse-embedding
 done
+# charlm: the tutorial's 3-layer LSTM 100 over the first 200,000 characters of
+# tiny-shakespeare (when ../shared/data has it); tokens are characters, the
+# accuracy column is the next-character accuracy on the held-out 10%.
+SHAKESPEARE=${SHAKESPEARE:-../shared/data/tinyshakespeare.txt}
+if [ -f "$SHAKESPEARE" ]; then
+    head -c 200000 "$SHAKESPEARE" > bench-data/shakespeare-200k.txt
+    out=$(mktemp); err=$(mktemp)
+    RNNTRAIN_TIME_BLAS=1 "$BIN" charlm --text bench-data/shakespeare-200k.txt --epochs "$EPOCHS" --threads "$THREADS" \
+        --sample-length 0 --metrics "$out.jsonl" >"$out" 2>"$err"
+    cps=$(grep '^Epoch' "$out" | tail -n +2 | sed -E 's/.* - ([0-9,]+) chars\/s$/\1/' | tr -d , | median)
+    secs=$(tail -n +2 "$out.jsonl" | sed -E 's/.*"seconds":([0-9.]+).*/\1/' | median)
+    rss=$(sed -nE 's/^peak memory: ([0-9.]+) MB.*/\1/p' "$err")
+    acc=$(tail -1 "$out.jsonl" | sed -E 's/.*"test_accuracy":([0-9.]+).*/\1/' | cut -c1-6)
+    printf '| %-24s | %12s | %8s | %8s | %8s | %7s | %9s |\n' "charlm 3x100 LSTM 200k ch" "$cps" "$secs" "$rss" "$acc" "n/a" "n/a"
+    rm -f "$out" "$err" "$out.jsonl"
+fi
 load=$("$BIN" padding-stats --data "$BIG" --batches 1 2>&1 >/dev/null | sed -nE 's/.* ([0-9.]+) MB in ([0-9.]+) s.*/\1 MB in \2 s/p')
 echo
 echo "load of $BIG (1,000,000 rows): $load"

@@ -32,6 +32,10 @@ public enum RNNTrain {
                 help: { TrainCommand.help(.classify) }, run: { try TrainCommand.run(task: .classify, $0, $1) }),
         Command(name: "seq2seq", summary: "train a recurrent network that predicts the class at every step (masked loss)",
                 help: { TrainCommand.help(.seq2seq) }, run: { try TrainCommand.run(task: .seq2seq, $0, $1) }),
+        Command(name: "charlm", summary: "train a character-level language model on a text file (truncated backpropagation through time)",
+                help: { CharLMCommand.help }, run: { try CharLMCommand.run($0, $1) }),
+        Command(name: "generate", summary: "write text with a character language model saved by charlm (sampling, temperature, top-k)",
+                help: { GenerateCommand.help }, run: { try GenerateCommand.run($0, $1) }),
         Command(name: "count-ones", summary: "the dynamic_rnn notebook's task: count the ones in binary sequences (LSTM, built-in data)",
                 help: { CountOnesCommand.help }, run: { try CountOnesCommand.run($0, $1) }),
         Command(name: "padding-stats", summary: "padding per batch with padded vs bucketed batching",
@@ -57,6 +61,8 @@ public enum RNNTrain {
         switch command {
         case "classify": return TrainCommand.specs(.classify)
         case "seq2seq": return TrainCommand.specs(.seq2seq)
+        case "charlm": return CharLMCommand.specs
+        case "generate": return GenerateCommand.specs
         case "count-ones": return CountOnesCommand.specs
         case "padding-stats": return PaddingStatsCommand.specs
         case "predict": return PredictCommand.specs

@@ -173,6 +173,26 @@ final class FuzzRegressionTests: XCTestCase {
     /// The invariants of the csv, vocab, flags and posts fuzz targets, on
     /// every kept input: a result that loads is consistent, an error names
     /// its file (or is a usage error).
+    /// charlm's text reader: UTF-8 decodes to ids within the vocabulary,
+    /// anything else is an error naming the file; the seeds include both.
+    func testCharTextInputs() {
+        var decoded = 0, refused = 0
+        for (name, bytes) in inputs("chartext") {
+            do {
+                let t = try bytes.withUnsafeBytes { try CharText.parse($0, fileName: name) }
+                XCTAssertTrue(t.ids.allSatisfy { $0 >= 0 && Int($0) < t.vocabulary.count }, name)
+                XCTAssertEqual(CharVocabulary(characters: t.vocabulary.characters), t.vocabulary, name)
+                XCTAssertEqual(String(decoding: bytes, as: UTF8.self).unicodeScalars.filter { $0 != "\u{FEFF}" }.count, t.count, name)
+                decoded += 1
+            } catch {
+                XCTAssertTrue("\(error)".hasPrefix(name + ":"), "\(error)")
+                refused += 1
+            }
+        }
+        XCTAssertGreaterThanOrEqual(decoded, 2)
+        XCTAssertGreaterThanOrEqual(refused, 2)
+    }
+
     func testCSVVocabFlagAndPostInputs() {
         for (name, bytes) in inputs("csv") where !bytes.isEmpty {
             let options = CSVLoadOptions(maxLength: bytes[0] & 1 == 0 ? 30 : 1000, vocabularySize: bytes[0] & 2 == 0 ? 10_000 : 50,

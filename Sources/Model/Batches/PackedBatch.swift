@@ -65,11 +65,14 @@ public final class PackedBatch {
     /// being row b: `ids` (and `stepLabels`) are time-major `[T x B]`, step t
     /// of row b at `t * B + b`, which is already the packed layout. For
     /// contiguous streams (a character model's windows) and single steps.
-    public func fillUniform(rows b: Int, ids: UnsafeBufferPointer<Int32>, stepLabels: UnsafeBufferPointer<Int32>? = nil) {
+    /// `firstRow` numbers the rows (`rows` = firstRow ..< firstRow + b), so
+    /// the dropout masks of a stream do not depend on which worker runs it.
+    public func fillUniform(rows b: Int, ids: UnsafeBufferPointer<Int32>, stepLabels: UnsafeBufferPointer<Int32>? = nil,
+                            firstRow: Int = 0) {
         precondition(b > 0 && ids.count % b == 0 && !ids.isEmpty, "ids must be [T x B]")
         let t = ids.count / b
         rows.removeAll(keepingCapacity: true)
-        rows.append(contentsOf: 0 ..< b)
+        rows.append(contentsOf: firstRow ..< firstRow + b)
         lengths.removeAll(keepingCapacity: true)
         lengths.append(contentsOf: repeatElement(t, count: b))
         active.removeAll(keepingCapacity: true)

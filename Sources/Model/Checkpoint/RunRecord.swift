@@ -48,8 +48,28 @@ public struct RunSettings: Codable, Equatable, Sendable {
     public var schedule: LearningRateSchedule?
     /// Per-class loss weights.
     public var classWeights: [Float]?
+    /// Set for a character language model (`rnntrain charlm`): its
+    /// characters and how its text was read.
+    public var charLM: CharLMSettings?
 
     public init() {}
+}
+
+/// What a character language model needs besides its tensors: the
+/// characters (id k = the k-th Unicode scalar of `characters`) and the
+/// windows its text was cut into.
+public struct CharLMSettings: Codable, Equatable, Sendable {
+    public var characters: String
+    /// Characters per window (truncated backpropagation length).
+    public var steps: Int
+    /// Share of the text, at its end, held out for validation.
+    public var validationFraction: Double
+
+    public init(characters: String, steps: Int, validationFraction: Double) {
+        self.characters = characters
+        self.steps = steps
+        self.validationFraction = validationFraction
+    }
 }
 
 /// How far the run got.

@@ -80,8 +80,11 @@ public final class NetworkWorker: @unchecked Sendable {
     /// Runs the network on `batch` (already filled). With `dropoutKey` it
     /// trains: dropout is on and gradients of `lossSum * gradScale` are
     /// written into `grads` (zeroed first). Without it, it only evaluates.
+    /// With `carried` the rows start from that state instead of the learned
+    /// one, and it is advanced to their state after the batch; no gradient
+    /// flows into it (truncated backpropagation through time).
     @discardableResult
-    public func run(dropoutKey: DropoutKey?, gradScale: Float = 1, recordSteps: Bool = false) -> Outcome {
+    public func run(dropoutKey: DropoutKey?, gradScale: Float = 1, recordSteps: Bool = false, carried: StackState? = nil) -> Outcome {
         let s = network.spec
         let p = UnsafePointer(network.params.base)
         let nTok = batch.tokenCount
@@ -92,11 +95,16 @@ public final class NetworkWorker: @unchecked Sendable {
         // Embedding lookup, recurrent layers, head features.       [N x E] -> [N x F] -> [M x F]
         let xm = x.matrix(rows: nTok, cols: s.embedDim)
         batch.tokenIDs.withUnsafeBufferPointer { network.embedding.forward(p, ids: $0, out: xm) }
-        let top = network.stack.forward(p, input: xm, batch: batch, workspace: stackWorkspace, dropoutKey: dropoutKey)
+        let top = network.stack.forward(p, input: xm, batch: batch, workspace: stackWorkspace, dropoutKey: dropoutKey, carried: carried)
+        // The cells saved their start states in the workspace: the carried
+        // state can move on now.
+        if let carried { network.stack.finalState(batch: batch, workspace: stackWorkspace, into: carried) }
         let m = head.items(batch), f = s.outputSize
         var features = head.forward(top: top, batch: batch, scratch: feat.matrix(rows: head.scoresSteps ? 0 : maxRows, cols: f))
         let maskM = mask.matrix(rows: m, cols: f)
-        if let key = dropoutKey {
+        // Keep probability 1 needs no mask (a character model's default).
+        let headDropout = dropoutKey != nil && network.dropout.keepProb < 1
+        if headDropout, let key = dropoutKey {
             network.dropout.fillMasks(maskM, batch: batch, key: key, perStep: head.scoresSteps)
             let dm = drop.matrix(rows: m, cols: f)
             Dropout.apply(features, mask: maskM, into: dm)
@@ -117,10 +125,11 @@ public final class NetworkWorker: @unchecked Sendable {
         let g = grads.base
         let dd = dDrop.matrix(rows: m, cols: f)
         network.classifier.backward(p, g, x: features, dy: dl, dx: dd)
-        Dropout.apply(dd, mask: maskM, into: dd)
+        if headDropout { Dropout.apply(dd, mask: maskM, into: dd) }
         head.backward(dFeatures: dd, top: top, batch: batch, dTop: stackWorkspace.topGradient(tokens: nTok, width: f))
         let dxm = dx.matrix(rows: nTok, cols: s.embedDim)
-        network.stack.backward(p, g, input: xm, batch: batch, workspace: stackWorkspace, dInput: dxm)
+        network.stack.backward(p, g, input: xm, batch: batch, workspace: stackWorkspace, dInput: dxm,
+                               startGradient: carried == nil ? .learned : .discard)
         batch.tokenIDs.withUnsafeBufferPointer { network.embedding.backward(g, ids: $0, dOut: dxm) }
         return outcome
     }

@@ -75,4 +75,6 @@ public enum RandomStream {
     public static let initialization: UInt64 = 1
     public static let epochOrder: UInt64 = 2
     public static let dropout: UInt64 = 3
+    /// Text sampled from a character language model during training.
+    public static let sampling: UInt64 = 4
 }

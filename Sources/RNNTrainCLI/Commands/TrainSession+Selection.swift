@@ -62,7 +62,7 @@ extension TrainSession {
             w.withUnsafeBufferPointer { network.params.base.update(from: $0.baseAddress!, count: w.count) }
         }
         guard !plan.quiet, hasVal, best.epoch > 0 else { return }
-        let last = history.last?.epoch ?? 0
+        let last = outputs.history.last?.epoch ?? 0
         console.note("lowest validation loss\(unit): \(Format.fixed(best.loss, 4)) at epoch \(best.epoch) (validation accuracy\(unit) \(Format.fixed(best.accuracy, 4)))")
         guard !plan.testRows.isEmpty else { return }
         let kept = plan.selecting ? best.epoch : last

@@ -18,8 +18,9 @@ final class TrainSession {
     /// (a resumed run remembers it, so --save-best never replaces a better
     /// model saved before the interruption).
     var best = BestEpoch()
-    /// The epochs the chart shows (with a metrics file, from before a resume too).
-    var history: [MetricsRecord] = []
+    /// The metrics file and the chart (with a metrics file, the epochs from
+    /// before a resume too).
+    var outputs: EpochOutputs!
     /// Time inside sgemm (reported with RNNTRAIN_TIME_BLAS set).
     var blasShare: BLASShare
     /// What `--embeddings` matched (printed with the summary).
@@ -59,7 +60,7 @@ final class TrainSession {
                 throw UsageError("\(resumed.path) is already at epoch \(done.epoch); ask for more --epochs to continue")
             }
         }
-        history = previousEpochs()
+        outputs = EpochOutputs(metricsPath: plan.metricsPath, plotPath: plan.plotPath, runName: plan.runName, firstEpoch: firstEpoch)
     }
     var unit: String { plan.task == .classify ? "" : "/token" }
 
@@ -119,13 +120,7 @@ final class TrainSession {
                               batching: plan.settings.batching, batchSize: plan.training.batchSize)
         if hasVal { (m.valLoss, m.valAccuracy) = (s.valLoss, s.valAccuracy) }
         m.majorityShare = majorityShare
-        history.append(m)
-        if let path = plan.metricsPath { try MetricsFile.append(m, to: path) }
-        if let path = plan.plotPath {
-            let chart = LearningCurves(title: "Learning curves: \(plan.runName)",
-                                       series: [LearningCurves.Series(label: plan.runName, records: history)])
-            try AtomicFile.write(Array(chart.svg().utf8), to: path)
-        }
+        try outputs.add(m)
         let improved = hasVal && best.improves(on: s.valLoss)
         if improved { best.keep(epoch: s.epoch, loss: s.valLoss, accuracy: s.valAccuracy, network: network) }
         if let path = plan.savePath, improved || !plan.selecting {
@@ -172,14 +167,5 @@ final class TrainSession {
         guard !plan.quiet else { return }
         if let path = plan.plotPath { console.note("learning curves: \(path)") }
         console.note("peak memory: \(Format.fixed(peakResidentMegabytes(), 1)) MB (max resident set)")
-    }
-
-    /// With --plot and --metrics on a resumed run: the epochs of this run
-    /// already in the metrics file (read once, here).
-    func previousEpochs() -> [MetricsRecord] {
-        guard plan.plotPath != nil, let path = plan.metricsPath, fileExists(path), let all = try? MetricsFile.read(path: path),
-              let last = LearningCurves.series(from: all, fallbackLabel: plan.runName).last?.records,
-              let end = last.last, end.run == plan.runName, end.epoch < firstEpoch else { return [] }
-        return last
     }
 }

@@ -12,6 +12,10 @@ struct TrainedModel {
     init(path: String) throws {
         let checkpoint = try Checkpoint.read(path: path)
         record = try checkpoint.record(path: path)
+        if record.settings.charLM != nil {
+            throw DataError(file: path, line: 0, "a character language model (rnntrain charlm) predicts characters, "
+                + "not classes; use rnntrain generate --model \(path)")
+        }
         network = SequenceNetwork(spec: record.model, seed: 0)
         try checkpoint.restore(into: network, optimizer: nil, path: path)
         self.path = path

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# rnntrain charlm against the PyTorch reference (scripts/charlm_reference.py)
+# on the same text and settings; not part of make test.
+#
+#   scripts/charlm_bench.sh [TEXT] [parity|speed|generate|all|equal-time]
+#
+# parity:   per-epoch training (and validation) loss and seconds, the
+#           tutorial's configuration (3-layer LSTM 100, batch 32, 200 steps,
+#           Adam 1e-4, 3 epochs, whole text as the tutorial) and a stronger one
+#           (2-layer LSTM 256, Adam 2e-3, keep 0.75 between layers, 10% held
+#           out, 2 epochs), rnntrain then PyTorch.
+# speed:    characters/s of one epoch over the first 200,000 characters,
+#           rnntrain and PyTorch interleaved (A B A B), at 1 and 2 threads
+#           (PyTorch at 2 threads once: with other processes on the cores its
+#           two threads collapse).
+# equal-time: the best validation loss in 10 minutes each (SECONDS_LIMIT),
+#           2-layer LSTM 256 for both, one after the other.
+# generate: characters/s of rnntrain generate (one stream).
+# TEXT defaults to ../shared/data/tinyshakespeare.txt. PyTorch is
+# /opt/torchenv/bin/python unless PYTHON says otherwise.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+text=${1:-../shared/data/tinyshakespeare.txt}
+what=${2:-all}
+py=${PYTHON:-/opt/torchenv/bin/python}
+bin=.build/release/rnntrain
+out=${OUT:-/tmp/charlm-bench}
+mkdir -p "$out"
+tutorial=(--layers 3 --hidden 100 --batch-size 32 --steps 200 --lr 1e-4 --epochs 3 --val-fraction 0)
+strong=(--layers 2 --hidden 256 --batch-size 32 --steps 200 --lr 2e-3 --epochs 2 --val-fraction 0.1 --layer-keep 0.75)
+
+if [[ $what == parity || $what == all ]]; then
+    for cfg in tutorial strong; do
+        declare -n args=$cfg
+        echo "== $cfg: ${args[*]}"
+        /usr/bin/time -f "rnntrain wall %e s, max RSS %M KB" $bin charlm --text "$text" "${args[@]}" --sample-length 0 --quiet \
+            --save "$out/$cfg.safetensors" --metrics "$out/$cfg.jsonl" --run-name "rnntrain $cfg"
+        /usr/bin/time -f "PyTorch wall %e s, max RSS %M KB" "$py" scripts/charlm_reference.py "$text" "${args[@]}" --threads 1 \
+            --metrics "$out/$cfg.jsonl" --run-name "PyTorch $cfg"
+    done
+fi
+
+if [[ $what == speed || $what == all ]]; then
+    # Each run under /usr/bin/time: characters trained per second of wall
+    # time and per CPU-second (user + system; less sensitive to other
+    # processes on the machine). PyTorch's CPU-seconds exclude `import torch`,
+    # measured once here.
+    head -c 200000 "$text" > "$out/head.txt"
+    imp=$( { /usr/bin/time -f "%U %S" "$py" -c "import torch" ; } 2>&1 | tail -1 | awk '{print $1 + $2}')
+    echo "import torch: $imp CPU-s (subtracted from PyTorch's CPU time)"
+    measure() { # label, chars, command...
+        local label=$1 chars=$2; shift 2
+        local t
+        t=$( { /usr/bin/time -f "%e %U %S" "$@" > /dev/null; } 2>&1 | tail -1)
+        echo "$label $t" | awk -v c="$chars" -v imp="$imp" '{cpu = $5 + $6 - ($1 == "PyTorch" ? imp : 0);
+            printf "%-16s %7.1f s wall %7.0f chars/s   %7.1f CPU-s %7.0f chars/CPU-s\n", $1" "$2" "$3, $4, c / $4, cpu, c / cpu}'
+    }
+    for cfg in tutorial strong; do
+        declare -n args=$cfg
+        chars=$(( (200000 / 32 - 1) / 200 * 200 * 32 ))
+        echo "== speed, $cfg, first 200,000 characters ($chars trained), 1 epoch"
+        for round in 1 2; do
+            for threads in 1 2; do
+                measure "rnntrain t$threads r$round" $chars $bin charlm --text "$out/head.txt" "${args[@]}" --epochs 1 --val-fraction 0 \
+                    --threads $threads --sample-length 0 --quiet
+                # PyTorch's two threads collapse when other processes share the cores: once, tutorial only.
+                [[ $threads == 2 && ( $round == 2 || $cfg == strong ) ]] && continue
+                measure "PyTorch t$threads r$round" $chars "$py" scripts/charlm_reference.py "$out/head.txt" "${args[@]}" --epochs 1 \
+                    --val-fraction 0 --threads $threads
+            done
+        done
+    done
+fi
+
+if [[ $what == equal-time ]]; then
+    # Best validation loss within SECONDS_LIMIT (default 600) seconds, one run
+    # after the other: rnntrain (two workers) is stopped by SIGINT after that
+    # much wall time (its last finished epoch counts), PyTorch (PT_THREADS,
+    # default 1: its faster setting on a shared machine) by --time-limit
+    # after that much training time (the model it reached is evaluated).
+    seconds=${SECONDS_LIMIT:-600}
+    rm -f "$out/equal.jsonl"
+    timeout -s INT "$seconds" $bin charlm --text "$text" --layers 2 --hidden 256 --lr 2e-3 --layer-keep 0.75 --epochs 1000 \
+        --save "$out/shakespeare.safetensors" --save-best --metrics "$out/equal.jsonl" --plot "$out/equal.svg" \
+        --run-name "rnntrain 2x256 LSTM" || true
+    "$py" scripts/charlm_reference.py "$text" --layers 2 --hidden 256 --lr 2e-3 --layer-keep 0.75 --epochs 1000 \
+        --threads "${PT_THREADS:-1}" --time-limit "$seconds" --metrics "$out/equal.jsonl" --run-name "PyTorch 2x256 LSTM"
+    $bin plot "$out/equal.jsonl" --out "$out/equal.svg" || true
+fi
+
+if [[ $what == generate || $what == all ]]; then
+    # One stream, 100,000 characters at temperature 0.8 from each model the
+    # parity runs saved (and the equal-time run's): wall and CPU seconds.
+    for model in "$out"/tutorial.safetensors "$out"/strong.safetensors "$out"/shakespeare.safetensors; do
+        [[ -f $model ]] || continue
+        t=$( { /usr/bin/time -f "%e %U %S" $bin generate --model "$model" --prime "ROMEO:" --length 100000 --temperature 0.8 \
+            > "${model%.safetensors}-generated.txt"; } 2>&1 | tail -1)
+        echo "$(basename "$model") $t" | awk '{printf "generate %-24s 100,000 characters: %.1f s wall (%.0f chars/s), %.1f CPU-s (%.0f chars/CPU-s)\n",
+            $1, $2, 100000 / $2, $3 + $4, 100000 / ($3 + $4)}'
+    done
+fi
