@@ -18,7 +18,7 @@ RUN_DATA    = data/generated/synth-100k.csv
 RUN_ARGS   ?= --bucketed --epochs 5
 
 FUZZ_SECONDS ?= 600
-FUZZ_TARGETS  = csv vocab safetensors flags posts tfrecord classlist chartext
+FUZZ_TARGETS  = csv vocab safetensors flags posts tfrecord classlist chartext vectors
 
 .PHONY: all deps build run test bench bench-tfrecord sanitize fuzz clean
 

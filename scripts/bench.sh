@@ -19,7 +19,19 @@
 # earlier tables; test figures every epoch), the share of the
 # workers' time spent inside sgemm (RNNTRAIN_TIME_BLAS: a clock around each
 # cblas_sgemm call, thread-seconds over threads x training+evaluation
-# seconds), and the load time of the 1,000,000-row file. Compare with
+# seconds), the share of training time in the gradient path (summing the
+# workers' gradients, clipping, the optimizer step: GradientPath's clock),
+# and the load time of the 1,000,000-row file.
+#
+# Large vocabulary: a 50,000-row corpus over a 100,000-word Zipf vocabulary
+# (synth --vocab-size 100000), embedding = hidden = 128, trained with the
+# dense Adam update and with --sparse-embedding (lazy Adam), interleaved
+# (dense, sparse, dense, sparse) because the machine is noisy; the PyTorch
+# peers are
+#   scripts/pytorch_reference.py --data bench-data/synth-50k-v100k-seed1.csv --mode bucketed \
+#       --vocab-size 100000 --embed 128 --hidden 128 --lr 1e-3 [--sparse-embedding]
+#
+# Compare with
 # scripts/pytorch_reference.py on the same machine, one run after the other
 # (machines are noisy: compare ratios).
 #
@@ -45,6 +57,8 @@ long_data() { # max length, rows
 L30=$(long_data 30 $((LONG_ROWS * 7)))
 L240=$(long_data 240 "$LONG_ROWS")
 L400=$(long_data 400 $((LONG_ROWS * 3 / 5)))
+VOCAB=bench-data/synth-50k-v100k-seed1.csv
+[ -f "$VOCAB" ] || "$BIN" synth --rows 50000 --seed 1 --vocab-size 100000 --out "$VOCAB" 2>/dev/null
 
 median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "n/a"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 
@@ -52,14 +66,15 @@ run_one() { # name, data, command args...
     local name=$1 data=$2; shift 2
     local out err
     out=$(mktemp); err=$(mktemp)
-    RNNTRAIN_TIME_BLAS=1 "$BIN" "$@" --data "$data" --epochs "$EPOCHS" --lr 1e-4 --val-fraction 0 --threads "$THREADS" >"$out" 2>"$err"
-    local tps secs rss acc blas
+    RNNTRAIN_TIME_BLAS=1 "$BIN" "$@" --data "$data" --epochs "$EPOCHS" --lr "${LR:-1e-4}" --val-fraction 0 --threads "$THREADS" >"$out" 2>"$err"
+    local tps secs rss acc blas path
     tps=$(grep '^Epoch' "$out" | tail -n +2 | sed -E 's/.* - ([0-9,]+) tok\/s$/\1/' | tr -d , | median)
     secs=$(grep '^Epoch' "$out" | tail -n +2 | sed -E 's/.* - ([0-9.]+) s - [0-9,]+ tok\/s$/\1/' | median)
     rss=$(sed -nE 's/^peak memory: ([0-9.]+) MB.*/\1/p' "$err")
     acc=$(grep '^Epoch' "$out" | tail -1 | sed -E 's/.*test acc(\/token)? ([0-9.]+).*/\2/')
     blas=$(sed -nE 's/^time in sgemm: ([0-9.]+%).*/\1/p' "$err")
-    printf '| %-24s | %12s | %8s | %8s | %8s | %7s |\n' "$name" "$tps" "$secs" "$rss" "$acc" "${blas:-n/a}"
+    path=$(sed -nE 's/^time in the gradient path [^:]*: ([0-9.]+%).*/\1/p' "$err")
+    printf '| %-24s | %12s | %8s | %8s | %8s | %7s | %9s |\n' "$name" "$tps" "$secs" "$rss" "$acc" "${blas:-n/a}" "${path:-n/a}"
     rm -f "$out" "$err"
 }
 
@@ -68,8 +83,8 @@ echo "$("$BIN" --version | tail -1); threads $THREADS; $EPOCHS epochs (tok/s and
 echo
 "$BIN" bench-gemm
 echo
-printf '| %-24s | %12s | %8s | %8s | %8s | %7s |\n' "run" "tokens/s" "epoch s" "peak MB" "test acc" "sgemm"
-printf '|%s|%s|%s|%s|%s|%s|\n' "--------------------------" "--------------" "----------" "----------" "----------" "---------"
+printf '| %-24s | %12s | %8s | %8s | %8s | %7s | %9s |\n' "run" "tokens/s" "epoch s" "peak MB" "test acc" "sgemm" "grad path"
+printf '|%s|%s|%s|%s|%s|%s|%s|\n' "--------------------------" "--------------" "----------" "----------" "----------" "---------" "-----------"
 run_one "classify padded" "$DATA" classify
 run_one "classify bucketed" "$DATA" classify --bucketed
 run_one "seq2seq bucketed" "$DATA" seq2seq --bucketed
@@ -83,6 +98,11 @@ run_one "gru bidir bucketed" "$DATA" classify --bucketed --bidirectional
 run_one "gru layer norm bucketed" "$DATA" classify --bucketed --layer-norm
 run_one "lstm layer norm bucketed" "$DATA" classify --bucketed --cell lstm --layer-norm
 run_one "seq2seq bidir bucketed" "$DATA" seq2seq --bucketed --bidirectional
+BIGV=(classify --bucketed --vocab-size 100000 --embed 128 --hidden 128)
+for _ in 1 2; do
+    LR=1e-3 run_one "100k vocab dense Adam" "$VOCAB" "${BIGV[@]}"
+    LR=1e-3 run_one "100k vocab sparse (lazy)" "$VOCAB" "${BIGV[@]}" --sparse-embedding
+done
 # charlm: the tutorial's 3-layer LSTM 100 over the first 200,000 characters of
 # tiny-shakespeare (when ../shared/data has it); tokens are characters, the
 # accuracy column is the next-character accuracy on the held-out 10%.
@@ -96,7 +116,7 @@ if [ -f "$SHAKESPEARE" ]; then
     secs=$(tail -n +2 "$out.jsonl" | sed -E 's/.*"seconds":([0-9.]+).*/\1/' | median)
     rss=$(sed -nE 's/^peak memory: ([0-9.]+) MB.*/\1/p' "$err")
     acc=$(tail -1 "$out.jsonl" | sed -E 's/.*"test_accuracy":([0-9.]+).*/\1/' | cut -c1-6)
-    printf '| %-24s | %12s | %8s | %8s | %8s | %7s |\n' "charlm 3x100 LSTM 200k ch" "$cps" "$secs" "$rss" "$acc" "n/a"
+    printf '| %-24s | %12s | %8s | %8s | %8s | %7s | %9s |\n' "charlm 3x100 LSTM 200k ch" "$cps" "$secs" "$rss" "$acc" "n/a" "n/a"
     rm -f "$out" "$err" "$out.jsonl"
 fi
 load=$("$BIN" padding-stats --data "$BIG" --batches 1 2>&1 >/dev/null | sed -nE 's/.* ([0-9.]+) MB in ([0-9.]+) s.*/\1 MB in \2 s/p')

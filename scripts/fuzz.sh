@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs one libFuzzer target under AddressSanitizer.
 #
-#   scripts/fuzz.sh TARGET [SECONDS]      TARGET: csv vocab safetensors flags posts tfrecord classlist chartext
+#   scripts/fuzz.sh TARGET [SECONDS]      TARGET: csv vocab safetensors flags posts tfrecord classlist chartext vectors
 #
 # The library targets are compiled with coverage instrumentation
 # (-sanitize=fuzzer,address) into .build-fuzz/, the harness

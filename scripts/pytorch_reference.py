@@ -5,7 +5,9 @@ Trains, on the same CSV, the network of DESIGN.md section 3 with PyTorch:
 nn.Embedding(V, E) (Glorot-uniform) -> nn.GRU(E, H) (or --cell lstm|rnn,
 --layers, --bidirectional, --pool, as rnntrain's flags) with a learned initial
 state -> dropout (keep 0.6) on the GRU outputs -> nn.Linear(H, K)
-(Glorot-uniform, zero bias) -> cross-entropy, Adam. Batches are padded to
+(Glorot-uniform, zero bias) -> cross-entropy, Adam (with --sparse-embedding:
+nn.Embedding(..., sparse=True) updated by torch.optim.SparseAdam, the rest by
+Adam, as rnntrain's --sparse-embedding). Batches are padded to
 their own longest row and fed through pack_padded_sequence, so PyTorch also
 skips padding; `classify` reads the last relevant output (the packed GRU's
 final state), `seq2seq` scores every real step (masked).
@@ -71,10 +73,10 @@ class Net(nn.Module):
     LSTM, the learned start states), fc.weight, fc.bias."""
 
     def __init__(self, vocab, embed, hidden, classes, keep, cell="gru", layers=1, bidirectional=False,
-                 layer_keep=1.0, pool="last", nonlinearity="tanh", layer_norm=False):
+                 layer_keep=1.0, pool="last", nonlinearity="tanh", layer_norm=False, sparse=False):
         super().__init__()
         self.cell, self.pool, self.directions, self.layer_norm = cell, pool, 2 if bidirectional else 1, layer_norm
-        self.embedding = nn.Embedding(vocab, embed)
+        self.embedding = nn.Embedding(vocab, embed, sparse=sparse)
         nn.init.xavier_uniform_(self.embedding.weight)
         if layer_norm:    # rnntrain's layer-normalised cells (scripts/layernorm_reference.py)
             from layernorm_reference import LayerNormRNN
@@ -149,8 +151,12 @@ def run(args, rows, mode):
     n_test = round(len(rows) * args.test_fraction)
     test, train = idx[:n_test], idx[n_test:]
     net = Net(args.vocab_size, args.embed, args.hidden, 6, args.keep_prob, args.cell, args.layers, args.bidirectional,
-              args.layer_keep, args.pool, args.nonlinearity)
-    opt = torch.optim.Adam(net.parameters(), lr=args.lr)
+              args.layer_keep, args.pool, args.nonlinearity, sparse=args.sparse_embedding)
+    if args.sparse_embedding:
+        rest = [p for name, p in net.named_parameters() if name != "embedding.weight"]
+        opts = [torch.optim.SparseAdam([net.embedding.weight], lr=args.lr), torch.optim.Adam(rest, lr=args.lr)]
+    else:
+        opts = [torch.optim.Adam(net.parameters(), lr=args.lr)]
     speeds, seconds = [], []
     for epoch in range(1, args.epochs + 1):
         net.train()
@@ -158,9 +164,11 @@ def run(args, rows, mode):
         start = time.perf_counter()
         for batch in batches(rows, train, args.batch_size, bucketed, args.buckets, rng):
             loss, correct, count, toks = step_loss(net, rows, batch, seq2seq)
-            opt.zero_grad()
+            for opt in opts:
+                opt.zero_grad()
             (loss / count).backward()
-            opt.step()
+            for opt in opts:
+                opt.step()
             total_loss += float(loss.detach())
             total_correct += correct
             total_count += count
@@ -207,6 +215,8 @@ def main():
     p.add_argument("--bidirectional", action="store_true")
     p.add_argument("--layer-keep", type=float, default=1.0)
     p.add_argument("--pool", choices=["last", "mean", "max"], default="last")
+    p.add_argument("--sparse-embedding", action="store_true",
+                   help="nn.Embedding(sparse=True) with torch.optim.SparseAdam for it, Adam for the rest")
     p.add_argument("--flush-denormal", choices=["on", "off"], default="off",
                    help="torch.set_flush_denormal(True): flush-to-zero and denormals-are-zero, as rnntrain "
                         "always runs (PyTorch's default is off: long sequences then slow down)")
@@ -221,12 +231,12 @@ def main():
     results = []
     for mode in modes:
         print(f"== {names[mode]}", flush=True)
-        results.append((names[mode],) + run(args, rows, mode))
+        results.append((names[mode] + (" sparse" if args.sparse_embedding else ""),) + run(args, rows, mode))
     print()
-    print(f"| {'run (PyTorch)':<18} | {'tokens/s':>12} | {'epoch s':>8} | {'peak MB':>8} |")
-    print(f"|{'-' * 20}|{'-' * 14}|{'-' * 10}|{'-' * 10}|")
+    print(f"| {'run (PyTorch)':<25} | {'tokens/s':>12} | {'epoch s':>8} | {'peak MB':>8} |")
+    print(f"|{'-' * 27}|{'-' * 14}|{'-' * 10}|{'-' * 10}|")
     for name, tps, secs, peak in results:
-        print(f"| {name:<18} | {tps:>12,.0f} | {secs:>8.1f} | {peak:>8.1f} |")
+        print(f"| {name:<25} | {tps:>12,.0f} | {secs:>8.1f} | {peak:>8.1f} |")
 
 
 if __name__ == "__main__":

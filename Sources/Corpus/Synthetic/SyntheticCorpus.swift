@@ -57,30 +57,36 @@ public enum SyntheticCorpus {
     }()
 
     /// Cumulative Zipf-Mandelbrot weights over ids 2 ..< vocabularySize.
-    static let zipfCDF: [Double] = {
+    static let zipfCDF = zipfCDF(size: vocabularySize)
+
+    /// Cumulative Zipf-Mandelbrot weights over ids 2 ..< size.
+    static func zipfCDF(size: Int) -> [Double] {
         var cdf: [Double] = []
-        cdf.reserveCapacity(vocabularySize - 2)
+        cdf.reserveCapacity(size - 2)
         var total = 0.0
-        for rank in 2 ..< vocabularySize {
+        for rank in 2 ..< size {
             total += 1 / (Double(rank) + 2.7)
             cdf.append(total)
         }
         return cdf.map { $0 / total }
-    }()
+    }
 
-    static func zipfID(_ rng: inout RNG) -> Int32 {
+    /// The smallest vocabulary the generator accepts (the markers are ids up to 400).
+    public static let minimumVocabularySize = 500
+
+    static func zipfID(_ rng: inout RNG, _ cdf: [Double]) -> Int32 {
         let u = rng.nextDouble()
-        var lo = 0, hi = zipfCDF.count - 1
+        var lo = 0, hi = cdf.count - 1
         while lo < hi {
             let mid = (lo + hi) / 2
-            if zipfCDF[mid] < u { lo = mid + 1 } else { hi = mid }
+            if cdf[mid] < u { lo = mid + 1 } else { hi = mid }
         }
         return Int32(lo + 2)
     }
 
     /// One row: (label, ids). `lengths`, when given, replaces the corpus's
     /// length distribution by a uniform one (long-sequence benchmarks).
-    static func row(_ index: Int, seed: UInt64, lengths: ClosedRange<Int>? = nil,
+    static func row(_ index: Int, seed: UInt64, lengths: ClosedRange<Int>? = nil, cdf: [Double] = zipfCDF,
                     into ids: inout [Int32]) -> (gender: Int, age: Int) {
         var rng = RNG.derived(seed: seed, UInt64(index))
         // Class.
@@ -98,7 +104,7 @@ public enum SyntheticCorpus {
         ids.removeAll(keepingCapacity: true)
         for _ in 0 ..< length {
             let v = rng.nextDouble()
-            ids.append(v < 0.04 ? 0 : (v < 0.055 ? 1 : zipfID(&rng)))
+            ids.append(v < 0.04 ? 0 : (v < 0.055 ? 1 : zipfID(&rng, cdf)))
         }
         let m = markers
         // Gender by order: an adjacent pair, "a b" for 0 and "b a" for 1.
@@ -139,20 +145,24 @@ public enum SyntheticCorpus {
 
     /// The CSV file's bytes (LF line ends; `string` quoted, holding the
     /// words of the ids). `lengths` as in `row`: nil for the corpus's
-    /// own distribution (5...30, mean about 17).
-    public static func csv(rows: Int, seed: UInt64, lengths: ClosedRange<Int>? = nil) -> [UInt8] {
-        let words = vocabulary().map { word -> [UInt8] in
+    /// own distribution (5...30, mean about 17). `vocabularySize` other
+    /// than the default spreads the same Zipf law over more (or fewer) ids.
+    public static func csv(rows: Int, seed: UInt64, lengths: ClosedRange<Int>? = nil,
+                           vocabularySize size: Int = vocabularySize) -> [UInt8] {
+        precondition(size >= minimumVocabularySize, "vocabulary too small for the markers")
+        let cdf = size == vocabularySize ? zipfCDF : zipfCDF(size: size)
+        let words = vocabulary(size: size).map { word -> [UInt8] in
             var w: [UInt8] = []
             for c in word.utf8 { w.append(c); if c == 0x22 { w.append(c) } }
             return w
         }
-        let numbers = (0 ..< vocabularySize).map { Array(String($0).utf8) }
+        let numbers = (0 ..< max(size, 10_001)).map { Array(String($0).utf8) }
         var out: [UInt8] = []
         out.reserveCapacity(rows * (lengths.map { ($0.lowerBound + $0.upperBound) * 6 } ?? 190) + 64)
         out += Array("post_id,gender,age_bracket,string,as_numbers,length\n".utf8)
         var ids: [Int32] = []
         for i in 0 ..< rows {
-            let (g, a) = row(i, seed: seed, lengths: lengths, into: &ids)
+            let (g, a) = row(i, seed: seed, lengths: lengths, cdf: cdf, into: &ids)
             out += Array(String(postID(i)).utf8)
             out += [0x2C, UInt8(0x30 + g), 0x2C, UInt8(0x30 + a), 0x2C, 0x22]
             for (k, id) in ids.enumerated() {

@@ -96,6 +96,9 @@ public struct Checkpoint {
         if let optimizer, optimizer.spec.kind != saved.optimizer.kind {
             differences.append("optimizer \(saved.optimizer.kind.rawValue) vs \(optimizer.spec.kind.rawValue)")
         }
+        if let o = optimizer?.spec, o.isSparseEmbedding != saved.optimizer.isSparseEmbedding || o.isEmbeddingFrozen != saved.optimizer.isEmbeddingFrozen {
+            differences.append("embedding update \(saved.optimizer.fullDescription) vs \(o.fullDescription)")
+        }
         guard differences.isEmpty else {
             throw DataError(file: path, line: 0, "checkpoint does not match this run (checkpoint vs run: "
                 + differences.joined(separator: ", ") + "); resume with the same architecture and data")

@@ -4,7 +4,11 @@ import TensorCore
 ///
 /// forward gathers one table row per packed token; backward scatter-adds the
 /// token gradients back into the table's gradient (rows of tokens that did not
-/// occur stay untouched). Id 0 (`<UNK>`, also the padding value) is an ordinary
+/// occur stay untouched). The result is one gradient row per distinct token,
+/// each summed in packed order (time-major, longest row first): a fixed order
+/// for a given batch, whichever update follows. The dense update reads the
+/// whole table, the sparse one (`GradientPath`, `SparseRowOptimizer`) only
+/// these rows: the same numbers either way. Id 0 (`<UNK>`, also the padding value) is an ordinary
 /// trainable row: padding never reaches this layer because batches are packed.
 public struct Embedding: Sendable {
     public let vocabularySize: Int

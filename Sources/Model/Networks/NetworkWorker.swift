@@ -173,6 +173,9 @@ final class TouchedRows {
         }
     }
 
+    /// Ascending ids: the order of a coalesced sparse gradient.
+    func sort() { rows.sort() }
+
     func add<C: Collection>(_ ids: C) where C.Element == Int32 {
         for id in ids where stamp[Int(id)] != current {
             stamp[Int(id)] = current

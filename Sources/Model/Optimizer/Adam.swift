@@ -9,12 +9,14 @@ import TensorCore
 /// Hutter): `p *= 1 - lr wd` first, decoupled from the gradient; with 0 the
 /// parameters see exactly Adam's update.
 ///
-/// State: `exp_avg` (m) and `exp_avg_sq` (v).
-public final class Adam: Optimizer, @unchecked Sendable {
+/// State: `exp_avg` (m) and `exp_avg_sq` (v). Rows updated through
+/// `applyRows` follow lazy Adam (`Kernels.lazyAdam`, PyTorch's `SparseAdam`,
+/// which has no weight decay) with the same step count.
+public final class Adam: SparseRowOptimizer, @unchecked Sendable {
     public private(set) var spec: OptimizerSpec
     public let m: FloatBuffer, v: FloatBuffer
     public var step = 0
-    private var stepSize: Float = 0, invBiasCorrection2: Float = 0, decay: Float = 1
+    private var stepSize: Float = 0, invBiasCorrection2: Float = 0, decay: Float = 1, lazyStepSize: Float = 0
 
     public init(spec: OptimizerSpec, parameterCount: Int) {
         self.spec = spec
@@ -38,6 +40,7 @@ public final class Adam: Optimizer, @unchecked Sendable {
         let t = Double(step)
         stepSize = Float(Double(spec.learningRate) / (1 - pow(Double(spec.beta1), t)))
         invBiasCorrection2 = Float(1 / (1 - pow(Double(spec.beta2), t)).squareRoot())
+        lazyStepSize = Float(Double(spec.learningRate) * (1 - pow(Double(spec.beta2), t)).squareRoot() / (1 - pow(Double(spec.beta1), t)))
         decay = Float(1 - Double(spec.learningRate) * Double(spec.weightDecay))
     }
 
@@ -47,6 +50,15 @@ public final class Adam: Optimizer, @unchecked Sendable {
         Kernels.adam(params: params, m: m.base, v: v.base, grads: grads, gradScale: gradScale, range: range,
                      beta1: spec.beta1, beta2: spec.beta2, epsilon: spec.epsilon,
                      stepSize: stepSize, invBiasCorrection2: invBiasCorrection2)
+    }
+
+    public func applyRows(params: UnsafeMutablePointer<Float>, grads: UnsafePointer<Float>, gradScale: Float,
+                          table: RowTable, rows: UnsafeBufferPointer<Int32>) {
+        precondition(table.range.upperBound <= m.count && spec.weightDecay == 0, "table outside the slab, or weight decay on lazy rows")
+        for r in rows {
+            Kernels.lazyAdam(params: params, m: m.base, v: v.base, grads: grads, gradScale: gradScale, range: table.range(ofRow: r),
+                             beta1: spec.beta1, beta2: spec.beta2, epsilon: spec.epsilon, stepSize: lazyStepSize)
+        }
     }
 }
 

@@ -21,6 +21,33 @@ public protocol Optimizer: AnyObject, Sendable {
     func apply(params: UnsafeMutablePointer<Float>, grads: UnsafePointer<Float>, gradScale: Float, range: Range<Int>)
 }
 
+/// A `[rows x width]` tensor inside the slab (an embedding table).
+public struct RowTable: Sendable, Equatable {
+    public var offset: Int, rows: Int, width: Int
+
+    public init(offset: Int, rows: Int, width: Int) {
+        self.offset = offset
+        self.rows = rows
+        self.width = width
+    }
+
+    /// The slab range of the whole table.
+    public var range: Range<Int> { offset ..< offset + rows * width }
+    /// The slab range of row `r`.
+    public func range(ofRow r: Int32) -> Range<Int> { offset + Int(r) * width ..< offset + (Int(r) + 1) * width }
+}
+
+/// The capability of updating only some rows of a table (a sparse
+/// gradient: distinct row ids, each with its summed gradient row). Only the
+/// listed rows' parameters and state change; every other row's state stays
+/// exactly as it was (Adam's moments are not decayed: PyTorch's
+/// `SparseAdam`, TF's `LazyAdamOptimizer`). Called after `beginStep()`, on
+/// disjoint row lists (one per thread).
+public protocol SparseRowOptimizer: Optimizer {
+    func applyRows(params: UnsafeMutablePointer<Float>, grads: UnsafePointer<Float>, gradScale: Float,
+                   table: RowTable, rows: UnsafeBufferPointer<Int32>)
+}
+
 extension Optimizer {
     /// One whole-slab update from a gradient slab.
     public func update(_ params: FloatBuffer, _ grads: FloatBuffer) {
@@ -50,6 +77,12 @@ public struct OptimizerSpec: Equatable, Sendable, Codable {
     public var centered = false
     /// SGD: Nesterov momentum.
     public var nesterov = false
+    /// Update only the embedding rows of each batch's tokens (`SparseRowOptimizer`:
+    /// lazy Adam, plain SGD); the rest of the slab as usual. nil = dense (so
+    /// records written before this option read unchanged).
+    public var sparseEmbedding: Bool?
+    /// Leave the embedding table as it is (pretrained vectors kept fixed).
+    public var freezeEmbedding: Bool?
     /// Adam: decoupled weight decay (`torch.optim.AdamW`: p *= 1 - lr * wd
     /// before the Adam update); 0 is plain Adam.
     public var weightDecay: Float = 0
@@ -65,6 +98,18 @@ public struct OptimizerSpec: Equatable, Sendable, Codable {
         case .adam: return Adam(spec: self, parameterCount: n)
         case .rmsprop: return RMSProp(spec: self, parameterCount: n)
         case .sgd: return SGD(spec: self, parameterCount: n)
+        }
+    }
+
+    public var isSparseEmbedding: Bool { sparseEmbedding == true }
+    public var isEmbeddingFrozen: Bool { freezeEmbedding == true }
+
+    /// Why this optimizer cannot update the embedding sparsely, or nil.
+    public var sparseProblem: String? {
+        switch kind {
+        case .adam: return weightDecay > 0 ? "--sparse-embedding has no weight decay (as PyTorch's SparseAdam); drop --weight-decay" : nil
+        case .sgd: return momentum > 0 ? "--sparse-embedding with sgd needs --momentum 0 (as PyTorch's sparse SGD)" : nil
+        case .rmsprop: return "--sparse-embedding needs --optimizer adam (lazy Adam) or sgd"
         }
     }
 
@@ -87,14 +132,23 @@ public struct OptimizerSpec: Equatable, Sendable, Codable {
         case .sgd: return "SGD lr \(learningRate)" + (momentum > 0 ? " (momentum \(momentum)\(nesterov ? ", Nesterov" : ""))" : "")
         }
     }
+
+    /// The description with how the embedding is updated:
+    /// "Adam lr 0.001, sparse embedding (lazy Adam)", "SGD lr 0.1, embedding frozen".
+    public var fullDescription: String {
+        if isEmbeddingFrozen { return description + ", embedding frozen" }
+        guard isSparseEmbedding else { return description }
+        return description + ", sparse embedding" + (kind == .adam ? " (lazy Adam)" : "")
+    }
 }
 
 extension OptimizerSpec {
     enum CodingKeys: String, CodingKey {
-        case kind, learningRate, beta1, beta2, epsilon, alpha, momentum, centered, nesterov, weightDecay
+        case kind, learningRate, beta1, beta2, epsilon, alpha, momentum, centered, nesterov, weightDecay, sparseEmbedding, freezeEmbedding
     }
 
-    /// Reads a spec; keys added later (weightDecay) may be absent in older checkpoints.
+    /// Reads a spec; keys added later (weightDecay, sparseEmbedding,
+    /// freezeEmbedding) may be absent in older checkpoints.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         kind = try c.decode(Kind.self, forKey: .kind)
@@ -107,5 +161,7 @@ extension OptimizerSpec {
         centered = try c.decode(Bool.self, forKey: .centered)
         nesterov = try c.decode(Bool.self, forKey: .nesterov)
         weightDecay = try c.decodeIfPresent(Float.self, forKey: .weightDecay) ?? 0
+        sparseEmbedding = try c.decodeIfPresent(Bool.self, forKey: .sparseEmbedding)
+        freezeEmbedding = try c.decodeIfPresent(Bool.self, forKey: .freezeEmbedding)
     }
 }

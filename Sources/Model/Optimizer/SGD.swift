@@ -5,7 +5,11 @@ import TensorCore
 ///     momentum μ > 0: b = μ b + g   (momentum_buffer; b starts at g)
 ///                     Nesterov: g = g + μ b, else g = b
 ///     p -= lr g
-public final class SGD: Optimizer, @unchecked Sendable {
+///
+/// Without momentum, rows of a table can be updated alone (`applyRows`,
+/// PyTorch's SGD on a `sparse=True` embedding): the same arithmetic, so
+/// sparse and dense runs give identical weights.
+public final class SGD: SparseRowOptimizer, @unchecked Sendable {
     public private(set) var spec: OptimizerSpec
     public var step = 0
     let momentumBuffer: FloatBuffer?
@@ -36,5 +40,11 @@ public final class SGD: Optimizer, @unchecked Sendable {
             b[i] = mu * b[i] + g
             params[i] -= lr * (nesterov ? g + mu * b[i] : b[i])
         }
+    }
+
+    public func applyRows(params: UnsafeMutablePointer<Float>, grads: UnsafePointer<Float>, gradScale: Float,
+                          table: RowTable, rows: UnsafeBufferPointer<Int32>) {
+        precondition(momentumBuffer == nil, "sparse SGD has no momentum")
+        for r in rows { apply(params: params, grads: grads, gradScale: gradScale, range: table.range(ofRow: r)) }
     }
 }

@@ -9,8 +9,15 @@ import TensorCore
 ///
 /// Stage 1 adds only what is non-zero: the dense tensors after the
 /// embedding table and the embedding rows each worker touched (a batch
-/// touches a few thousand of V rows), so it stays cheap; stages 3 and 4
-/// run over the whole slab, split across the threads.
+/// touches a few thousand of V rows), so it stays cheap. The embedding
+/// gradient is then a sparse one, PyTorch's coalesced form: the distinct
+/// token ids in ascending order, each with its row summed over the batch
+/// (`Embedding.backward`, in packed order, then worker order).
+///
+/// Stages 3 and 4 run over the whole slab (the default, PyTorch's dense
+/// update), or, when the optimizer spec asks for a sparse embedding, over
+/// the rest of the slab plus the touched rows only (`SparseRowOptimizer`);
+/// a frozen embedding is left out of both.
 public final class GradientPath: @unchecked Sendable {
     public let network: SequenceNetwork
     public let workers: [NetworkWorker]
@@ -19,8 +26,12 @@ public final class GradientPath: @unchecked Sendable {
     /// Cross-process reduction of the summed gradient (stage 2): called with
     /// the slab and the embedding rows it holds; nil in one process.
     public var reduce: ((FloatBuffer, [Int32]) -> Void)?
-    /// The slab range each thread owns in stages 3 and 4.
-    private let ranges: [Range<Int>]
+    /// Wall seconds spent in `apply` (all four stages) so far.
+    public private(set) var busySeconds = 0.0
+    /// The slab ranges each thread owns in stages 3 and 4 (dense update).
+    private let ranges: [[Range<Int>]]
+    /// The embedding table and its row-wise optimizer, when updated sparsely.
+    private let sparse: (table: RowTable, optimizer: any SparseRowOptimizer)?
     private let normParts: UnsafeMutableBufferPointer<Double>
 
     public init(network: SequenceNetwork, workers: [NetworkWorker], optimizer: any Optimizer, clipNorm: Float?) {
@@ -28,8 +39,20 @@ public final class GradientPath: @unchecked Sendable {
         self.workers = workers
         self.optimizer = optimizer
         self.clipNorm = clipNorm
+        let emb = network.embedding, spec = optimizer.spec
+        let table = RowTable(offset: emb.offset, rows: emb.vocabularySize, width: emb.dim)
         let total = network.params.count, n = workers.count
-        ranges = (0 ..< n).map { k in (total * k / n) / 64 * 64 ..< (k == n - 1 ? total : (total * (k + 1) / n) / 64 * 64) }
+        if spec.isSparseEmbedding && !spec.isEmbeddingFrozen {
+            guard let rowWise = optimizer as? any SparseRowOptimizer, spec.sparseProblem == nil else {
+                preconditionFailure(spec.sparseProblem ?? "\(spec.kind) cannot update rows sparsely")
+            }
+            sparse = (table, rowWise)
+        } else {
+            sparse = nil
+        }
+        let dense = spec.isSparseEmbedding || spec.isEmbeddingFrozen
+            ? [0 ..< table.offset, table.range.upperBound ..< total].filter { !$0.isEmpty } : [0 ..< total]
+        ranges = GradientPath.split(dense, parts: n)
         normParts = .allocate(capacity: n)
         normParts.initialize(repeating: 0)
     }
@@ -43,20 +66,38 @@ public final class GradientPath: @unchecked Sendable {
     /// Returns the gradient norm before clipping (nil when not clipping).
     @discardableResult
     public func apply(activeWorkers active: Int) -> Float? {
+        let clock = ContinuousClock(), start = clock.now
+        defer { busySeconds += seconds(clock.now - start) }
         sum(active)
+        workers[0].touched.sort()
         reduce?(gradient, workers[0].touched.rows)
+        let rows = workers[0].touched.rows
+        let n = workers.count
         var scale: Float = 1, norm: Float?
         if let clipNorm {
-            runParallel(workers.count) { k in
-                let r = self.ranges[k]
-                self.normParts[k] = Kernels.sumOfSquares(self.gradient.base + r.lowerBound, count: r.count)
+            runParallel(n) { k in
+                var s = 0.0
+                for r in self.ranges[k] { s += Kernels.sumOfSquares(self.gradient.base + r.lowerBound, count: r.count) }
+                if let (table, _) = self.sparse {
+                    for i in GradientPath.chunk(k, of: n, count: rows.count) {
+                        s += Kernels.sumOfSquares(self.gradient.base + table.range(ofRow: rows[i]).lowerBound, count: table.width)
+                    }
+                }
+                self.normParts[k] = s
             }
             norm = Float(normParts.reduce(0, +).squareRoot())
             scale = GradientClipping.scale(norm: norm!, maxNorm: clipNorm)
         }
         optimizer.beginStep()
-        runParallel(workers.count) { k in
-            self.optimizer.apply(params: self.network.params.base, grads: self.gradient.base, gradScale: scale, range: self.ranges[k])
+        let p = network.params.base, g = UnsafePointer(gradient.base)
+        runParallel(n) { k in
+            for r in self.ranges[k] { self.optimizer.apply(params: p, grads: g, gradScale: scale, range: r) }
+            if let (table, rowWise) = self.sparse {
+                rows.withUnsafeBufferPointer { all in
+                    let c = GradientPath.chunk(k, of: n, count: all.count)
+                    rowWise.applyRows(params: p, grads: g, gradScale: scale, table: table, rows: UnsafeBufferPointer(rebasing: all[c]))
+                }
+            }
         }
         return norm
     }
@@ -74,6 +115,26 @@ public final class GradientPath: @unchecked Sendable {
                 Kernels.add(gw + o, into: g0 + o, count: emb.dim)
             }
             workers[0].touched.add(workers[w].touched.rows)
+        }
+    }
+
+    /// The k-th of n contiguous, nearly equal parts of 0 ..< count.
+    static func chunk(_ k: Int, of n: Int, count: Int) -> Range<Int> { count * k / n ..< count * (k + 1) / n }
+
+    /// `segments` (disjoint slab ranges) cut into n parts of nearly equal
+    /// size, cut points on multiples of 64 floats; with one segment, part k
+    /// is the k-th of n slices of it.
+    static func split(_ segments: [Range<Int>], parts n: Int) -> [[Range<Int>]] {
+        let total = segments.reduce(0) { $0 + $1.count }
+        let cuts = (0 ... n).map { k in k == n ? total : (total * k / n) / 64 * 64 }
+        return (0 ..< n).map { k in
+            var out: [Range<Int>] = [], before = 0
+            for s in segments {
+                let lo = max(cuts[k] - before, 0), hi = min(cuts[k + 1] - before, s.count)
+                if lo < hi { out.append(s.lowerBound + lo ..< s.lowerBound + hi) }
+                before += s.count
+            }
+            return out
         }
     }
 }

@@ -52,12 +52,16 @@ public final class RankReduction: @unchecked Sendable {
         if union.count * emb.dim + union.count < emb.vocabularySize * emb.dim {
             bytesMoved += 4 * (peers * (union.count * emb.dim + tail) + peers + gathered - rows.count)
             exchangeSparse(gradient, union: union, tableEnd: tableEnd)
-            owner.touched.add(union)
         } else {
             bytesMoved += peers * total * 4
             exchange(count: total, pack: { $0.update(from: gradient.base, count: total) },
                      unpack: { gradient.base.update(from: $0, count: total) })
         }
+        // Every rank now holds (and later clears) the union's rows, in
+        // ascending order as one process holds them (a sparse update visits
+        // exactly these; the clipping norm adds them in this order).
+        owner.touched.add(union)
+        owner.touched.sort()
     }
 
     /// The sorted union of every rank's touched rows (ids gathered in rank

@@ -9,6 +9,8 @@ enum SynthCommand {
         OptionSpec("--seed", "N", help: "generator seed", default: "\(SyntheticCorpus.sampleSeed)"),
         OptionSpec("--out", "PATH", help: "CSV file to write (required)"),
         OptionSpec("--vocab-out", "PATH", help: "also write the vocabulary, one token per line"),
+        OptionSpec("--vocab-size", "N", help: "ids below N, Zipf-distributed over all of them (train with --vocab-size N or --vocab)",
+                   default: "\(SyntheticCorpus.vocabularySize)"),
         OptionSpec("--min-len", "N", help: "with --max-len: shortest row of a uniform length range", default: "5"),
         OptionSpec("--max-len", "N", help: "lengths uniform in --min-len...N instead of the corpus's 5..30 (train with classify --max-len N)"),
     ]
@@ -24,15 +26,16 @@ enum SynthCommand {
         let rows = try o.int("--rows", default: SyntheticCorpus.sampleRows, min: 1, max: 100_000_000)
         let seed = try o.seed("--seed", default: SyntheticCorpus.sampleSeed)
         let lengths = try lengthRange(o)
+        let size = try o.int("--vocab-size", default: SyntheticCorpus.vocabularySize, min: SyntheticCorpus.minimumVocabularySize, max: 10_000_000)
         guard let out = o.string("--out") else { throw UsageError("option --out is required (the CSV file to write)") }
         try AtomicFile.checkWritable(path: out)
         if let v = o.string("--vocab-out") { try AtomicFile.checkWritable(path: v) }
         let clock = ContinuousClock()
         let start = clock.now
-        let bytes = SyntheticCorpus.csv(rows: rows, seed: seed, lengths: lengths)
+        let bytes = SyntheticCorpus.csv(rows: rows, seed: seed, lengths: lengths, vocabularySize: size)
         try AtomicFile.write(bytes, to: out)
         if let v = o.string("--vocab-out") {
-            let text = SyntheticCorpus.vocabulary().joined(separator: "\n") + "\n"
+            let text = SyntheticCorpus.vocabulary(size: size).joined(separator: "\n") + "\n"
             try AtomicFile.write(Array(text.utf8), to: v)
         }
         console.note("wrote \(out): \(Format.grouped(rows)) rows, \(Format.fixed(Double(bytes.count) / 1e6, 1)) MB in "

@@ -13,7 +13,7 @@ enum TrainCommand {
     static func specs(_ task: Task) -> [OptionSpec] {
         DataOptions.specs.map { spec in
             spec.name == "--vocab" ? OptionSpec("--vocab", "PATH", help: spec.help + "; recorded in the model, where predict finds it", default: "none") : spec
-        } + ModelOptions.specs(task) + trainingSpecs
+        } + ModelOptions.specs(task) + EmbeddingOptions.specs + trainingSpecs
     }
 
     /// The options of every training command beyond the data and the model.

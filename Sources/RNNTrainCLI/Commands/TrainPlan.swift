@@ -26,6 +26,8 @@ struct TrainPlan {
     var runName: String
     var quiet: Bool
     var resumed: (path: String, checkpoint: Checkpoint, record: RunRecord)?
+    /// `--embeddings`: the vector file and the vocabulary it is matched to.
+    var pretrained: (path: String, vocabulary: Vocabulary)?
     /// Step-based intervals, the step limit, and what a step line reports.
     var steps: StepOptions
 
@@ -75,6 +77,7 @@ struct TrainPlan {
         let seed = try o.seed("--seed", default: resumed?.record.settings.seed ?? 1)
         let data = try source(o, seed)
         training = try TrainPlan.trainingOptions(o, seed: seed, maxLength: data.maxLength, resumed: resumed?.record.optimizer)
+        pretrained = try EmbeddingOptions.pretrained(o, vocabPath: data.vocabPath, resuming: resumed != nil)
         steps = try StepOptions(o, savePath: savePath, saveBest: saveBest)
         let bucketed = o.flag("--bucketed") || o.has("--buckets")
         let split = try SplitOptions(o, resumed: resumed?.record.settings)
@@ -137,6 +140,7 @@ struct TrainPlan {
         t.epochs = try o.int("--epochs", default: 10, min: 1, max: 1_000_000)
         t.batchSize = try o.int("--batch-size", default: 256, min: 1, max: 1_000_000)
         t.optimizer = try ModelOptions.optimizerSpec(o, resumed: resumed)
+        try EmbeddingOptions.apply(o, to: &t.optimizer, resumed: resumed)
         if o.has("--clip") { t.clipNorm = Float(try o.double("--clip", default: 0, min: 0, exclusiveMin: true)) }
         let buckets = try o.int("--buckets", default: 5, min: 1, max: 100_000)
         t.mode = o.flag("--bucketed") || o.has("--buckets") ? .bucketed(buckets: buckets) : .padded

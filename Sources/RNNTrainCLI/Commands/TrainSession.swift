@@ -23,6 +23,10 @@ final class TrainSession {
     var outputs: EpochOutputs!
     /// Time inside sgemm (reported with RNNTRAIN_TIME_BLAS set).
     var blasShare: BLASShare
+    /// What `--embeddings` matched (printed with the summary).
+    var pretrainedNote: String?
+    /// Training seconds of this process's epochs (for the optimizer's share).
+    var trainSeconds = 0.0
     /// The epochs to run (with a step limit: enough epochs to reach it).
     let epochs: Int
     /// Step lines and checkpoints (TrainSession+Steps).
@@ -36,6 +40,7 @@ final class TrainSession {
         trainer = Trainer(network: network, corpus: plan.loaded.corpus, trainRows: plan.trainRows,
                           testRows: plan.selection.reportTest || plan.valRows.isEmpty ? plan.testRows : [], valRows: plan.valRows,
                           options: plan.training)
+        if let source = plan.pretrained { pretrainedNote = try EmbeddingOptions.load(source, into: network) }
         if let resumed = plan.resumed {
             try resumed.checkpoint.restore(into: network, optimizer: trainer.optimizer, path: resumed.path)
             let progress = resumed.record.progress
@@ -61,6 +66,7 @@ final class TrainSession {
 
     func run() throws -> Int32 {
         if !plan.quiet { printSummary() }
+        if let pretrainedNote, !plan.quiet { console.note(pretrainedNote) }
         if let resumed = plan.resumed, !plan.quiet {
             console.note("resuming \(resumed.path) at epoch \(firstEpoch)" + (partial.batchesDone > 0 ? ", batch \(partial.batchesDone + 1)" : "")
                 + " (optimizer step \(trainer.optimizer.step))")
@@ -83,6 +89,7 @@ final class TrainSession {
             console.line(TrainSession.epochLine(s, of: epochs, unit: unit, hasVal: !plan.valRows.isEmpty, hasTest: !trainer.testRows.isEmpty,
                                                 errorRate: plan.steps.errorRate))
             blasShare.add(epochSeconds: s.trainSeconds + s.evalSeconds)
+            trainSeconds += s.trainSeconds - (epoch == firstEpoch ? partial.seconds : 0)
             trainer.observeValidation(loss: s.valLoss)
             try record(s)
             if reachedStepLimit || stopsEarly(after: epoch) { break }
@@ -151,7 +158,12 @@ final class TrainSession {
     }
 
     func finish() {
-        if GEMMClock.isOn { console.note(blasShare.summary) }
+        if GEMMClock.isOn {
+            console.note(blasShare.summary)
+            let inside = trainer.gradientPath.busySeconds
+            console.note("time in the gradient path (sum, clip, optimizer step): \(Format.percent(inside / max(trainSeconds, 1e-9)))"
+                + " of \(Format.fixed(trainSeconds, 2)) training s")
+        }
         if let ranks = rankSummary, !plan.quiet { console.note(ranks) }
         selectAndTest()
         guard !plan.quiet else { return }
