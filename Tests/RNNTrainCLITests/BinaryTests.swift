@@ -73,22 +73,9 @@ final class BinaryTests: XCTestCase {
         let dir = temporaryDirectory()
         let ckpt = dir + "/m.safetensors"
         let args = ["classify", "--synth-rows", "60000", "--bucketed", "--epochs", "3", "--threads", "2", "--lr", "1e-3"]
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = args + ["--save", ckpt]
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
         // The checkpoint appears after epoch 1; interrupt epoch 2.
-        let deadline = Date().addingTimeInterval(120)
-        while !fileExists(ckpt) && p.isRunning && Date() < deadline { usleep(10_000) }
-        XCTAssertTrue(p.isRunning, "finished before it could be interrupted")
-        kill(p.processIdentifier, SIGINT)
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let stdout = String(decoding: o, as: UTF8.self), stderr = String(decoding: e, as: UTF8.self)
-        XCTAssertEqual(p.terminationStatus, 130, stderr)
+        let (status, stdout, stderr) = try interruptOnceSaved(args + ["--save", ckpt], checkpoint: ckpt)
+        XCTAssertEqual(status, 130, stderr)
         XCTAssertTrue(stderr.contains("interrupted in epoch "), stderr)
         XCTAssertTrue(stderr.contains("saved \(ckpt): continue with --resume \(ckpt)"), stderr)
         let saved = try Checkpoint.read(path: ckpt).record(path: ckpt).progress
@@ -99,6 +86,25 @@ final class BinaryTests: XCTestCase {
         XCTAssertEqual(resumed.0, 0, resumed.2)
         let whole = try run(args + ["--quiet"])
         XCTAssertEqual(epochs(stdout) + epochs(resumed.1), epochs(whole.1))
+    }
+
+    /// Starts the binary, sends SIGINT as soon as `checkpoint` exists (the
+    /// first epoch is saved), and returns the exit status and streams.
+    func interruptOnceSaved(_ args: [String], checkpoint: String) throws -> (Int32, String, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = args
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let deadline = Date().addingTimeInterval(120)
+        while !fileExists(checkpoint) && p.isRunning && Date() < deadline { usleep(2_000) }
+        XCTAssertTrue(p.isRunning, "finished before it could be interrupted")
+        kill(p.processIdentifier, SIGINT)
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
     }
 
     /// Epoch lines without the timing fields.

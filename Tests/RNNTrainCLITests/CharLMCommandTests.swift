@@ -130,21 +130,8 @@ extension BinaryTests {
         let ckpt = dir + "/c.safetensors"
         let args = ["charlm", "--text", dir + "/t.txt", "--batch-size", "8", "--steps", "25", "--layers", "1", "--hidden", "48",
                     "--epochs", "3", "--threads", "2", "--lr", "3e-3", "--sample-length", "20"]
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = args + ["--save", ckpt]
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let deadline = Date().addingTimeInterval(120)
-        while !fileExists(ckpt) && p.isRunning && Date() < deadline { usleep(2_000) }
-        XCTAssertTrue(p.isRunning, "finished before it could be interrupted")
-        kill(p.processIdentifier, SIGINT)
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let stdout = String(decoding: o, as: UTF8.self), stderr = String(decoding: e, as: UTF8.self)
-        XCTAssertEqual(p.terminationStatus, 130, stderr)
+        let (status, stdout, stderr) = try interruptOnceSaved(args + ["--save", ckpt], checkpoint: ckpt)
+        XCTAssertEqual(status, 130, stderr)
         XCTAssertTrue(stderr.contains("interrupted in epoch 2, after window "), stderr)
         let checkpoint = try Checkpoint.read(path: ckpt)
         XCTAssertNotNil(try checkpoint.record(path: ckpt).progress.partial)
