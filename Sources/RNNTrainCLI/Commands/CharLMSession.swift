@@ -130,20 +130,14 @@ final class CharLMSession {
     /// Ctrl-C: the window position, running sums and carried state go into
     /// the checkpoint (with --save-best beside the best model, never over it).
     func saveInterrupted(_ s: EpochStats, epoch: Int) throws -> Int32 {
-        var where_ = "epoch \(epoch), after window \(s.tally.batchesDone) of \(s.batches)"
-        if let savePath = plan.savePath {
+        try saveInterruptedRun(position: "epoch \(epoch), after window \(s.tally.batchesDone) of \(s.batches)",
+                               savePath: plan.savePath, besideBest: plan.saveBest, console: console) {
             var r = runRecord(epoch: epoch - 1)
             r.progress.partial = s.tally
             var checkpoint = try Checkpoint(network: network, optimizer: trainer.optimizer, record: r)
             checkpoint.tensors.merge(trainer.stateTensors()) { _, new in new }
-            let target = plan.saveBest ? TrainSession.interruptedPath(savePath) : savePath
-            try checkpoint.write(to: target)
-            where_ += "; saved \(target): continue with --resume \(target)"
-        } else {
-            where_ += "; nothing saved (use --save PATH to keep progress)"
+            return checkpoint
         }
-        console.note("interrupted in \(where_)")
-        return RNNTrain.ExitCode.interrupted
     }
 
     func printSummary() {

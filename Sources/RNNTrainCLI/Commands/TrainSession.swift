@@ -136,18 +136,12 @@ final class TrainSession {
     /// Ctrl-C: the epoch's position and running sums go into the checkpoint
     /// (with --save-best beside the best model, never over it).
     func saveInterrupted(_ s: EpochStats, epoch: Int) throws -> Int32 {
-        var where_ = "epoch \(epoch), after batch \(s.tally.batchesDone) of \(s.batches)"
-        if let savePath = plan.savePath, writesFiles {
+        try saveInterruptedRun(position: "epoch \(epoch), after batch \(s.tally.batchesDone) of \(s.batches)",
+                               savePath: writesFiles ? plan.savePath : nil, besideBest: plan.selecting, console: console) {
             var r = runRecord(epoch: epoch - 1)
             r.progress.partial = s.tally
-            let target = plan.selecting ? TrainSession.interruptedPath(savePath) : savePath
-            try Checkpoint(network: network, optimizer: trainer.optimizer, record: r).write(to: target)
-            where_ += "; saved \(target): continue with --resume \(target)"
-        } else {
-            where_ += "; nothing saved (use --save PATH to keep progress)"
+            return try Checkpoint(network: network, optimizer: trainer.optimizer, record: r)
         }
-        console.note("interrupted in \(where_)")
-        return RNNTrain.ExitCode.interrupted
     }
 
     /// The weights are poisoned: stop without saving them.
