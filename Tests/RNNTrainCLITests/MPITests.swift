@@ -1,6 +1,7 @@
 import XCTest
 import Foundation
 import Model
+import TensorCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -147,15 +148,7 @@ final class MPITests: XCTestCase {
     func testInterruptStopsEveryRankAtTheSameBatch() throws {
         let dir = temporaryDirectory(), ckpt = dir + "/m.safetensors"
         let args = ["classify", "--synth-rows", "10000", "--bucketed", "--epochs", "3", "--lr", "1e-3"]
-        let (p, out, err) = try start(args + ["--threads", "1", "--save", ckpt], ranks: 2)
-        let deadline = Date().addingTimeInterval(120)
-        while !fileExists(ckpt) && p.isRunning && Date() < deadline { usleep(10_000) }
-        XCTAssertTrue(p.isRunning, "finished before it could be interrupted")
-        let children = (try? String(contentsOfFile: "/proc/\(p.processIdentifier)/task/\(p.processIdentifier)/children", encoding: .utf8)) ?? ""
-        let ranks = children.split(separator: " ").compactMap { Int32($0) }
-        XCTAssertEqual(ranks.count, 2, "mpirun's children: \(children)")
-        kill(try XCTUnwrap(ranks.last), SIGTERM)
-        let r = finish(p, out, err)
+        let r = try interruptOnceSaved(args + ["--threads", "1", "--save", ckpt], ranks: 2, checkpoint: ckpt)
         XCTAssertEqual(r.status, 130, r.err)
         XCTAssertTrue(r.err.contains("interrupted in epoch "), r.err)
         XCTAssertTrue(r.err.contains("saved \(ckpt): continue with --resume \(ckpt)"), r.err)
@@ -166,5 +159,98 @@ final class MPITests: XCTestCase {
         let whole = try run(args + ["--threads", "2", "--quiet"], ranks: 0)
         let finished = whole.out.split(separator: "\n").filter { $0.hasPrefix("Epoch") }.suffix(3 - saved.epoch).joined(separator: "\n")
         assertSameCurve(resumed.out, finished, epochs: 3 - saved.epoch)
+    }
+
+    /// Starts `args` on `ranks` ranks (0: one plain process) and, once
+    /// `checkpoint` exists (the first epoch is saved) and `delay` seconds
+    /// more, sends SIGTERM to the last rank (or SIGINT to the process);
+    /// returns how the job ended.
+    func interruptOnceSaved(_ args: [String], ranks: Int, checkpoint: String, delay: Double = 0) throws -> (status: Int32, out: String, err: String) {
+        let (p, out, err) = try start(args, ranks: ranks)
+        let deadline = Date().addingTimeInterval(120)
+        while !fileExists(checkpoint) && p.isRunning && Date() < deadline { usleep(5_000) }
+        usleep(UInt32(delay * 1e6))
+        XCTAssertTrue(p.isRunning, "finished before it could be interrupted")
+        if ranks == 0 {
+            kill(p.processIdentifier, SIGINT)
+        } else {
+            let id = p.processIdentifier
+            let children = (try? String(contentsOfFile: "/proc/\(id)/task/\(id)/children", encoding: .utf8)) ?? ""
+            let pids = children.split(separator: " ").compactMap { Int32($0) }
+            XCTAssertEqual(pids.count, ranks, "mpirun's children: \(children)")
+            kill(try XCTUnwrap(pids.last), SIGTERM)
+        }
+        return finish(p, out, err)
+    }
+}
+
+/// charlm under mpirun: the streams are dealt to threads x ranks workers,
+/// each rank carrying its own streams' state.
+extension MPITests {
+    /// A text of random words (57,800 characters), made once per test.
+    func charText() -> String {
+        var rng = RNG(seed: 8)
+        let words = ["to", "be", "or", "not", "that", "is", "the", "question", "whether", "tis", "nobler", "mind"]
+        let path = temporaryDirectory() + "/t.txt"
+        writeFile(path, (0 ..< 12_000).map { _ in words[rng.below(words.count)] }.joined(separator: " "))
+        return path
+    }
+
+    func charArgs(_ text: String) -> [String] {
+        ["charlm", "--text", text, "--batch-size", "8", "--steps", "25", "--layers", "2", "--hidden", "48", "--layer-keep", "0.9",
+         "--lr", "3e-3", "--sample-length", "20"]
+    }
+
+    /// 2 ranks x 1 thread run the two stream shares of one process with 2
+    /// threads (dropout keyed by stream, gradients summed in the same order):
+    /// the same epochs, samples and weights; rank 0 alone prints and saves.
+    func testTwoRanksCharLMMatchOneProcessWithTwoThreads() throws {
+        let dir = temporaryDirectory(), args = charArgs(charText()) + ["--epochs", "2"]
+        let two = try run(args + ["--threads", "1", "--save", dir + "/two.safetensors"], ranks: 2)
+        XCTAssertEqual(two.status, 0, two.err)
+        let one = try run(args + ["--threads", "2", "--save", dir + "/one.safetensors"], ranks: 0)
+        XCTAssertEqual(one.status, 0, one.err)
+        assertSameCurve(two.out, one.out, epochs: 2)
+        let samples = { (s: String) in s.split(separator: "\n").filter { $0.hasPrefix("  sample: ") } }
+        XCTAssertEqual(samples(two.out), samples(one.out))
+        XCTAssertEqual(samples(two.out).count, 2, "one sample per epoch, from rank 0 alone\n\(two.out)")
+        try assertSameWeights(dir + "/two.safetensors", dir + "/one.safetensors")
+        XCTAssertTrue(two.err.contains("MPI: 2 ranks x 1 thread"), two.err)
+        XCTAssertEqual(two.err.components(separatedBy: "saved ").count - 1, 2, "one saved line per epoch (rank 0 only)\n\(two.err)")
+    }
+
+    /// Interrupted mid-epoch on 2 ranks and resumed in one process, and the
+    /// other way round: the checkpoint holds every stream's carried state in
+    /// stream order and the window position, whatever the rank count, so
+    /// both finish with the epochs of the uninterrupted run.
+    func testCharLMResumesMidEpochAcrossRankCounts() throws {
+        let dir = temporaryDirectory(), args = charArgs(charText()) + ["--epochs", "3", "--quiet"]
+        let whole = try run(args + ["--threads", "2"], ranks: 0)
+        XCTAssertEqual(whole.status, 0, whole.err)
+        for (first, then) in [(2, 0), (0, 2)] {
+            let ckpt = dir + "/from\(first).safetensors"
+            let threads = { (ranks: Int) in ["--threads", ranks == 0 ? "2" : "1"] }
+            // Some windows into epoch 2 (an epoch takes 0.3 to 0.6 s).
+            let stopped = try interruptOnceSaved(args + threads(first) + ["--save", ckpt], ranks: first, checkpoint: ckpt, delay: 0.05)
+            XCTAssertEqual(stopped.status, 130, stopped.err)
+            let saved = try Checkpoint.read(path: ckpt)
+            let progress = try saved.record(path: ckpt).progress
+            XCTAssertGreaterThan(progress.partial?.batchesDone ?? 0, 0, "stopped mid-epoch\n\(stopped.err)\n\(stopped.out)")
+            XCTAssertEqual(saved.tensors["charlm.state.h"]?.shape, [2, 8, 48])
+            XCTAssertEqual(saved.tensors["charlm.state.c"]?.shape, [2, 8, 48])
+            let resumed = try run(args + threads(then) + ["--resume", ckpt], ranks: then)
+            XCTAssertEqual(resumed.status, 0, resumed.err)
+            let rest = whole.out.split(separator: "\n").filter { $0.hasPrefix("Epoch") }.suffix(3 - progress.epoch).joined(separator: "\n")
+            assertSameCurve(resumed.out, rest, epochs: 3 - progress.epoch)
+        }
+    }
+
+    /// Fewer streams than ranks: refused by rank 0 before training.
+    func testCharLMWithFewerStreamsThanRanksIsAClearError() throws {
+        let r = try run(charArgs(charText()) + ["--batch-size", "1", "--epochs", "1"], ranks: 2)
+        XCTAssertEqual(r.status, 64, r.err)
+        XCTAssertTrue(r.err.contains("error: --batch-size 1 is smaller than the 2 MPI ranks"), r.err)
+        XCTAssertFalse(r.err.contains("rank 1"), r.err)
+        XCTAssertEqual(r.out, "")
     }
 }

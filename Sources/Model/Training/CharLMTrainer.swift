@@ -13,6 +13,10 @@ public struct CharLMOptions: Sendable {
     public var seed: UInt64 = 1
     /// Workers, each running a contiguous share of the streams.
     public var threads = 1
+    /// The ranks of a data-parallel run (nil: this process alone). The
+    /// streams are dealt to threads x ranks workers; this rank runs (and
+    /// carries the state of) its `threads` contiguous shares.
+    public var group: (any RankGroup)?
 
     public init() {}
 }
@@ -29,6 +33,13 @@ public struct CharLMOptions: Sendable {
 /// the mean over its windows. Workers take disjoint stream ranges, run the
 /// same `NetworkWorker` path as classify and seq2seq, and hand their
 /// gradients to the `GradientPath`.
+///
+/// Across ranks (`options.group`) the streams are cut into workers x ranks
+/// contiguous shares, rank r running shares r*n ..< (r+1)*n: with 2 ranks x 1
+/// thread exactly the two shares of one process with 2 threads (dropout is
+/// keyed by stream), summed in the same order (`RankReduction`). Each rank
+/// carries the state of its own streams; the checkpoint holds all of them,
+/// in stream order, whatever the rank count.
 public final class CharLMTrainer: @unchecked Sendable {
     public let network: SequenceNetwork
     public let options: CharLMOptions
@@ -39,8 +50,12 @@ public final class CharLMTrainer: @unchecked Sendable {
     public let validation: CharStreams?
     /// The carried state of each worker's streams (`[L]` x `[rows x H]`).
     public let states: [StackState]
-    /// Streams of each worker, for training and for validation.
+    /// Streams of each of this rank's workers, for training and for validation.
     let trainRanges: [Range<Int>], validationRanges: [Range<Int>]
+    /// The streams of every rank's workers (rank r: `r*n ..< (r+1)*n`).
+    let allTrainRanges: [Range<Int>]
+    /// Stage 2 of the gradient path across ranks (nil in one process).
+    public let rankReduction: RankReduction?
     /// Each worker's window ids (one object each: workers fill them at once).
     private let windows: [WindowIDs]
     private let outcomes: UnsafeMutableBufferPointer<NetworkWorker.Outcome>
@@ -60,16 +75,22 @@ public final class CharLMTrainer: @unchecked Sendable {
         }
         BLASRuntime.setThreads(1)
         optimizer = options.optimizer.make(parameterCount: network.layout.totalCount)
-        let n = min(options.threads, options.streams)
-        trainRanges = CharLMTrainer.split(options.streams, into: n)
-        validationRanges = CharLMTrainer.split(self.validation?.streams ?? n, into: n)
+        let ranks = options.group?.size ?? 1, rank = options.group?.rank ?? 0
+        precondition(options.streams >= ranks, "every rank needs a stream")
+        let n = min(options.threads, options.streams / ranks), mine = rank * n ..< (rank + 1) * n
+        allTrainRanges = CharLMTrainer.split(options.streams, into: n * ranks)
+        trainRanges = Array(allTrainRanges[mine])
+        validationRanges = Array(CharLMTrainer.split(self.validation?.streams ?? n * ranks, into: n * ranks)[mine])
         let perWorker = trainRanges.map(\.count).max()!
-        workers = (0 ..< n).map { _ in NetworkWorker(network: network, maxRows: perWorker, maxLength: options.steps) }
+        let workers = (0 ..< n).map { _ in NetworkWorker(network: network, maxRows: perWorker, maxLength: options.steps) }
+        self.workers = workers
         states = (0 ..< n).map { _ in StackState(stack: network.stack, rows: perWorker) }
         windows = (0 ..< n).map { _ in WindowIDs() }
         outcomes = .allocate(capacity: n)
         outcomes.initialize(repeating: NetworkWorker.Outcome())
         gradientPath = GradientPath(network: network, workers: workers, optimizer: optimizer, clipNorm: options.clipNorm)
+        rankReduction = options.group.map { RankReduction(group: $0, network: network, owner: workers[0]) }
+        if let r = rankReduction { gradientPath.reduce = { r.reduce($0, rows: $1) } }
     }
 
     deinit { outcomes.deallocate() }
@@ -100,7 +121,7 @@ public final class CharLMTrainer: @unchecked Sendable {
         if t.batchesDone == 0 { resetState() }
         var nonFinite: Int?
         for w in t.batchesDone ..< train.windows {
-            if let shouldStop, shouldStop() { break }
+            if stopAgreed(shouldStop) { break }
             let o = trainWindow(w)
             t.lossSum += o.lossSum
             guard o.lossSum.isFinite else { nonFinite = w + 1; break }
@@ -163,13 +184,23 @@ public final class CharLMTrainer: @unchecked Sendable {
         }
     }
 
-    /// The workers' outcomes of the last window, in worker order.
+    /// The workers' outcomes of the last window, in worker order (and
+    /// across ranks in rank order).
     private func total() -> NetworkWorker.Outcome {
         var t = NetworkWorker.Outcome()
         for o in outcomes {
             t.lossSum += o.lossSum; t.correct += o.correct; t.count += o.count; t.tokens += o.tokens
         }
-        return t
+        guard let group = options.group else { return t }
+        let s = group.sum([t.lossSum, Double(t.correct), Double(t.count), Double(t.tokens)])
+        return NetworkWorker.Outcome(lossSum: s[0], correct: Int(s[1]), count: Int(s[2]), tokens: Int(s[3]))
+    }
+
+    /// `shouldStop`, agreed by every rank: all stop at the same window when
+    /// any asks (nothing to agree in one process).
+    private func stopAgreed(_ shouldStop: (() -> Bool)?) -> Bool {
+        let local = shouldStop?() ?? false
+        return options.group?.any(local) ?? local
     }
 }
 
@@ -180,24 +211,48 @@ final class WindowIDs {
 
 extension CharLMTrainer {
     /// The carried state as checkpoint tensors `charlm.state.h` (and `.c`),
-    /// `[L x S x H]`, streams in order (for resuming mid-epoch).
+    /// `[L x S x H]`, streams in order (for resuming mid-epoch), the same
+    /// tensors whatever the rank count. Across ranks every rank must call it
+    /// (an allgather of each rank's streams); every rank gets the whole state.
     public func stateTensors() -> [String: Safetensors.Tensor] {
-        let l = network.spec.layers, h = network.spec.hiddenSize, s = options.streams
-        func gather(_ pick: (StackState) -> FloatBuffer?) -> Safetensors.Tensor? {
-            var values: [Float] = []
-            values.reserveCapacity(l * s * h)
-            for layer in 0 ..< l {
-                for (k, rows) in trainRanges.enumerated() {
-                    guard let b = pick(states[k]) else { return nil }
-                    let base = b.base + layer * states[k].rows * h
-                    values.append(contentsOf: UnsafeBufferPointer(start: base, count: rows.count * h))
-                }
-            }
-            return Safetensors.Tensor(shape: [l, s, h], values: values)
-        }
-        var out = ["charlm.state.h": gather { $0.h }!]
-        if let c = gather({ $0.c }) { out["charlm.state.c"] = c }
+        var out = ["charlm.state.h": gatherState { $0.h }!]
+        if let c = gatherState({ $0.c }) { out["charlm.state.c"] = c }
         return out
+    }
+
+    /// One carried vector of every stream, `[L x S x H]`; nil when the
+    /// cell carries no such vector.
+    private func gatherState(_ pick: (StackState) -> FloatBuffer?) -> Safetensors.Tensor? {
+        let l = network.spec.layers, h = network.spec.hiddenSize, s = options.streams
+        guard pick(states[0]) != nil else { return nil }
+        // This rank's streams [L x mine x H], padded to the widest rank's share.
+        let n = trainRanges.count, ranks = options.group?.size ?? 1
+        let widest = (0 ..< ranks).map { r in allTrainRanges[r * n ..< (r + 1) * n].reduce(0) { $0 + $1.count } }.max()!
+        var mine = [Float](repeating: 0, count: l * widest * h)
+        for layer in 0 ..< l {
+            var at = layer * widest * h
+            for (k, rows) in trainRanges.enumerated() {
+                let base = pick(states[k])!.base + layer * states[k].rows * h
+                for i in 0 ..< rows.count * h { mine[at + i] = base[i] }
+                at += rows.count * h
+            }
+        }
+        var all = mine
+        if let group = options.group {
+            all = [Float](repeating: 0, count: mine.count * ranks)
+            mine.withUnsafeBufferPointer { m in
+                all.withUnsafeMutableBufferPointer { group.allgather(m.baseAddress!, count: m.count, into: $0.baseAddress!) }
+            }
+        }
+        var values = [Float](repeating: 0, count: l * s * h)
+        for r in 0 ..< ranks {
+            let streams = allTrainRanges[r * n].lowerBound ..< allTrainRanges[(r + 1) * n - 1].upperBound
+            for layer in 0 ..< l {
+                let src = (r * l + layer) * widest * h, dst = (layer * s + streams.lowerBound) * h
+                for i in 0 ..< streams.count * h { values[dst + i] = all[src + i] }
+            }
+        }
+        return Safetensors.Tensor(shape: [l, s, h], values: values)
     }
 
     /// Restores the carried state saved by `stateTensors`; false when the

@@ -54,8 +54,11 @@ enum CharLMCommand {
     }
 
     static func run(_ arguments: [String], _ console: Console) throws -> Int32 {
-        let plan = try CharLMPlan(arguments: arguments)
-        return try CharLMSession(plan: plan, console: console).run()
+        try DataParallel.run(console) { console, group in
+            var plan = try CharLMPlan(arguments: arguments)
+            try plan.spread(over: group)
+            return try CharLMSession(plan: plan, console: console).run()
+        }
     }
 }
 

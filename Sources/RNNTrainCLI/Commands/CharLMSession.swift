@@ -63,7 +63,7 @@ final class CharLMSession {
             }
             if s.interrupted { return try saveInterrupted(s, epoch: epoch) }
             console.line(CharLMSession.epochLine(s, of: epochs, validation: trainer.validation != nil))
-            if plan.sampleLength > 0 { console.line("  sample: " + CharLMSession.oneLine(sample(epoch: epoch))) }
+            if plan.sampleLength > 0 && writesFiles { console.line("  sample: " + CharLMSession.oneLine(sample(epoch: epoch))) }
             try record(s)
         }
         finish()
@@ -113,14 +113,14 @@ final class CharLMSession {
     /// After a finished epoch: metrics line, chart, checkpoint.
     func record(_ s: EpochStats) throws {
         let validation = trainer.validation != nil
-        try outputs.add(MetricsRecord(run: plan.runName, epoch: s.epoch, trainLoss: s.trainLoss, trainAccuracy: s.trainAccuracy,
+        if writesFiles { try outputs.add(MetricsRecord(run: plan.runName, epoch: s.epoch, trainLoss: s.trainLoss, trainAccuracy: s.trainAccuracy,
                                       testLoss: validation ? s.testLoss : nil, testAccuracy: validation ? s.testAccuracy : nil,
                                       seconds: (s.trainSeconds * 1000).rounded() / 1000, tokensPerSecond: s.tokensPerSecond.rounded(),
                                       learningRate: Double("\(trainer.optimizer.learningRate)"), task: "charlm",
-                                      batching: "streams", batchSize: plan.options.streams))
+                                      batching: "streams", batchSize: plan.options.streams)) }
         let improved = validation && s.testLoss < best.loss
         if improved { best = (s.epoch, s.testLoss) }
-        guard let path = plan.savePath, improved || !plan.saveBest else { return }
+        guard writesFiles, let path = plan.savePath, improved || !plan.saveBest else { return }
         var r = runRecord(epoch: s.epoch)
         if validation { r.progress.testAccuracy = s.testAccuracy }
         try Checkpoint(network: network, optimizer: trainer.optimizer, record: r).write(to: path)
@@ -130,12 +130,14 @@ final class CharLMSession {
     /// Ctrl-C: the window position, running sums and carried state go into
     /// the checkpoint (with --save-best beside the best model, never over it).
     func saveInterrupted(_ s: EpochStats, epoch: Int) throws -> Int32 {
-        try saveInterruptedRun(position: "epoch \(epoch), after window \(s.tally.batchesDone) of \(s.batches)",
-                               savePath: plan.savePath, besideBest: plan.saveBest, console: console) {
+        // Every rank hands its streams' state over; rank 0 writes.
+        let state = plan.savePath == nil ? [:] : trainer.stateTensors()
+        return try saveInterruptedRun(position: "epoch \(epoch), after window \(s.tally.batchesDone) of \(s.batches)",
+                                      savePath: writesFiles ? plan.savePath : nil, besideBest: plan.saveBest, console: console) {
             var r = runRecord(epoch: epoch - 1)
             r.progress.partial = s.tally
             var checkpoint = try Checkpoint(network: network, optimizer: trainer.optimizer, record: r)
-            checkpoint.tensors.merge(trainer.stateTensors()) { _, new in new }
+            checkpoint.tensors.merge(state) { _, new in new }
             return checkpoint
         }
     }
@@ -155,6 +157,7 @@ final class CharLMSession {
 
     func finish() {
         guard !plan.quiet else { return }
+        if let ranks = rankSummary { console.note(ranks) }
         if let path = plan.plotPath { console.note("learning curves: \(path)") }
         if best.epoch > 0 {
             console.note("best validation loss: \(Format.fixed(best.loss, 4)) (\(Format.fixed(best.loss / log(2.0), 4)) bpc) at epoch \(best.epoch)")

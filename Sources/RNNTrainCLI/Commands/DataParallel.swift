@@ -40,16 +40,44 @@ extension TrainPlan {
     }
 }
 
+extension CharLMPlan {
+    /// Runs the plan on the ranks of `group`: the streams dealt to threads x
+    /// ranks workers. Every rank needs a stream.
+    mutating func spread(over group: (any RankGroup)?) throws {
+        guard let group else { return }
+        if options.streams < group.size {
+            throw UsageError("--batch-size \(options.streams) is smaller than the \(group.size) MPI ranks: "
+                + "every rank needs streams of its own: launch fewer ranks or raise --batch-size")
+        }
+        options.group = group
+    }
+}
+
 extension TrainSession {
     /// Rank 0 (or the only process) writes checkpoints, metrics and plots.
     var writesFiles: Bool { (plan.training.group?.rank ?? 0) == 0 }
 
     /// "2 ranks x 1 thread; reduced 40,123 bytes per step per rank (sparse: ...)".
     var rankSummary: String? {
-        guard let group = plan.training.group else { return nil }
-        let o = plan.training
-        var s = "MPI: \(group.size) ranks x \(o.threads) thread\(o.threads == 1 ? "" : "s")"
-        if let r = trainer.rankReduction, r.steps > 0 {
+        DataParallel.summary(group: plan.training.group, threads: plan.training.threads, reduction: trainer.rankReduction)
+    }
+}
+
+extension CharLMSession {
+    /// Rank 0 (or the only process) writes checkpoints, metrics and plots.
+    var writesFiles: Bool { (plan.options.group?.rank ?? 0) == 0 }
+
+    var rankSummary: String? {
+        DataParallel.summary(group: plan.options.group, threads: trainer.workers.count, reduction: trainer.rankReduction)
+    }
+}
+
+extension DataParallel {
+    /// "MPI: 2 ranks x 1 thread; gradients reduced by ...: 40,123 bytes received per step per rank (...)".
+    static func summary(group: (any RankGroup)?, threads: Int, reduction: RankReduction?) -> String? {
+        guard let group else { return nil }
+        var s = "MPI: \(group.size) ranks x \(threads) thread\(threads == 1 ? "" : "s")"
+        if let r = reduction, r.steps > 0 {
             let b = r.bytesPerStep
             s += "; gradients reduced by allgather + rank-order sum: \(Format.grouped(b.moved)) bytes received per step per rank"
                 + " (\(Format.grouped(b.rows)) embedding rows touched on average; the dense slab would be \(Format.grouped(b.dense)))"
