@@ -76,6 +76,17 @@ public final class MPIGroup: RankGroup, @unchecked Sendable {
         return (0 ..< size).map { r in Array(all[Int(displs[r]) ..< Int(displs[r] + counts[r])]) }
     }
 
+    public func alltoall(_ send: UnsafePointer<Float>, sendRanges: [Range<Int>], into recv: UnsafeMutablePointer<Float>,
+                         recvRanges: [Range<Int>]) {
+        let sc = sendRanges.map { Int32($0.count) }, sd = sendRanges.map { Int32($0.lowerBound) }
+        let rc = recvRanges.map { Int32($0.count) }, rd = recvRanges.map { Int32($0.lowerBound) }
+        check(rnntrain_mpi_alltoallv_float(send, sc, sd, recv, rc, rd))
+    }
+
+    public func allgather(inPlace buffer: UnsafeMutablePointer<Float>, spans: [Range<Int>]) {
+        check(rnntrain_mpi_allgatherv_float_inplace(buffer, spans.map { Int32($0.count) }, spans.map { Int32($0.lowerBound) }))
+    }
+
     private func check(_ code: Int32) {
         if code != 0 {
             fputs("rank \(rank): MPI call failed (error \(code))\n", stderr)

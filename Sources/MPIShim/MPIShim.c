@@ -38,6 +38,15 @@ int rnntrain_mpi_allgatherv_int(const int *send, int count, int *recv, const int
     return MPI_Allgatherv(send, count, MPI_INT, recv, counts, displs, MPI_INT, MPI_COMM_WORLD);
 }
 
+int rnntrain_mpi_alltoallv_float(const float *send, const int *sendcounts, const int *sdispls,
+                                 float *recv, const int *recvcounts, const int *rdispls) {
+    return MPI_Alltoallv(send, sendcounts, sdispls, MPI_FLOAT, recv, recvcounts, rdispls, MPI_FLOAT, MPI_COMM_WORLD);
+}
+
+int rnntrain_mpi_allgatherv_float_inplace(float *buffer, const int *counts, const int *displs) {
+    return MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buffer, counts, displs, MPI_FLOAT, MPI_COMM_WORLD);
+}
+
 int rnntrain_mpi_finalize(void) { return MPI_Finalize(); }
 
 void rnntrain_mpi_abort(int code) { MPI_Abort(MPI_COMM_WORLD, code); }

@@ -103,6 +103,25 @@ final class MPITests: XCTestCase {
         XCTAssertEqual(two.err.components(separatedBy: "saved ").count - 1, 2, "one saved line per epoch (rank 0 only)\n\(two.err)")
     }
 
+    /// The dense update is sharded over the ranks (each steps its span,
+    /// the clipping norm's parts added in rank order); a sparse embedding
+    /// update reduces the whole gradient on every rank instead. Both give
+    /// one process's epochs and weights.
+    func testShardedAndWholeStepsWithClippingMatchOneProcess() throws {
+        let dir = temporaryDirectory()
+        for (name, extra, exchange) in [("dense", ["--clip", "0.5"], "step sharded"),
+                                        ("sparse", ["--sparse-embedding", "--clip", "0.5"], "reduced by allgather")] {
+            let args = ["classify"] + data + extra + ["--epochs", "1"]
+            let two = try run(args + ["--threads", "1", "--save", dir + "/\(name)2.safetensors"], ranks: 2)
+            XCTAssertEqual(two.status, 0, two.err)
+            let one = try run(args + ["--threads", "2", "--save", dir + "/\(name)1.safetensors"], ranks: 0)
+            XCTAssertEqual(one.status, 0, one.err)
+            assertSameCurve(two.out, one.out, epochs: 1)
+            try assertSameWeights(dir + "/\(name)2.safetensors", dir + "/\(name)1.safetensors")
+            XCTAssertTrue(two.err.contains(exchange), two.err)
+        }
+    }
+
     /// seq2seq (per-step loss over real tokens) splits the same way.
     func testTwoRanksSeq2SeqMatchOneProcess() throws {
         let args = ["seq2seq"] + data + ["--epochs", "1", "--quiet"]

@@ -90,7 +90,7 @@ public final class CharLMTrainer: @unchecked Sendable {
         outcomes.initialize(repeating: NetworkWorker.Outcome())
         gradientPath = GradientPath(network: network, workers: workers, optimizer: optimizer, clipNorm: options.clipNorm)
         rankReduction = options.group.map { RankReduction(group: $0, network: network, owner: workers[0]) }
-        if let r = rankReduction { gradientPath.reduce = { r.reduce($0, rows: $1) } }
+        rankReduction?.attach(to: gradientPath)
     }
 
     deinit { outcomes.deallocate() }
@@ -132,6 +132,7 @@ public final class CharLMTrainer: @unchecked Sendable {
                                     elapsedSeconds: seconds(clock.now - start), tally: t))
         }
         t.seconds = resuming.seconds + seconds(clock.now - start)
+        gradientPath.gatherOptimizerState()
         let evalStart = clock.now
         let finished = t.batchesDone == train.windows
         let test = finished && validation != nil ? evaluate() : (loss: Double.nan, accuracy: Double.nan, count: 0)

@@ -26,13 +26,23 @@ public final class GradientPath: @unchecked Sendable {
     /// Cross-process reduction of the summed gradient (stage 2): called with
     /// the slab and the embedding rows it holds; nil in one process.
     public var reduce: ((FloatBuffer, [Int32]) -> Void)?
-    /// Wall seconds spent in `apply` (all four stages) so far.
+    /// Wall seconds spent in `apply` (all four stages) so far, and in
+    /// stage 2 (the reduce across ranks) and stages 3 and 4 (clip, step).
     public private(set) var busySeconds = 0.0
+    public private(set) var reduceSeconds = 0.0, stepSeconds = 0.0
     /// The slab ranges each thread owns in stages 3 and 4 (dense update).
-    private let ranges: [[Range<Int>]]
+    private var ranges: [[Range<Int>]]
+    /// Across ranks, a step sharded over them: each rank receives only its
+    /// span's gradient, steps it, and the spans are gathered (nil: every
+    /// rank receives the whole gradient and steps the whole slab).
+    private var shard: (reduction: RankReduction, spans: [Range<Int>])?
     /// The embedding table and its row-wise optimizer, when updated sparsely.
     private let sparse: (table: RowTable, optimizer: any SparseRowOptimizer)?
-    private let normParts: UnsafeMutableBufferPointer<Double>
+    /// The parts the clipping norm is summed in (`squaredNorm`), and their sums.
+    private var normRanges: [[Range<Int>]]
+    private var normParts: UnsafeMutableBufferPointer<Double>
+    /// The slab segments of the dense update (the slab without a sparse or frozen table).
+    private let dense: [Range<Int>]
 
     public init(network: SequenceNetwork, workers: [NetworkWorker], optimizer: any Optimizer, clipNorm: Float?) {
         self.network = network
@@ -52,7 +62,9 @@ public final class GradientPath: @unchecked Sendable {
         }
         let dense = spec.isSparseEmbedding || spec.isEmbeddingFrozen
             ? [0 ..< table.offset, table.range.upperBound ..< total].filter { !$0.isEmpty } : [0 ..< total]
+        self.dense = dense
         ranges = GradientPath.split(dense, parts: n)
+        normRanges = ranges
         normParts = .allocate(capacity: n)
         normParts.initialize(repeating: 0)
     }
@@ -70,22 +82,20 @@ public final class GradientPath: @unchecked Sendable {
         defer { busySeconds += seconds(clock.now - start) }
         sum(active)
         workers[0].touched.sort()
-        reduce?(gradient, workers[0].touched.rows)
+        let reduceStart = clock.now
+        if let shard {
+            shard.reduction.reduceScatter(gradient, rows: workers[0].touched.rows, spans: shard.spans)
+        } else {
+            reduce?(gradient, workers[0].touched.rows)
+        }
+        let stepStart = clock.now
+        reduceSeconds += seconds(stepStart - reduceStart)
+        defer { stepSeconds += seconds(clock.now - stepStart) }
         let rows = workers[0].touched.rows
         let n = workers.count
         var scale: Float = 1, norm: Float?
         if let clipNorm {
-            runParallel(n) { k in
-                var s = 0.0
-                for r in self.ranges[k] { s += Kernels.sumOfSquares(self.gradient.base + r.lowerBound, count: r.count) }
-                if let (table, _) = self.sparse {
-                    for i in GradientPath.chunk(k, of: n, count: rows.count) {
-                        s += Kernels.sumOfSquares(self.gradient.base + table.range(ofRow: rows[i]).lowerBound, count: table.width)
-                    }
-                }
-                self.normParts[k] = s
-            }
-            norm = Float(normParts.reduce(0, +).squareRoot())
+            norm = Float(squaredNorm(rows: rows).squareRoot())
             scale = GradientClipping.scale(norm: norm!, maxNorm: clipNorm)
         }
         optimizer.beginStep()
@@ -99,7 +109,68 @@ public final class GradientPath: @unchecked Sendable {
                 }
             }
         }
+        if let shard { shard.reduction.gatherSpans(network.params, spans: shard.spans, counted: true) }
         return norm
+    }
+
+    /// The gradient's squared norm: each part of `normRanges` (and its
+    /// chunk of the sparse table's `rows`) summed by a thread, the parts
+    /// added in order. Across ranks the parts are those of one process with
+    /// all of the ranks' threads, so the sum has that process's bits: a
+    /// sharded step gathers every rank's parts; with the whole gradient on
+    /// every rank each rank sums all of them itself.
+    private func squaredNorm(rows: [Int32]) -> Double {
+        let parts = normRanges.count, n = workers.count
+        runParallel(n) { k in
+            for part in stride(from: k, to: parts, by: n) {
+                var s = 0.0
+                for r in self.normRanges[part] { s += Kernels.sumOfSquares(self.gradient.base + r.lowerBound, count: r.count) }
+                if let (table, _) = self.sparse {
+                    for i in GradientPath.chunk(part, of: parts, count: rows.count) {
+                        s += Kernels.sumOfSquares(self.gradient.base + table.range(ofRow: rows[i]).lowerBound, count: table.width)
+                    }
+                }
+                self.normParts[part] = s
+            }
+        }
+        guard let shard else { return normParts.reduce(0, +) }
+        let group = shard.reduction.group
+        var all = [Double](repeating: 0, count: parts * group.size)
+        all.withUnsafeMutableBufferPointer { group.allgather(UnsafePointer(normParts.baseAddress!), count: parts, into: $0.baseAddress!) }
+        return all.reduce(0, +)
+    }
+
+    /// Across `ranks` ranks that each hold the whole gradient: the norm is
+    /// summed in the parts of one process with ranks x threads workers.
+    func matchNormParts(ranks: Int) {
+        normRanges = GradientPath.split(dense, parts: ranks * workers.count)
+        normParts.deallocate()
+        normParts = .allocate(capacity: normRanges.count)
+        normParts.initialize(repeating: 0)
+    }
+
+    /// Shards stages 3 and 4 over the ranks of `reduction` (ZeRO stage 1):
+    /// the dense slab is cut into threads x ranks parts as one process with
+    /// that many threads cuts it, rank r steps parts r*T ..< (r+1)*T, and
+    /// the ranks' spans of the parameters are gathered after the step.
+    /// Only for a dense update of one contiguous segment (not with a sparse
+    /// embedding); returns whether the step is sharded.
+    public func shardStep(over reduction: RankReduction) -> Bool {
+        guard sparse == nil, dense.count == 1 else { return false }
+        let group = reduction.group, t = workers.count, seg = dense[0]
+        let cut = { (k: Int) in seg.lowerBound + GradientPath.cut(k, of: group.size * t, total: seg.count) }
+        ranges = Array(GradientPath.split(dense, parts: group.size * t)[group.rank * t ..< (group.rank + 1) * t])
+        normRanges = ranges
+        shard = (reduction, (0 ..< group.size).map { q in cut(q * t) ..< cut((q + 1) * t) })
+        return true
+    }
+
+    /// After sharded steps each rank's optimizer state is current only in
+    /// its span: gathers it (every rank must call this, before a
+    /// checkpoint is written). Nothing to do otherwise.
+    public func gatherOptimizerState() {
+        guard let shard else { return }
+        for s in optimizer.state { shard.reduction.gatherSpans(s.buffer, spans: shard.spans, counted: false) }
     }
 
     /// Stage 1: slab_0 += slab_w for w = 1 ..< active, dense part and touched
@@ -118,6 +189,10 @@ public final class GradientPath: @unchecked Sendable {
         }
     }
 
+    /// Where part k of n starts in `total` floats (a multiple of 64; part n
+    /// starts at the end).
+    static func cut(_ k: Int, of n: Int, total: Int) -> Int { k == n ? total : (total * k / n) / 64 * 64 }
+
     /// The k-th of n contiguous, nearly equal parts of 0 ..< count.
     static func chunk(_ k: Int, of n: Int, count: Int) -> Range<Int> { count * k / n ..< count * (k + 1) / n }
 
@@ -126,7 +201,7 @@ public final class GradientPath: @unchecked Sendable {
     /// is the k-th of n slices of it.
     static func split(_ segments: [Range<Int>], parts n: Int) -> [[Range<Int>]] {
         let total = segments.reduce(0) { $0 + $1.count }
-        let cuts = (0 ... n).map { k in k == n ? total : (total * k / n) / 64 * 64 }
+        let cuts = (0 ... n).map { k in cut(k, of: n, total: total) }
         return (0 ..< n).map { k in
             var out: [Range<Int>] = [], before = 0
             for s in segments {

@@ -2,10 +2,11 @@
 /// trainer sees them: who am I, how many are we, and one collective. Every
 /// rank must make the same calls in the same order.
 ///
-/// Only allgather is used, so that every sum over ranks is done by each rank
-/// itself, in rank order: the result is the same bits on every rank, run
-/// after run, whatever algorithm the MPI library picks (an MPI_Allreduce may
-/// add in any order, and differently for different message sizes).
+/// Only data movement is used (allgather, all-to-all), so that every sum
+/// over ranks is done by a rank itself, in rank order: the result is the
+/// same bits on every rank, run after run, whatever algorithm the MPI
+/// library picks (an MPI_Allreduce may add in any order, and differently for
+/// different message sizes).
 public protocol RankGroup: AnyObject, Sendable {
     var rank: Int { get }
     var size: Int { get }
@@ -14,6 +15,12 @@ public protocol RankGroup: AnyObject, Sendable {
     func allgather(_ send: UnsafePointer<Double>, count: Int, into recv: UnsafeMutablePointer<Double>)
     /// Every rank's list (lengths may differ), in rank order.
     func allgather(_ send: [Int32]) -> [[Int32]]
+    /// All-to-all: `send[sendRanges[q]]` goes to rank q; what rank p sends
+    /// here lands in `recv[recvRanges[p]]`.
+    func alltoall(_ send: UnsafePointer<Float>, sendRanges: [Range<Int>], into recv: UnsafeMutablePointer<Float>,
+                  recvRanges: [Range<Int>])
+    /// In place: rank r's `buffer[spans[r]]` reaches every rank.
+    func allgather(inPlace buffer: UnsafeMutablePointer<Float>, spans: [Range<Int>])
 }
 
 extension RankGroup {

@@ -1,10 +1,15 @@
 import TensorCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Stage 2 of the `GradientPath` across ranks: every rank holds the summed
 /// gradient of its share of the batch; afterwards every rank holds the sum
-/// over all ranks, the same bits everywhere.
+/// over all ranks (`reduce`), or the sum of its own span of the slab
+/// (`reduceScatter`, for a step sharded over the ranks), the same bits
+/// wherever it is held.
 ///
-/// Order: each rank's slab is allgathered and added in rank order
+/// Order: the ranks' values are gathered and added in rank order
 /// (g_0 + g_1 + ... + g_{R-1}), which is the order in which one process
 /// with R workers sums its workers (R ranks x 1 thread give one process x R
 /// threads' bits; with T threads per rank the first T terms are pre-summed).
@@ -17,12 +22,15 @@ public final class RankReduction: @unchecked Sendable {
     public let group: any RankGroup
     let network: SequenceNetwork
     let owner: NetworkWorker
-    /// Bytes received per rank, summed over steps (ids and floats), and
-    /// what dense reductions of the whole slab would have moved.
+    /// Bytes received per rank, summed over steps (ids and floats, and the
+    /// parameters of a sharded step), and what dense reductions of the
+    /// whole slab would have moved.
     public private(set) var steps = 0
     public private(set) var bytesMoved = 0
     public private(set) var denseBytes = 0
     public private(set) var unionRows = 0
+    /// True once a step was sharded (`reduceScatter` + `gatherSpans`).
+    public private(set) var sharded = false
     private var send: [Float] = []
     private var recv: [Float] = []
     private var mark: [Bool]
@@ -35,31 +43,99 @@ public final class RankReduction: @unchecked Sendable {
         mark = [Bool](repeating: false, count: network.embedding.vocabularySize)
     }
 
+    /// Becomes stage 2 of `path`: a step sharded over the ranks where the
+    /// update allows it, else every rank reduces the whole gradient.
+    func attach(to path: GradientPath) {
+        if RankReduction.shardsSteps && path.shardStep(over: self) { return }
+        path.reduce = { [unowned self] in self.reduce($0, rows: $1) }
+        path.matchNormParts(ranks: group.size)
+    }
+
+    static let shardsSteps: Bool = {
+        guard let v = getenv("RNNTRAIN_SHARDED_STEP") else { return true }
+        return String(cString: v) != "0"
+    }()
+
     /// The average bytes each rank received per step, and the dense figure.
     public var bytesPerStep: (moved: Int, dense: Int, rows: Int) {
         steps == 0 ? (0, 0, 0) : (bytesMoved / steps, denseBytes / steps, unionRows / steps)
     }
 
-    /// Reduces `gradient` (worker 0's slab holding this rank's `rows`).
+    /// Reduces `gradient` (worker 0's slab holding this rank's `rows`):
+    /// every rank gets the whole sum.
     func reduce(_ gradient: FloatBuffer, rows: [Int32]) {
+        let packing = plan(rows)
+        let n = packing.count
+        bytesMoved += 4 * (group.size - 1) * n
+        prepareBuffers(send: n, recv: n * group.size)
+        send.withUnsafeMutableBufferPointer { s in
+            recv.withUnsafeMutableBufferPointer { r in
+                let s = s.baseAddress!, r = r.baseAddress!, g = gradient.base
+                packing.forEachRun(in: 0 ..< n) { p, o, c in (s + p).update(from: g + o, count: c) }
+                group.allgather(UnsafePointer(s), count: n, into: r)
+                // sum = g_0; sum += g_1; ... (rank order)
+                s.update(from: r, count: n)
+                for k in 1 ..< group.size { Kernels.add(r + k * n, into: s, count: n) }
+                packing.forEachRun(in: 0 ..< n) { p, o, c in (g + o).update(from: s + p, count: c) }
+            }
+        }
+        holdUnion(packing.rows)
+    }
+
+    /// Reduces `gradient` onto its owners: rank q receives every rank's
+    /// values inside `spans[q]` (an all-to-all of the packed gradient) and
+    /// sums them in rank order; afterwards this rank's span holds the sum,
+    /// the rest of the slab only this rank's part.
+    func reduceScatter(_ gradient: FloatBuffer, rows: [Int32], spans: [Range<Int>]) {
+        let packing = plan(rows), ranks = group.size
+        let sendRanges = spans.map { packing.range(of: $0) }, mine = sendRanges[group.rank], m = mine.count
+        bytesMoved += 4 * (ranks - 1) * m
+        prepareBuffers(send: packing.count, recv: m * ranks)
+        send.withUnsafeMutableBufferPointer { s in
+            recv.withUnsafeMutableBufferPointer { r in
+                let s = s.baseAddress!, r = r.baseAddress!, g = gradient.base
+                packing.forEachRun(in: 0 ..< packing.count) { p, o, c in (s + p).update(from: g + o, count: c) }
+                group.alltoall(UnsafePointer(s), sendRanges: sendRanges, into: r, recvRanges: (0 ..< ranks).map { $0 * m ..< ($0 + 1) * m })
+                let sum = s + mine.lowerBound
+                sum.update(from: r, count: m)
+                for k in 1 ..< ranks { Kernels.add(r + k * m, into: sum, count: m) }
+                packing.forEachRun(in: mine) { p, o, c in (g + o).update(from: s + p, count: c) }
+            }
+        }
+        holdUnion(packing.rows)
+    }
+
+    /// After a sharded step: rank r's `spans[r]` of `buffer` (parameters or
+    /// an optimizer state) reaches every rank. `counted`: add the bytes to
+    /// the per-step figures (the parameters every step, not the occasional
+    /// state gather before a checkpoint).
+    func gatherSpans(_ buffer: FloatBuffer, spans: [Range<Int>], counted: Bool) {
+        group.allgather(inPlace: buffer.base, spans: spans)
+        if counted {
+            sharded = true
+            bytesMoved += 4 * spans.enumerated().reduce(0) { $0 + ($1.offset == group.rank ? 0 : $1.element.count) }
+        }
+    }
+
+    /// The step's exchange: the union of touched rows (gathered), and
+    /// whether the gradient travels as those rows plus the dense tensors or
+    /// as the whole slab (whichever is smaller).
+    private func plan(_ rows: [Int32]) -> GradientPacking {
         let emb = network.embedding, total = network.params.count
-        let tableEnd = emb.offset + emb.vocabularySize * emb.dim, tail = total - tableEnd
-        let peers = group.size - 1
         let (union, gathered) = unionOfRows(rows)
-        denseBytes += peers * total * 4
+        denseBytes += (group.size - 1) * total * 4
         unionRows += union.count
         steps += 1
-        if union.count * emb.dim + union.count < emb.vocabularySize * emb.dim {
-            bytesMoved += 4 * (peers * (union.count * emb.dim + tail) + peers + gathered - rows.count)
-            exchangeSparse(gradient, union: union, tableEnd: tableEnd)
-        } else {
-            bytesMoved += peers * total * 4
-            exchange(count: total, pack: { $0.update(from: gradient.base, count: total) },
-                     unpack: { gradient.base.update(from: $0, count: total) })
-        }
-        // Every rank now holds (and later clears) the union's rows, in
-        // ascending order as one process holds them (a sparse update visits
-        // exactly these; the clipping norm adds them in this order).
+        bytesMoved += 4 * (group.size - 1 + gathered - rows.count)
+        let sparse = union.count * emb.dim + union.count < emb.vocabularySize * emb.dim
+        return GradientPacking(table: RowTable(offset: emb.offset, rows: emb.vocabularySize, width: emb.dim), total: total,
+                               rows: union, sparse: sparse)
+    }
+
+    /// Every rank now holds (and later clears) the union's rows, in
+    /// ascending order as one process holds them (a sparse update visits
+    /// exactly these; the clipping norm adds them in this order).
+    private func holdUnion(_ union: [Int32]) {
         owner.touched.add(union)
         owner.touched.sort()
     }
@@ -77,36 +153,63 @@ public final class RankReduction: @unchecked Sendable {
         return (union, gathered)
     }
 
-    /// Sends the union's rows and the dense tail [U*E + tail], sums, writes back.
-    private func exchangeSparse(_ gradient: FloatBuffer, union: [Int32], tableEnd: Int) {
-        let emb = network.embedding, e = emb.dim, tail = network.params.count - tableEnd
-        let g = gradient.base
-        // Anything before the table (nothing today) travels with the tail.
-        let head = emb.offset
-        exchange(count: head + union.count * e + tail, pack: { buf in
-            buf.update(from: g, count: head)
-            for (i, r) in union.enumerated() { (buf + head + i * e).update(from: g + emb.offset + Int(r) * e, count: e) }
-            (buf + head + union.count * e).update(from: g + tableEnd, count: tail)
-        }, unpack: { buf in
-            g.update(from: buf, count: head)
-            for (i, r) in union.enumerated() { (g + emb.offset + Int(r) * e).update(from: buf + head + i * e, count: e) }
-            (g + tableEnd).update(from: buf + head + union.count * e, count: tail)
-        })
+    private func prepareBuffers(send s: Int, recv r: Int) {
+        if send.count < s { send = [Float](repeating: 0, count: s) }
+        if recv.count < r { recv = [Float](repeating: 0, count: r) }
+    }
+}
+
+/// The floats one step exchanges, in slab order: the whole slab, or
+/// (sparse) the slab before the embedding table, the union's rows
+/// (ascending) and the slab after the table.
+public struct GradientPacking: Sendable {
+    public let table: RowTable
+    public let total: Int
+    /// The union of touched rows, ascending.
+    public let rows: [Int32]
+    public let sparse: Bool
+
+    public init(table: RowTable, total: Int, rows: [Int32], sparse: Bool) {
+        self.table = table
+        self.total = total
+        self.rows = rows
+        self.sparse = sparse
     }
 
-    /// Allgathers `count` packed floats and adds them up in rank order.
-    private func exchange(count: Int, pack: (UnsafeMutablePointer<Float>) -> Void, unpack: (UnsafePointer<Float>) -> Void) {
-        if send.count < count { send = [Float](repeating: 0, count: count) }
-        if recv.count < count * group.size { recv = [Float](repeating: 0, count: count * group.size) }
-        send.withUnsafeMutableBufferPointer { s in
-            recv.withUnsafeMutableBufferPointer { r in
-                pack(s.baseAddress!)
-                group.allgather(UnsafePointer(s.baseAddress!), count: count, into: r.baseAddress!)
-                // sum = g_0; sum += g_1; ... (into `send`, rank order)
-                s.baseAddress!.update(from: r.baseAddress!, count: count)
-                for k in 1 ..< max(group.size, 1) { Kernels.add(r.baseAddress! + k * count, into: s.baseAddress!, count: count) }
-                unpack(UnsafePointer(s.baseAddress!))
-            }
+    var tail: Int { total - table.range.upperBound }
+    public var count: Int { sparse ? table.offset + rows.count * table.width + tail : total }
+
+    /// The packed floats whose slab offsets lie in `span` (contiguous: the
+    /// packing keeps slab order).
+    public func range(of span: Range<Int>) -> Range<Int> { packed(below: span.lowerBound) ..< packed(below: span.upperBound) }
+
+    /// How many packed floats come from slab offsets below `x`.
+    public func packed(below x: Int) -> Int {
+        guard sparse else { return min(max(x, 0), total) }
+        let e = table.width, inTable = min(max(x - table.offset, 0), table.rows * e)
+        let q = inTable / e, rest = inTable % e
+        // Rows below q count whole; row q counts `rest` floats when it is in the union.
+        var lo = 0, hi = rows.count
+        while lo < hi { let mid = (lo + hi) / 2; if Int(rows[mid]) < q { lo = mid + 1 } else { hi = mid } }
+        let partial = lo < rows.count && Int(rows[lo]) == q ? rest : 0
+        return min(max(x, 0), table.offset) + lo * e + partial + min(max(x - table.range.upperBound, 0), tail)
+    }
+
+    /// Calls `body(packed, slab, count)` for each contiguous run of the
+    /// packed floats `range`, in order.
+    public func forEachRun(in range: Range<Int>, _ body: (Int, Int, Int) -> Void) {
+        guard !range.isEmpty else { return }
+        guard sparse else { body(range.lowerBound, range.lowerBound, range.count); return }
+        let e = table.width, head = table.offset, rowsEnd = head + rows.count * e
+        func clip(_ lo: Int, _ hi: Int, slab: Int) {
+            let a = max(lo, range.lowerBound), b = min(hi, range.upperBound)
+            if a < b { body(a, slab + a - lo, b - a) }
         }
+        clip(0, head, slab: 0)
+        if range.lowerBound < rowsEnd && range.upperBound > head {
+            let first = max(range.lowerBound - head, 0) / e, last = (min(range.upperBound, rowsEnd) - head + e - 1) / e
+            for i in first ..< last { clip(head + i * e, head + (i + 1) * e, slab: table.range(ofRow: rows[i]).lowerBound) }
+        }
+        clip(rowsEnd, rowsEnd + tail, slab: table.range.upperBound)
     }
 }

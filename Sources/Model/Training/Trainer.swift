@@ -166,7 +166,7 @@ public final class Trainer: @unchecked Sendable {
         outcomes.initialize(repeating: NetworkWorker.Outcome())
         gradientPath = GradientPath(network: network, workers: workers, optimizer: optimizer, clipNorm: options.clipNorm)
         rankReduction = options.group.map { RankReduction(group: $0, network: network, owner: workers[0]) }
-        if let r = rankReduction { gradientPath.reduce = { r.reduce($0, rows: $1) } }
+        rankReduction?.attach(to: gradientPath)
         for w in 0 ..< allWorkers { shards[w].reserveCapacity(perWorker) }
     }
 
@@ -217,6 +217,7 @@ public final class Trainer: @unchecked Sendable {
             }
         }
         t.seconds = resuming.seconds + seconds(clock.now - start)
+        gradientPath.gatherOptimizerState()
         let evalStart = clock.now
         let done = t.batchesDone == plan.count
         let test = done ? evaluate(rows: testRows) : (loss: Double.nan, accuracy: Double.nan, count: 0)

@@ -152,7 +152,7 @@ final class CharLMSession {
         if s.keepProb < 1 { model += ", keep \(Format.fixed(Double(s.keepProb), 2)) on the top output" }
         console.note("model: \(model), \(Format.grouped(network.parameterCount)) parameters")
         console.note("training: \(trainer.optimizer.spec.description), \(o.epochs) epochs, \(trainer.workers.count) thread\(trainer.workers.count == 1 ? "" : "s")"
-            + (o.clipNorm.map { ", clip \($0)" } ?? "") + "; BLAS \(BLASEnvironment.summary())")
+            + (o.group.map { " on each of \($0.size) MPI ranks" } ?? "") + (o.clipNorm.map { ", clip \($0)" } ?? "") + "; BLAS \(BLASEnvironment.summary())")
     }
 
     func finish() {

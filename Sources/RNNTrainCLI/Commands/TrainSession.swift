@@ -156,7 +156,7 @@ final class TrainSession {
             console.note(blasShare.summary)
             let inside = trainer.gradientPath.busySeconds
             console.note("time in the gradient path (sum, clip, optimizer step): \(Format.percent(inside / max(trainSeconds, 1e-9)))"
-                + " of \(Format.fixed(trainSeconds, 2)) training s")
+                + " of \(Format.fixed(trainSeconds, 2)) training s (\(trainer.gradientPath.stageShares(of: trainSeconds)))")
         }
         if let ranks = rankSummary, !plan.quiet { console.note(ranks) }
         selectAndTest()
