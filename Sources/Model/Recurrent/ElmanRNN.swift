@@ -48,14 +48,14 @@ public struct ElmanRNN: CellTensorsCell {
         Workspace(hidden: hiddenSize, maxRows: maxRows, maxTokens: maxTokens)
     }
 
-    public func forward(_ params: UnsafePointer<Float>, input x: Matrix, batch: PackedBatch,
+    public func forward(_ params: UnsafePointer<Float>, input x: CellInput, batch: PackedBatch,
                         start: RecurrentState, workspace: RecurrentWorkspace, output out: Matrix) {
         let ws = workspace as! Workspace
         let h = hiddenSize, nTok = batch.tokenCount
         let (wIH, wHH) = tensors.weights(params)
         let act = ws.act.matrix(rows: nTok, cols: h), hPrev = ws.hPrev.matrix(rows: nTok, cols: h)
 
-        gemm(x, wIH, transposeB: true, into: act)                             // [N x in] x [in x H]
+        x.project(wIH, into: act)                                             // [N x in] x [in x H]
         for t in 0 ..< batch.steps {
             let n = batch.active[t], o = batch.offsets[t]
             tensors.gatherPrevious(step: t, batch: batch, start: start.h, output: out, into: hPrev)
@@ -67,7 +67,7 @@ public struct ElmanRNN: CellTensorsCell {
     }
 
     public func backward(_ params: UnsafePointer<Float>, _ grads: UnsafeMutablePointer<Float>,
-                         input x: Matrix, batch: PackedBatch, workspace: RecurrentWorkspace,
+                         input x: CellInput, batch: PackedBatch, workspace: RecurrentWorkspace,
                          dOutput dOut: Matrix, dInput: Matrix?) -> RecurrentState {
         let ws = workspace as! Workspace
         let h = hiddenSize, nTok = batch.tokenCount

@@ -63,7 +63,7 @@ public struct GRU: CellTensorsCell {
         Workspace(hidden: hiddenSize, maxRows: maxRows, maxTokens: maxTokens)
     }
 
-    public func forward(_ params: UnsafePointer<Float>, input x: Matrix, batch: PackedBatch,
+    public func forward(_ params: UnsafePointer<Float>, input x: CellInput, batch: PackedBatch,
                         start: RecurrentState, workspace: RecurrentWorkspace, output out: Matrix) {
         let ws = workspace as! Workspace
         let h = hiddenSize, g = 3 * h
@@ -75,7 +75,7 @@ public struct GRU: CellTensorsCell {
         let gh = ws.stepGh.matrix(rows: b, cols: g)
 
         // 1. Input projection for every token at once.       [N x E] x [E x 3H]
-        gemm(x, wIH, transposeB: true, into: gi)
+        x.project(wIH, into: gi)
 
         // 2. The recurrence, on active rows only.
         for t in 0 ..< batch.steps {
@@ -93,7 +93,7 @@ public struct GRU: CellTensorsCell {
     }
 
     public func backward(_ params: UnsafePointer<Float>, _ grads: UnsafeMutablePointer<Float>,
-                         input x: Matrix, batch: PackedBatch, workspace: RecurrentWorkspace,
+                         input x: CellInput, batch: PackedBatch, workspace: RecurrentWorkspace,
                          dOutput dOut: Matrix, dInput: Matrix?) -> RecurrentState {
         let ws = workspace as! Workspace
         let h = hiddenSize, g = 3 * h
@@ -126,13 +126,10 @@ public struct GRU: CellTensorsCell {
         }
         let gWIH = Matrix(grads + weightIH, rows: g, cols: inputSize)
         let gWHH = Matrix(grads + weightHH, rows: g, cols: h)
-        gemm(dGi, transposeA: true, x, into: gWIH, beta: 1)         // [3H x N] x [N x E]
         gemm(dGh, transposeA: true, hPrev, into: gWHH, beta: 1)     // [3H x N] x [N x H]
-        Kernels.addColumnSums(dGi, into: grads + biasIH)
         Kernels.addColumnSums(dGh, into: grads + biasHH)
-        if let dInput {
-            gemm(dGi, wIH, into: dInput)                             // [N x 3H] x [3H x E]
-        }
+        // dW_ih, b_ih and dX from dGi.               [3H x N] x [N x E], [N x 3H] x [3H x E]
+        x.backpropagate(dGi, weight: wIH, gradWeight: gWIH, gradBias: grads + biasIH, dInput: dInput)
         return RecurrentState(h: carry)                              // dL/dh_{-1}, [B x H]
     }
 

@@ -60,7 +60,7 @@ public struct LSTM: CellTensorsCell {
     }
 
     /// `start.c == nil` starts every row at c = 0.
-    public func forward(_ params: UnsafePointer<Float>, input x: Matrix, batch: PackedBatch,
+    public func forward(_ params: UnsafePointer<Float>, input x: CellInput, batch: PackedBatch,
                         start: RecurrentState, workspace: RecurrentWorkspace, output out: Matrix) {
         let ws = workspace as! Workspace
         let h = hiddenSize, g = 4 * h
@@ -75,7 +75,7 @@ public struct LSTM: CellTensorsCell {
             cStart.fill(0)
         }
 
-        gemm(x, wIH, transposeB: true, into: gates)                           // [N x in] x [in x 4H]
+        x.project(wIH, into: gates)                                           // [N x in] x [in x 4H]
         for t in 0 ..< batch.steps {
             let n = batch.active[t], o = batch.offsets[t]
             tensors.gatherPrevious(step: t, batch: batch, start: start.h, output: out, into: hPrev)
@@ -90,7 +90,7 @@ public struct LSTM: CellTensorsCell {
     }
 
     public func backward(_ params: UnsafePointer<Float>, _ grads: UnsafeMutablePointer<Float>,
-                         input: Matrix, batch: PackedBatch, workspace: RecurrentWorkspace,
+                         input: CellInput, batch: PackedBatch, workspace: RecurrentWorkspace,
                          dOutput: Matrix, dInput: Matrix?) -> RecurrentState {
         backward(params, grads, input: input, batch: batch, workspace: workspace,
                  dOutput: dOutput, dFinalC: nil, dInput: dInput)
@@ -101,7 +101,7 @@ public struct LSTM: CellTensorsCell {
     /// nil for none. (The final h needs no such entry: it is the output at the
     /// row's last index, so its gradient comes in through `dOutput`.)
     public func backward(_ params: UnsafePointer<Float>, _ grads: UnsafeMutablePointer<Float>,
-                         input x: Matrix, batch: PackedBatch, workspace: RecurrentWorkspace,
+                         input x: CellInput, batch: PackedBatch, workspace: RecurrentWorkspace,
                          dOutput dOut: Matrix, dFinalC: Matrix?, dInput: Matrix?) -> RecurrentState {
         let ws = workspace as! Workspace
         let h = hiddenSize, g = 4 * h

@@ -34,6 +34,7 @@ import TensorCore
 public struct LayerNormGRU: RecurrentCell {
     public let inputSize: Int
     public let hiddenSize: Int
+    public var projectionWidth: Int { 3 * hiddenSize }
     public var stateCount: Int { 1 }
 
     /// Offsets of this cell's tensors in the parameter slab.
@@ -108,7 +109,7 @@ public struct LayerNormGRU: RecurrentCell {
                 Matrix(p + weightHH, rows: 3 * hiddenSize, cols: hiddenSize))
     }
 
-    public func forward(_ params: UnsafePointer<Float>, input x: Matrix, batch: PackedBatch,
+    public func forward(_ params: UnsafePointer<Float>, input x: CellInput, batch: PackedBatch,
                         start: RecurrentState, workspace: RecurrentWorkspace, output out: Matrix) {
         let ws = workspace as! Workspace
         let h = hiddenSize, g = 3 * h, nTok = batch.tokenCount
@@ -117,7 +118,7 @@ public struct LayerNormGRU: RecurrentCell {
         let hPrev = ws.hPrev.matrix(rows: nTok, cols: h)
 
         // 1. Input projection and its norm for every token at once.   [N x in] x [in x 3H]
-        gemm(x, wIH, transposeB: true, into: gi)
+        x.project(wIH, into: gi)
         LayerNormKernels.forward(rows: nTok, blocks: 3, width: h, a: gi.base, ldA: g,
                                  gain: params + lnIHGain, shift: params + lnIHShift,
                                  xhat: ws.xhatX.base, ldXhat: g, rstd: ws.rstdX.base, y: gi.base, ldY: g)
@@ -145,7 +146,7 @@ public struct LayerNormGRU: RecurrentCell {
     }
 
     public func backward(_ params: UnsafePointer<Float>, _ grads: UnsafeMutablePointer<Float>,
-                         input x: Matrix, batch: PackedBatch, workspace: RecurrentWorkspace,
+                         input x: CellInput, batch: PackedBatch, workspace: RecurrentWorkspace,
                          dOutput dOut: Matrix, dInput: Matrix?) -> RecurrentState {
         let ws = workspace as! Workspace
         let h = hiddenSize, g = 3 * h, nTok = batch.tokenCount, b = batch.batchSize
@@ -183,8 +184,9 @@ public struct LayerNormGRU: RecurrentCell {
         // The input-side norm backward, in place: dGi -> dL/d(X W_ih^T).
         LayerNormKernels.backward(rows: nTok, blocks: 3, width: h, dy: dGi.base, ldDy: g, gain: params + lnIHGain,
                                   xhat: ws.xhatX.base, ldXhat: g, rstd: ws.rstdX.base, da: dGi.base, ldDa: g)
-        gemm(dGi, transposeA: true, x, into: Matrix(grads + weightIH, rows: g, cols: inputSize), beta: 1) // [3H x N] x [N x in]
-        if let dInput { gemm(dGi, wIH, into: dInput) }                                      // [N x 3H] x [3H x in]
+        // [3H x N] x [N x in] and [N x 3H] x [3H x in]
+        x.backpropagate(dGi, weight: wIH, gradWeight: Matrix(grads + weightIH, rows: g, cols: inputSize),
+                        gradBias: nil, dInput: dInput)
         return RecurrentState(h: carry)
     }
 

@@ -38,6 +38,7 @@ import TensorCore
 public struct LayerNormLSTM: RecurrentCell {
     public let inputSize: Int
     public let hiddenSize: Int
+    public var projectionWidth: Int { 4 * hiddenSize }
     public var stateCount: Int { 2 }
 
     /// Offsets of this cell's tensors in the parameter slab.
@@ -119,14 +120,14 @@ public struct LayerNormLSTM: RecurrentCell {
                 Matrix(p + weightHH, rows: 4 * hiddenSize, cols: hiddenSize))
     }
 
-    public func forward(_ params: UnsafePointer<Float>, input x: Matrix, batch: PackedBatch,
+    public func forward(_ params: UnsafePointer<Float>, input x: CellInput, batch: PackedBatch,
                         start: RecurrentState, workspace: RecurrentWorkspace, output out: Matrix) {
         let ws = workspace as! Workspace
         let h = hiddenSize, g = 4 * h, nTok = batch.tokenCount
         let gi = ws.gates.matrix(rows: nTok, cols: g)
 
         // 1. Input projection and its norm for every token at once.   [N x in] x [in x 4H]
-        gemm(x, weights(params).ih, transposeB: true, into: gi)
+        x.project(weights(params).ih, into: gi)
         LayerNormKernels.sum(params + lnIHShift, params + bias, into: ws.shiftIn.base, count: g)
         LayerNormKernels.forward(rows: nTok, blocks: 4, width: h, a: gi.base, ldA: g,
                                  gain: params + lnIHGain, shift: ws.shiftIn.base,
@@ -168,7 +169,7 @@ public struct LayerNormLSTM: RecurrentCell {
     }
 
     public func backward(_ params: UnsafePointer<Float>, _ grads: UnsafeMutablePointer<Float>,
-                         input x: Matrix, batch: PackedBatch, workspace: RecurrentWorkspace,
+                         input x: CellInput, batch: PackedBatch, workspace: RecurrentWorkspace,
                          dOutput dOut: Matrix, dInput: Matrix?) -> RecurrentState {
         let ws = workspace as! Workspace
         let h = hiddenSize, g = 4 * h, nTok = batch.tokenCount, b = batch.batchSize
@@ -196,8 +197,9 @@ public struct LayerNormLSTM: RecurrentCell {
         // The input-side norm backward, in place: dL/dp -> dL/d(X W_ih^T).
         LayerNormKernels.backward(rows: nTok, blocks: 4, width: h, dy: dp.base, ldDy: g, gain: params + lnIHGain,
                                   xhat: ws.xhatX.base, ldXhat: g, rstd: ws.rstdX.base, da: dp.base, ldDa: g)
-        gemm(dp, transposeA: true, x, into: Matrix(grads + weightIH, rows: g, cols: inputSize), beta: 1) // [4H x N] x [N x in]
-        if let dInput { gemm(dp, wIH, into: dInput) }                                 // [N x 4H] x [4H x in]
+        // [4H x N] x [N x in] and [N x 4H] x [4H x in]
+        x.backpropagate(dp, weight: wIH, gradWeight: Matrix(grads + weightIH, rows: g, cols: inputSize),
+                        gradBias: nil, dInput: dInput)
         return RecurrentState(h: ws.carryH.matrix(rows: b, cols: h), c: ws.carryC.matrix(rows: b, cols: h))
     }
 
