@@ -82,3 +82,18 @@ extension CellTensorsCell {
 func gatherRows(_ src: Matrix, _ indices: [Int], into dst: Matrix) {
     for (r, i) in indices.enumerated() { dst.row(r).update(from: src.row(i), count: dst.cols) }
 }
+
+/// A cell's W_hh laid out for the per-step products (`StepGEMM`): W_hh^T for
+/// forward's `h W_hh^T`, W_hh for backward's `dA W_hh`, each packed once per
+/// batch (the weights do not change within one). One per cell workspace.
+final class RecurrentWeights {
+    /// B = W_hh^T.   [H x G]
+    let forward: PackedWeight
+    /// B = W_hh.     [G x H]
+    let backward: PackedWeight
+
+    init(hidden h: Int, width g: Int) {
+        forward = PackedWeight(k: h, n: g)
+        backward = PackedWeight(k: g, n: h)
+    }
+}

@@ -86,7 +86,11 @@ public struct LayerNormGRU: RecurrentCell {
         /// dL/dh carried to the previous step.                [B x H]
         let carry: FloatBuffer
 
+        /// W_hh packed for the per-step products.
+        let hh: RecurrentWeights
+
         init(hidden h: Int, maxRows b: Int, maxTokens n: Int) {
+            hh = RecurrentWeights(hidden: h, width: 3 * h)
             gates = FloatBuffer(count: n * 3 * h)
             xhatX = FloatBuffer(count: n * 3 * h); rstdX = FloatBuffer(count: n * 3)
             stepGh = FloatBuffer(count: b * 3 * h)
@@ -123,6 +127,7 @@ public struct LayerNormGRU: RecurrentCell {
                                  gain: params + lnIHGain, shift: params + lnIHShift,
                                  xhat: ws.xhatX.base, ldXhat: g, rstd: ws.rstdX.base, y: gi.base, ldY: g)
         // 2. The recurrence, on active rows only.
+        ws.hh.forward.pack(wHH, transposed: true)
         for t in 0 ..< batch.steps {
             let n = batch.active[t], o = batch.offsets[t]
             let hp = hPrev.rows(o, n)
@@ -133,7 +138,7 @@ public struct LayerNormGRU: RecurrentCell {
                 for row in 0 ..< n { hp.row(row).update(from: out.row(prev + row), count: h) }
             }
             let gh = ws.stepGh.matrix(rows: n, cols: g)
-            gemm(hp, wHH, transposeB: true, into: gh)                         // [n x H] x [H x 3H]
+            StepGEMM.multiply(hp, ws.hh.forward, into: gh, accumulate: false)  // [n x H] x [H x 3H]
             LayerNormKernels.forward(rows: n, blocks: 3, width: h, a: gh.base, ldA: g,
                                      gain: params + lnHHGain, shift: params + lnHHShift,
                                      xhat: ws.xhatH.base + o * g, ldXhat: g, rstd: ws.rstdH.base + o * 3,
@@ -155,6 +160,7 @@ public struct LayerNormGRU: RecurrentCell {
         let dGh = ws.dGh.matrix(rows: nTok, cols: g), dAh = ws.dAh.matrix(rows: nTok, cols: g)
         let carry = ws.carry.matrix(rows: b, cols: h)
 
+        ws.hh.backward.pack(wHH, transposed: false)
         var t = batch.steps - 1
         while t >= 0 {
             let n = batch.active[t], o = batch.offsets[t]
@@ -170,7 +176,7 @@ public struct LayerNormGRU: RecurrentCell {
             LayerNormKernels.backward(rows: n, blocks: 3, width: h, dy: dGh.row(o), ldDy: g,
                                       gain: params + lnHHGain, xhat: ws.xhatH.base + o * g, ldXhat: g,
                                       rstd: ws.rstdH.base + o * 3, da: dAh.row(o), ldDa: g)
-            gemm(dAh.rows(o, n), wHH, into: carry.prefix(rows: n), beta: 1)   // [n x 3H] x [3H x H]
+            StepGEMM.multiply(dAh.rows(o, n), ws.hh.backward, into: carry.prefix(rows: n), accumulate: true)  // [n x 3H] x [3H x H]
             t -= 1
         }
         LayerNormKernels.addGainShiftGradients(dy: dGh, xhat: ws.xhatH.matrix(rows: nTok, cols: g),

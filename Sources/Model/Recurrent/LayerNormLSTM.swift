@@ -95,7 +95,11 @@ public struct LayerNormLSTM: RecurrentCell {
         /// β_x + b, and column sums of dL/dp.                       [4H] each
         let shiftIn: FloatBuffer, columnSums: FloatBuffer
 
+        /// W_hh packed for the per-step products.
+        let hh: RecurrentWeights
+
         init(hidden h: Int, maxRows b: Int, maxTokens n: Int) {
+            hh = RecurrentWeights(hidden: h, width: 4 * h)
             gates = FloatBuffer(count: n * 4 * h)
             xhatX = FloatBuffer(count: n * 4 * h); rstdX = FloatBuffer(count: n * 4)
             stepGh = FloatBuffer(count: b * 4 * h)
@@ -138,6 +142,7 @@ public struct LayerNormLSTM: RecurrentCell {
             if let c = start.c { cStart.row(row).update(from: c.row(row), count: h) } else { cStart.row(row).update(repeating: 0, count: h) }
         }
         // 3. The recurrence, on active rows only.
+        ws.hh.forward.pack(weights(params).hh, transposed: true)
         for t in 0 ..< batch.steps { forwardStep(t, params, batch: batch, start: start, ws: ws, out: out) }
     }
 
@@ -158,7 +163,7 @@ public struct LayerNormLSTM: RecurrentCell {
             cp = cells.rows(prev, n)
         }
         let gh = ws.stepGh.matrix(rows: n, cols: g)
-        gemm(hp, weights(params).hh, transposeB: true, into: gh)            // [n x H] x [H x 4H]
+        StepGEMM.multiply(hp, ws.hh.forward, into: gh, accumulate: false)  // [n x H] x [H x 4H]
         LayerNormKernels.forward(rows: n, blocks: 4, width: h, a: gh.base, ldA: g,
                                  gain: params + lnHHGain, shift: params + lnHHShift,
                                  xhat: ws.xhatH.base + o * g, ldXhat: g, rstd: ws.rstdH.base + o * 4, y: gh.base, ldY: g)
@@ -173,6 +178,7 @@ public struct LayerNormLSTM: RecurrentCell {
                          dOutput dOut: Matrix, dInput: Matrix?) -> RecurrentState {
         let ws = workspace as! Workspace
         let h = hiddenSize, g = 4 * h, nTok = batch.tokenCount, b = batch.batchSize
+        ws.hh.backward.pack(weights(params).hh, transposed: false)
         var t = batch.steps - 1
         while t >= 0 {
             backwardStep(t, params, batch: batch, ws: ws, dOut: dOut)
@@ -222,7 +228,7 @@ public struct LayerNormLSTM: RecurrentCell {
         LayerNormKernels.backward(rows: n, blocks: 4, width: h, dy: ws.gates.base + o * g, ldDy: g,
                                   gain: params + lnHHGain, xhat: ws.xhatH.base + o * g, ldXhat: g,
                                   rstd: ws.rstdH.base + o * 4, da: ws.dAh.base + o * g, ldDa: g)
-        gemm(ws.dAh.matrix(rows: nTok, cols: g).rows(o, n), weights(params).hh, into: carryH)  // [n x 4H] x [4H x H]
+        StepGEMM.multiply(ws.dAh.matrix(rows: nTok, cols: g).rows(o, n), ws.hh.backward, into: carryH, accumulate: false)  // [n x 4H] x [4H x H]
     }
 
     public func finalState(batch: PackedBatch, workspace: RecurrentWorkspace, output: Matrix, into: RecurrentState) {
