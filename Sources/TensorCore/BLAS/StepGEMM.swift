@@ -31,6 +31,8 @@ public enum StepGEMM {
             return
         }
         if a.rows == 0 || b.n == 0 { return }
+        let start = GEMMClock.isOn ? rnntrain_monotonic_ns() : 0
+        defer { if GEMMClock.isOn { rnntrain_counter_add(rnntrain_monotonic_ns() &- start) } }
         let m = a.rows, n = b.n
         var i = 0
         while i < m {
