@@ -41,7 +41,7 @@ public enum StepGEMM {
             while j < n {
                 let cols = min(64, n - j)
                 block(rows: rows, cols: cols, k: b.k, a: a.row(i), lda: a.ld, b: b.base + j, ldb: b.ld,
-                      c: c.row(i) + j, ldc: c.ld, accumulate: accumulate)
+                      c: c.row(i) + j, ldc: c.ld, accumulate: accumulate, scratch: b.scratch)
                 j += 64
             }
             i += 4
@@ -51,21 +51,21 @@ public enum StepGEMM {
     /// One block of at most 4 x 64 of C. Full blocks go straight to the
     /// kernel; edge blocks go through a 4 x 64 tile of C (B's padding makes
     /// reading whole 16-column groups safe; only `cols` are stored back), and
-    /// fewer than 4 rows of A through a zero-padded copy.
+    /// fewer than 4 rows of A through a zero-padded copy (`scratch`: 4 x 64
+    /// + 4 x k floats, the weight's own, so no allocation per call).
     @inline(__always)
     static func block(rows: Int, cols: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                      c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+                      c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, scratch tile: UnsafeMutablePointer<Float>) {
         if rows == 4 && cols == 64 {
             kernel4x64(k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate)
             return
         }
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 * 64 + (rows < 4 ? 4 * k : 0)) { scratch in
-            let tile = scratch.baseAddress!
-            tile.initialize(repeating: 0, count: 4 * 64)
+        do {
+            tile.update(repeating: 0, count: 4 * 64)
             var aRows = a, aLd = lda
             if rows < 4 {
                 let copy = tile + 4 * 64
-                copy.initialize(repeating: 0, count: 4 * k)
+                copy.update(repeating: 0, count: 4 * k)
                 for r in 0 ..< rows { (copy + r * k).update(from: a + r * lda, count: k) }
                 aRows = UnsafePointer(copy)
                 aLd = k
@@ -146,6 +146,8 @@ public final class PackedWeight {
     /// Floats between B's rows.
     public let ld: Int
     private let buffer: FloatBuffer
+    /// `StepGEMM`'s tile for the edges: 4 x 64 of C and 4 x k of A.
+    private let tiles: FloatBuffer
     public private(set) var source: Matrix
     public private(set) var transposed = false
     public private(set) var isPacked = false
@@ -156,10 +158,12 @@ public final class PackedWeight {
         self.n = n
         ld = (n + 15) / 16 * 16
         buffer = FloatBuffer(count: StepGEMM.isFast ? k * ld + 48 : 0)
+        tiles = FloatBuffer(count: StepGEMM.isFast ? 4 * 64 + 4 * k : 0)
         source = Matrix(buffer.base, rows: 0, cols: 0)
     }
 
     public var base: UnsafePointer<Float> { UnsafePointer(buffer.base) }
+    var scratch: UnsafeMutablePointer<Float> { tiles.base }
 
     /// Takes B = w^T (`transposed`, w `[n x k]`) or B = w (w `[k x n]`).
     public func pack(_ w: Matrix, transposed t: Bool) {
