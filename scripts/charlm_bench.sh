@@ -78,13 +78,28 @@ if [[ $what == equal-time ]]; then
     # much wall time (its last finished epoch counts), PyTorch (PT_THREADS,
     # default 1: its faster setting on a shared machine) by --time-limit
     # after that much training time (the model it reached is evaluated).
+    # PINNED=1 runs both at once instead, each on its own core with one
+    # thread (taskset), so both see the same machine state for the same ten
+    # minutes: the fair form on a machine other work shares.
     seconds=${SECONDS_LIMIT:-600}
-    rm -f "$out/equal.jsonl"
-    timeout -s INT "$seconds" $bin charlm --text "$text" --layers 2 --hidden 256 --lr 2e-3 --layer-keep 0.75 --epochs 1000 \
-        --save "$out/shakespeare.safetensors" --save-best --metrics "$out/equal.jsonl" --plot "$out/equal.svg" \
-        --run-name "rnntrain 2x256 LSTM" || true
-    "$py" scripts/charlm_reference.py "$text" --layers 2 --hidden 256 --lr 2e-3 --layer-keep 0.75 --epochs 1000 \
-        --threads "${PT_THREADS:-1}" --time-limit "$seconds" --metrics "$out/equal.jsonl" --run-name "PyTorch 2x256 LSTM"
+    rm -f "$out/equal.jsonl" "$out/equal-rnntrain.jsonl" "$out/equal-pytorch.jsonl"
+    model=(--layers 2 --hidden 256 --lr 2e-3 --layer-keep 0.75 --epochs 1000)
+    if [[ ${PINNED:-0} == 1 ]]; then
+        run_rnntrain=(taskset -c 0 $bin); rnn_threads=(--threads 1); run_py=(taskset -c 1 "$py"); pt_threads=1
+    else
+        run_rnntrain=($bin); rnn_threads=(); run_py=("$py"); pt_threads=${PT_THREADS:-1}
+    fi
+    timeout -s INT "$seconds" "${run_rnntrain[@]}" charlm --text "$text" "${model[@]}" "${rnn_threads[@]}" \
+        --save "$out/shakespeare.safetensors" --save-best --metrics "$out/equal-rnntrain.jsonl" \
+        --run-name "rnntrain 2x256 LSTM" > "$out/equal-rnntrain.log" 2>&1 &
+    if [[ ${PINNED:-0} != 1 ]]; then wait; fi
+    "${run_py[@]}" scripts/charlm_reference.py "$text" "${model[@]}" \
+        --threads "$pt_threads" --time-limit "$seconds" --metrics "$out/equal-pytorch.jsonl" --run-name "PyTorch 2x256 LSTM" \
+        > "$out/equal-pytorch.log" 2>&1
+    wait
+    grep -h -E '^(Epoch|lowest|interrupted)' "$out/equal-rnntrain.log" || true
+    tail -n 5 "$out/equal-pytorch.log"
+    cat "$out/equal-rnntrain.jsonl" "$out/equal-pytorch.jsonl" > "$out/equal.jsonl"
     $bin plot "$out/equal.jsonl" --out "$out/equal.svg" || true
 fi
 

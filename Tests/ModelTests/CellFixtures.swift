@@ -75,7 +75,7 @@ final class CellRun {
         let xm = x.matrix(rows: n, cols: e), dOutM = dOut.matrix(rows: n, cols: h), dXM = dX.matrix(rows: n, cols: e)
         let start: RecurrentState
         if let lstm = cell as? LSTM {
-            start = lstm.backward(params.base, grads.base, input: xm, batch: batch, workspace: workspace,
+            start = lstm.backward(params.base, grads.base, input: .matrix(xm), batch: batch, workspace: workspace,
                                   dOutput: dOutM, dFinalC: dCN!.matrix(rows: b, cols: h), dInput: dXM)
         } else {
             start = cell.backward(params.base, grads.base, input: xm, batch: batch, workspace: workspace,

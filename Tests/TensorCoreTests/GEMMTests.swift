@@ -68,6 +68,42 @@ final class GEMMTests: XCTestCase {
         XCTAssertFalse(BLASRuntime.coreName.isEmpty)
         XCTAssertNotEqual(BLASRuntime.coreName, "unknown")
     }
+
+    /// The per-step kernel (`StepGEMM`, with a packed weight) against the
+    /// naive product, on every edge case of its 4 x 64 tiling: rows 1...9,
+    /// widths below, at and above 16 and 64 and not multiples of 16, B packed
+    /// transposed and not, overwrite and accumulate, strided views of A and C
+    /// whose neighbouring columns must stay untouched. On a CPU without
+    /// AVX-512 this checks the sgemm fallback.
+    func testStepGEMMMatchesTheNaiveProduct() {
+        for (k, n) in [(5, 3), (64, 192), (100, 400), (400, 100), (17, 64), (33, 65), (8, 130)] {
+            for m in [1, 2, 3, 4, 5, 7, 9] {
+                for transposed in [false, true] {
+                    for accumulate in [false, true] {
+                        let wBuf = randomBuffer(k * n, seed: 4)
+                        let w = transposed ? wBuf.matrix(rows: n, cols: k) : wBuf.matrix(rows: k, cols: n)
+                        let packed = PackedWeight(k: k, n: n)
+                        packed.pack(w, transposed: transposed)
+                        let aBuf = randomBuffer(m * (k + 3), seed: 5), cBuf = randomBuffer(m * (n + 5), seed: 6)
+                        let a = Matrix(aBuf.base + 1, rows: m, cols: k, ld: k + 3)
+                        let c = Matrix(cBuf.base + 2, rows: m, cols: n, ld: n + 5)
+                        let before = cBuf.array
+                        let expected = reference(a, false, w, transposed, c, alpha: 1, beta: accumulate ? 1 : 0)
+                        StepGEMM.multiply(a, packed, into: c, accumulate: accumulate)
+                        let what = "m \(m) k \(k) n \(n) transposed \(transposed) accumulate \(accumulate)"
+                        assertClose(values(c), expected, abs: 1e-4, rel: 1e-4, what)
+                        // Outside C's columns nothing moved.
+                        for r in 0 ..< m {
+                            for j in 0 ..< n + 5 where j < 2 || j >= n + 2 {
+                                let i = r * (n + 5) + j
+                                if i < before.count { XCTAssertEqual(cBuf[i], before[i], "\(what): [\(i)] changed") }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 func XCTAssertEqual(_ a: [Float], _ b: [Float], accuracy: Float, _ message: String = "",

@@ -34,6 +34,16 @@ public struct Embedding: Sendable {
         }
     }
 
+    /// dTable[t.ids[k]] += t.gradients[k]: the gradient of a batch's
+    /// distinct tokens (`TokenInput`), each row already summed over its
+    /// positions.
+    public func backward(_ grads: UnsafeMutablePointer<Float>, tokens t: TokenInput) {
+        let table = grads + offset, dOut = t.gradients
+        for (k, id) in t.ids.enumerated() {
+            Kernels.add(dOut.row(k), into: table + Int(id) * dim, count: dim)
+        }
+    }
+
     /// dTable[ids[i]] += dOut[i].   dOut: [N x E]
     public func backward(_ grads: UnsafeMutablePointer<Float>, ids: UnsafeBufferPointer<Int32>, dOut: Matrix) {
         let table = grads + offset

@@ -9,7 +9,9 @@ import TensorCore
 /// Buffer shapes (N = packed tokens, B = rows, E, F = D*H, K = sizes; M = B
 /// items for pooled heads, N for per-step):
 ///
-///     x      [N x E]   embeddings of the packed tokens     dx [N x E]
+///     tokens [d x E]   embeddings of the batch's d distinct tokens, their
+///                      gradient [d x E], each position's slot [N] (`TokenInput`)
+///     x      [N x E]   embeddings per position, dx [N x E] (the plain path only)
 ///     feat   [B x F]   pooled features (pooled heads)
 ///     mask   [M x F]   dropout mask     drop [M x F] head input after dropout
 ///     logits [M x K]   and dLogits [M x K]                  dDrop [M x F]
@@ -25,7 +27,14 @@ public final class NetworkWorker: @unchecked Sendable {
     /// Per-class loss weights (`CrossEntropyLoss(weight=)`), or nil.
     public var classWeights: [Float]?
 
-    let x, dx, feat, mask, drop, dDrop, logits, dLogits: FloatBuffer
+    let feat, mask, drop, dDrop, logits, dLogits: FloatBuffer
+    let tokens: TokenInput
+    /// The first layer's input projection and its gradients computed once
+    /// per distinct token (the default) or per position (the plain path,
+    /// for comparing the two): the same numbers up to float rounding.
+    public var projectsDistinctTokens = true
+    lazy var x = FloatBuffer(count: maxTokens * network.spec.embedDim)
+    lazy var dx = FloatBuffer(count: maxTokens * network.spec.embedDim)
     public let stackWorkspace: RecurrentStack.Workspace
     /// Embedding rows whose gradient is non-zero in `grads` (see `GradientPath`).
     let touched: TouchedRows
@@ -40,8 +49,8 @@ public final class NetworkWorker: @unchecked Sendable {
         head = HeadFactory.make(s, maxRows: maxRows)
         let m = head.scoresSteps ? maxTokens : maxRows, f = s.outputSize
         grads = FloatBuffer(count: network.layout.totalCount)
-        x = FloatBuffer(count: maxTokens * s.embedDim)
-        dx = FloatBuffer(count: maxTokens * s.embedDim)
+        tokens = TokenInput(vocabularySize: s.vocabularySize, dim: s.embedDim, maxTokens: maxTokens,
+                            maxWidth: network.stack.cells[0].map { $0.projectionWidth }.max() ?? 0)
         feat = FloatBuffer(count: head.scoresSteps ? 0 : maxRows * f)
         mask = FloatBuffer(count: m * f)
         drop = FloatBuffer(count: m * f)
@@ -93,9 +102,8 @@ public final class NetworkWorker: @unchecked Sendable {
         if training { clearGradients() }
 
         // Embedding lookup, recurrent layers, head features.       [N x E] -> [N x F] -> [M x F]
-        let xm = x.matrix(rows: nTok, cols: s.embedDim)
-        batch.tokenIDs.withUnsafeBufferPointer { network.embedding.forward(p, ids: $0, out: xm) }
-        let top = network.stack.forward(p, input: xm, batch: batch, workspace: stackWorkspace, dropoutKey: dropoutKey, carried: carried)
+        let input = embed(p)
+        let top = network.stack.forward(p, input: input, batch: batch, workspace: stackWorkspace, dropoutKey: dropoutKey, carried: carried)
         // The cells saved their start states in the workspace: the carried
         // state can move on now.
         if let carried { network.stack.finalState(batch: batch, workspace: stackWorkspace, into: carried) }
@@ -127,11 +135,28 @@ public final class NetworkWorker: @unchecked Sendable {
         network.classifier.backward(p, g, x: features, dy: dl, dx: dd)
         if headDropout { Dropout.apply(dd, mask: maskM, into: dd) }
         head.backward(dFeatures: dd, top: top, batch: batch, dTop: stackWorkspace.topGradient(tokens: nTok, width: f))
-        let dxm = dx.matrix(rows: nTok, cols: s.embedDim)
-        network.stack.backward(p, g, input: xm, batch: batch, workspace: stackWorkspace, dInput: dxm,
+        let dInput = projectsDistinctTokens ? tokens.gradients : dx.matrix(rows: nTok, cols: s.embedDim)
+        network.stack.backward(p, g, input: input, batch: batch, workspace: stackWorkspace, dInput: dInput,
                                startGradient: carried == nil ? .learned : .discard)
-        batch.tokenIDs.withUnsafeBufferPointer { network.embedding.backward(g, ids: $0, dOut: dxm) }
+        if projectsDistinctTokens {
+            network.embedding.backward(g, tokens: tokens)
+        } else {
+            batch.tokenIDs.withUnsafeBufferPointer { network.embedding.backward(g, ids: $0, dOut: dInput) }
+        }
         return outcome
+    }
+
+    /// The first layer's input for the batch: its distinct tokens' rows
+    /// (`TokenInput`), or on the plain path one embedding row per position.
+    private func embed(_ p: UnsafePointer<Float>) -> CellInput {
+        let emb = network.embedding
+        if projectsDistinctTokens {
+            batch.tokenIDs.withUnsafeBufferPointer { tokens.fill(ids: $0, table: p + emb.offset) }
+            return .tokens(tokens, reversed: false)
+        }
+        let xm = x.matrix(rows: batch.tokenCount, cols: emb.dim)
+        batch.tokenIDs.withUnsafeBufferPointer { emb.forward(p, ids: $0, out: xm) }
+        return .matrix(xm)
     }
 
     /// The logits of item `i` of the last run (`K` floats).

@@ -50,18 +50,14 @@ public struct CellTensors: Sendable {
 
     /// After the reverse time loop, given dA for every token `[N x G]`:
     /// `dW_ih += dA^T X`, `dW_hh += dA^T H_prev`, both bias gradients
-    /// `+= Σ_tokens dA`, and `dInput = dA W_ih` when given.
+    /// `+= Σ_tokens dA`, and `dInput = dA W_ih` when given (`CellInput`).
     public func accumulateGradients(_ params: UnsafePointer<Float>, _ grads: UnsafeMutablePointer<Float>,
-                                    dA: Matrix, input x: Matrix, hPrev: Matrix, dInput: Matrix?) {
+                                    dA: Matrix, input x: CellInput, hPrev: Matrix, dInput: Matrix?) {
         let gWIH = Matrix(grads + weightIH, rows: width, cols: inputSize)
         let gWHH = Matrix(grads + weightHH, rows: width, cols: hiddenSize)
-        gemm(dA, transposeA: true, x, into: gWIH, beta: 1)          // [G x N] x [N x in]
         gemm(dA, transposeA: true, hPrev, into: gWHH, beta: 1)      // [G x N] x [N x H]
-        Kernels.addColumnSums(dA, into: grads + biasIH)
         Kernels.addColumnSums(dA, into: grads + biasHH)
-        if let dInput {
-            gemm(dA, weights(params).ih, into: dInput)               // [N x G] x [G x in]
-        }
+        x.backpropagate(dA, weight: weights(params).ih, gradWeight: gWIH, gradBias: grads + biasIH, dInput: dInput)
     }
 }
 
@@ -74,6 +70,7 @@ public protocol CellTensorsCell: RecurrentCell {
 extension CellTensorsCell {
     public var inputSize: Int { tensors.inputSize }
     public var hiddenSize: Int { tensors.hiddenSize }
+    public var projectionWidth: Int { tensors.width }
 
     /// PyTorch's init: all four tensors uniform in ±1/sqrt(H).
     public func initialize(_ params: UnsafeMutablePointer<Float>, rng: inout RNG) {
@@ -84,4 +81,19 @@ extension CellTensorsCell {
 /// Copies row `indices[r]` of `src` to row r of `dst` (`[B x H]` views).
 func gatherRows(_ src: Matrix, _ indices: [Int], into dst: Matrix) {
     for (r, i) in indices.enumerated() { dst.row(r).update(from: src.row(i), count: dst.cols) }
+}
+
+/// A cell's W_hh laid out for the per-step products (`StepGEMM`): W_hh^T for
+/// forward's `h W_hh^T`, W_hh for backward's `dA W_hh`, each packed once per
+/// batch (the weights do not change within one). One per cell workspace.
+final class RecurrentWeights {
+    /// B = W_hh^T.   [H x G]
+    let forward: PackedWeight
+    /// B = W_hh.     [G x H]
+    let backward: PackedWeight
+
+    init(hidden h: Int, width g: Int) {
+        forward = PackedWeight(k: h, n: g)
+        backward = PackedWeight(k: g, n: h)
+    }
 }

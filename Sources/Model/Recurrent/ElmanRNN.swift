@@ -36,8 +36,11 @@ public struct ElmanRNN: CellTensorsCell {
         let hPrev: FloatBuffer
         /// dL/dh passed from step t to t-1; after backward, dL/dh_start.         [B x H]
         let carry: FloatBuffer
+        /// W_hh packed for the per-step products.
+        let hh: RecurrentWeights
 
         init(hidden h: Int, maxRows b: Int, maxTokens n: Int) {
+            hh = RecurrentWeights(hidden: h, width: h)
             act = FloatBuffer(count: n * h)
             hPrev = FloatBuffer(count: n * h)
             carry = FloatBuffer(count: b * h)
@@ -48,18 +51,19 @@ public struct ElmanRNN: CellTensorsCell {
         Workspace(hidden: hiddenSize, maxRows: maxRows, maxTokens: maxTokens)
     }
 
-    public func forward(_ params: UnsafePointer<Float>, input x: Matrix, batch: PackedBatch,
+    public func forward(_ params: UnsafePointer<Float>, input x: CellInput, batch: PackedBatch,
                         start: RecurrentState, workspace: RecurrentWorkspace, output out: Matrix) {
         let ws = workspace as! Workspace
         let h = hiddenSize, nTok = batch.tokenCount
         let (wIH, wHH) = tensors.weights(params)
         let act = ws.act.matrix(rows: nTok, cols: h), hPrev = ws.hPrev.matrix(rows: nTok, cols: h)
 
-        gemm(x, wIH, transposeB: true, into: act)                             // [N x in] x [in x H]
+        x.project(wIH, into: act)                                             // [N x in] x [in x H]
+        ws.hh.forward.pack(wHH, transposed: true)
         for t in 0 ..< batch.steps {
             let n = batch.active[t], o = batch.offsets[t]
             tensors.gatherPrevious(step: t, batch: batch, start: start.h, output: out, into: hPrev)
-            gemm(hPrev.rows(o, n), wHH, transposeB: true, into: act.rows(o, n), beta: 1)  // [n x H] x [H x H]
+            StepGEMM.multiply(hPrev.rows(o, n), ws.hh.forward, into: act.rows(o, n), accumulate: true)  // [n x H] x [H x H]
             RNNGates.forward(rows: n, hidden: h, relu: nonlinearity == .relu, pre: act.row(o), ldPre: h,
                              biasIH: params + tensors.biasIH, biasHH: params + tensors.biasHH,
                              hOut: out.row(o), ldHOut: out.ld)
@@ -67,7 +71,7 @@ public struct ElmanRNN: CellTensorsCell {
     }
 
     public func backward(_ params: UnsafePointer<Float>, _ grads: UnsafeMutablePointer<Float>,
-                         input x: Matrix, batch: PackedBatch, workspace: RecurrentWorkspace,
+                         input x: CellInput, batch: PackedBatch, workspace: RecurrentWorkspace,
                          dOutput dOut: Matrix, dInput: Matrix?) -> RecurrentState {
         let ws = workspace as! Workspace
         let h = hiddenSize, nTok = batch.tokenCount
@@ -75,6 +79,7 @@ public struct ElmanRNN: CellTensorsCell {
         let dA = ws.act.matrix(rows: nTok, cols: h)                           // h' in, dA out
         let carry = ws.carry.matrix(rows: batch.batchSize, cols: h)
 
+        ws.hh.backward.pack(wHH, transposed: false)
         var t = batch.steps - 1
         while t >= 0 {
             let n = batch.active[t], o = batch.offsets[t]
@@ -82,7 +87,7 @@ public struct ElmanRNN: CellTensorsCell {
             RNNGates.backward(rows: n, carriedRows: carried, hidden: h, relu: nonlinearity == .relu,
                               dh: dOut.row(o), ldDh: dOut.ld, dhNext: carry.base, ldDhNext: h,
                               act: dA.row(o), ldAct: h)
-            gemm(dA.rows(o, n), wHH, into: carry.prefix(rows: n))             // [n x H] x [H x H]
+            StepGEMM.multiply(dA.rows(o, n), ws.hh.backward, into: carry.prefix(rows: n), accumulate: false)  // [n x H] x [H x H]
             t -= 1
         }
         tensors.accumulateGradients(params, grads, dA: dA, input: x,

@@ -48,8 +48,11 @@ public struct GRU: CellTensorsCell {
         let dGh: FloatBuffer
         /// dL/dh_{t} carried to step t-1.               [B x H]
         let carry: FloatBuffer
+        /// W_hh packed for the per-step products.
+        let hh: RecurrentWeights
 
         init(hidden h: Int, maxRows b: Int, maxTokens n: Int) {
+            hh = RecurrentWeights(hidden: h, width: 3 * h)
             gates = FloatBuffer(count: n * 3 * h)
             stepGh = FloatBuffer(count: b * 3 * h)
             saved = FloatBuffer(count: n * 4 * h)
@@ -63,7 +66,7 @@ public struct GRU: CellTensorsCell {
         Workspace(hidden: hiddenSize, maxRows: maxRows, maxTokens: maxTokens)
     }
 
-    public func forward(_ params: UnsafePointer<Float>, input x: Matrix, batch: PackedBatch,
+    public func forward(_ params: UnsafePointer<Float>, input x: CellInput, batch: PackedBatch,
                         start: RecurrentState, workspace: RecurrentWorkspace, output out: Matrix) {
         let ws = workspace as! Workspace
         let h = hiddenSize, g = 3 * h
@@ -75,14 +78,15 @@ public struct GRU: CellTensorsCell {
         let gh = ws.stepGh.matrix(rows: b, cols: g)
 
         // 1. Input projection for every token at once.       [N x E] x [E x 3H]
-        gemm(x, wIH, transposeB: true, into: gi)
+        x.project(wIH, into: gi)
+        ws.hh.forward.pack(wHH, transposed: true)
 
         // 2. The recurrence, on active rows only.
         for t in 0 ..< batch.steps {
             let n = batch.active[t], o = batch.offsets[t]
             let hp = hPrev.rows(o, n)
             tensors.gatherPrevious(step: t, batch: batch, start: start.h, output: out, into: hPrev)
-            gemm(hp, wHH, transposeB: true, into: gh.prefix(rows: n))     // [n x H] x [H x 3H]
+            StepGEMM.multiply(hp, ws.hh.forward, into: gh.prefix(rows: n), accumulate: false)   // [n x H] x [H x 3H]
             GRUGates.forward(rows: n, hidden: h,
                              gi: gi.row(o), ldGi: g, gh: gh.base, ldGh: g,
                              biasIH: params + biasIH, biasHH: params + biasHH,
@@ -93,7 +97,7 @@ public struct GRU: CellTensorsCell {
     }
 
     public func backward(_ params: UnsafePointer<Float>, _ grads: UnsafeMutablePointer<Float>,
-                         input x: Matrix, batch: PackedBatch, workspace: RecurrentWorkspace,
+                         input x: CellInput, batch: PackedBatch, workspace: RecurrentWorkspace,
                          dOutput dOut: Matrix, dInput: Matrix?) -> RecurrentState {
         let ws = workspace as! Workspace
         let h = hiddenSize, g = 3 * h
@@ -105,6 +109,7 @@ public struct GRU: CellTensorsCell {
         let hPrev = ws.hPrev.matrix(rows: nTok, cols: h)
         let carry = ws.carry.matrix(rows: b, cols: h)
 
+        ws.hh.backward.pack(wHH, transposed: false)
         var t = batch.steps - 1
         while t >= 0 {
             let n = batch.active[t], o = batch.offsets[t]
@@ -121,18 +126,15 @@ public struct GRU: CellTensorsCell {
                               dGi: dGi.row(o), ldDGi: g,
                               dGh: dGh.row(o), ldDGh: g,
                               dhPrev: carry.base, ldDhPrev: h)
-            gemm(dGh.rows(o, n), wHH, into: carry.prefix(rows: n), beta: 1)   // [n x 3H] x [3H x H]
+            StepGEMM.multiply(dGh.rows(o, n), ws.hh.backward, into: carry.prefix(rows: n), accumulate: true)   // [n x 3H] x [3H x H]
             t -= 1
         }
         let gWIH = Matrix(grads + weightIH, rows: g, cols: inputSize)
         let gWHH = Matrix(grads + weightHH, rows: g, cols: h)
-        gemm(dGi, transposeA: true, x, into: gWIH, beta: 1)         // [3H x N] x [N x E]
         gemm(dGh, transposeA: true, hPrev, into: gWHH, beta: 1)     // [3H x N] x [N x H]
-        Kernels.addColumnSums(dGi, into: grads + biasIH)
         Kernels.addColumnSums(dGh, into: grads + biasHH)
-        if let dInput {
-            gemm(dGi, wIH, into: dInput)                             // [N x 3H] x [3H x E]
-        }
+        // dW_ih, b_ih and dX from dGi.               [3H x N] x [N x E], [N x 3H] x [3H x E]
+        x.backpropagate(dGi, weight: wIH, gradWeight: gWIH, gradBias: grads + biasIH, dInput: dInput)
         return RecurrentState(h: carry)                              // dL/dh_{-1}, [B x H]
     }
 

@@ -43,8 +43,11 @@ public struct LSTM: CellTensorsCell {
         /// dL/dh and dL/dc passed from step t to t-1; after backward,
         /// the start-state gradients.                                 [B x H]
         let carryH: FloatBuffer, carryC: FloatBuffer
+        /// W_hh packed for the per-step products.
+        let hh: RecurrentWeights
 
         init(hidden h: Int, maxRows b: Int, maxTokens n: Int) {
+            hh = RecurrentWeights(hidden: h, width: 4 * h)
             gates = FloatBuffer(count: n * 4 * h)
             tanhC = FloatBuffer(count: n * h)
             c = FloatBuffer(count: n * h)
@@ -60,7 +63,7 @@ public struct LSTM: CellTensorsCell {
     }
 
     /// `start.c == nil` starts every row at c = 0.
-    public func forward(_ params: UnsafePointer<Float>, input x: Matrix, batch: PackedBatch,
+    public func forward(_ params: UnsafePointer<Float>, input x: CellInput, batch: PackedBatch,
                         start: RecurrentState, workspace: RecurrentWorkspace, output out: Matrix) {
         let ws = workspace as! Workspace
         let h = hiddenSize, g = 4 * h
@@ -75,11 +78,12 @@ public struct LSTM: CellTensorsCell {
             cStart.fill(0)
         }
 
-        gemm(x, wIH, transposeB: true, into: gates)                           // [N x in] x [in x 4H]
+        x.project(wIH, into: gates)                                           // [N x in] x [in x 4H]
+        ws.hh.forward.pack(wHH, transposed: true)
         for t in 0 ..< batch.steps {
             let n = batch.active[t], o = batch.offsets[t]
             tensors.gatherPrevious(step: t, batch: batch, start: start.h, output: out, into: hPrev)
-            gemm(hPrev.rows(o, n), wHH, transposeB: true, into: gates.rows(o, n), beta: 1)  // [n x H] x [H x 4H]
+            StepGEMM.multiply(hPrev.rows(o, n), ws.hh.forward, into: gates.rows(o, n), accumulate: true)  // [n x H] x [H x 4H]
             let cPrev = t == 0 ? cStart : c.rows(batch.offsets[t - 1], n)
             LSTMGates.forward(rows: n, hidden: h, gates: gates.row(o), ldGates: g,
                               biasIH: params + tensors.biasIH, biasHH: params + tensors.biasHH,
@@ -90,7 +94,7 @@ public struct LSTM: CellTensorsCell {
     }
 
     public func backward(_ params: UnsafePointer<Float>, _ grads: UnsafeMutablePointer<Float>,
-                         input: Matrix, batch: PackedBatch, workspace: RecurrentWorkspace,
+                         input: CellInput, batch: PackedBatch, workspace: RecurrentWorkspace,
                          dOutput: Matrix, dInput: Matrix?) -> RecurrentState {
         backward(params, grads, input: input, batch: batch, workspace: workspace,
                  dOutput: dOutput, dFinalC: nil, dInput: dInput)
@@ -101,7 +105,7 @@ public struct LSTM: CellTensorsCell {
     /// nil for none. (The final h needs no such entry: it is the output at the
     /// row's last index, so its gradient comes in through `dOutput`.)
     public func backward(_ params: UnsafePointer<Float>, _ grads: UnsafeMutablePointer<Float>,
-                         input x: Matrix, batch: PackedBatch, workspace: RecurrentWorkspace,
+                         input x: CellInput, batch: PackedBatch, workspace: RecurrentWorkspace,
                          dOutput dOut: Matrix, dFinalC: Matrix?, dInput: Matrix?) -> RecurrentState {
         let ws = workspace as! Workspace
         let h = hiddenSize, g = 4 * h
@@ -118,6 +122,7 @@ public struct LSTM: CellTensorsCell {
             carryC.fill(0)
         }
 
+        ws.hh.backward.pack(wHH, transposed: false)
         var t = batch.steps - 1
         while t >= 0 {
             let n = batch.active[t], o = batch.offsets[t]
@@ -127,7 +132,7 @@ public struct LSTM: CellTensorsCell {
                                dh: dOut.row(o), ldDh: dOut.ld, dhNext: carryH.base, ldDhNext: h,
                                gates: dA.row(o), ldGates: g, tanhC: tanhC.row(o), ldTanhC: h,
                                cPrev: cPrev, ldCPrev: h, dc: carryC.base, ldDc: h)
-            gemm(dA.rows(o, n), wHH, into: carryH.prefix(rows: n))            // [n x 4H] x [4H x H]
+            StepGEMM.multiply(dA.rows(o, n), ws.hh.backward, into: carryH.prefix(rows: n), accumulate: false)  // [n x 4H] x [4H x H]
             t -= 1
         }
         tensors.accumulateGradients(params, grads, dA: dA, input: x,

@@ -34,6 +34,7 @@ import TensorCore
 public struct LayerNormGRU: RecurrentCell {
     public let inputSize: Int
     public let hiddenSize: Int
+    public var projectionWidth: Int { 3 * hiddenSize }
     public var stateCount: Int { 1 }
 
     /// Offsets of this cell's tensors in the parameter slab.
@@ -85,7 +86,11 @@ public struct LayerNormGRU: RecurrentCell {
         /// dL/dh carried to the previous step.                [B x H]
         let carry: FloatBuffer
 
+        /// W_hh packed for the per-step products.
+        let hh: RecurrentWeights
+
         init(hidden h: Int, maxRows b: Int, maxTokens n: Int) {
+            hh = RecurrentWeights(hidden: h, width: 3 * h)
             gates = FloatBuffer(count: n * 3 * h)
             xhatX = FloatBuffer(count: n * 3 * h); rstdX = FloatBuffer(count: n * 3)
             stepGh = FloatBuffer(count: b * 3 * h)
@@ -108,7 +113,7 @@ public struct LayerNormGRU: RecurrentCell {
                 Matrix(p + weightHH, rows: 3 * hiddenSize, cols: hiddenSize))
     }
 
-    public func forward(_ params: UnsafePointer<Float>, input x: Matrix, batch: PackedBatch,
+    public func forward(_ params: UnsafePointer<Float>, input x: CellInput, batch: PackedBatch,
                         start: RecurrentState, workspace: RecurrentWorkspace, output out: Matrix) {
         let ws = workspace as! Workspace
         let h = hiddenSize, g = 3 * h, nTok = batch.tokenCount
@@ -117,11 +122,12 @@ public struct LayerNormGRU: RecurrentCell {
         let hPrev = ws.hPrev.matrix(rows: nTok, cols: h)
 
         // 1. Input projection and its norm for every token at once.   [N x in] x [in x 3H]
-        gemm(x, wIH, transposeB: true, into: gi)
+        x.project(wIH, into: gi)
         LayerNormKernels.forward(rows: nTok, blocks: 3, width: h, a: gi.base, ldA: g,
                                  gain: params + lnIHGain, shift: params + lnIHShift,
                                  xhat: ws.xhatX.base, ldXhat: g, rstd: ws.rstdX.base, y: gi.base, ldY: g)
         // 2. The recurrence, on active rows only.
+        ws.hh.forward.pack(wHH, transposed: true)
         for t in 0 ..< batch.steps {
             let n = batch.active[t], o = batch.offsets[t]
             let hp = hPrev.rows(o, n)
@@ -132,7 +138,7 @@ public struct LayerNormGRU: RecurrentCell {
                 for row in 0 ..< n { hp.row(row).update(from: out.row(prev + row), count: h) }
             }
             let gh = ws.stepGh.matrix(rows: n, cols: g)
-            gemm(hp, wHH, transposeB: true, into: gh)                         // [n x H] x [H x 3H]
+            StepGEMM.multiply(hp, ws.hh.forward, into: gh, accumulate: false)  // [n x H] x [H x 3H]
             LayerNormKernels.forward(rows: n, blocks: 3, width: h, a: gh.base, ldA: g,
                                      gain: params + lnHHGain, shift: params + lnHHShift,
                                      xhat: ws.xhatH.base + o * g, ldXhat: g, rstd: ws.rstdH.base + o * 3,
@@ -145,7 +151,7 @@ public struct LayerNormGRU: RecurrentCell {
     }
 
     public func backward(_ params: UnsafePointer<Float>, _ grads: UnsafeMutablePointer<Float>,
-                         input x: Matrix, batch: PackedBatch, workspace: RecurrentWorkspace,
+                         input x: CellInput, batch: PackedBatch, workspace: RecurrentWorkspace,
                          dOutput dOut: Matrix, dInput: Matrix?) -> RecurrentState {
         let ws = workspace as! Workspace
         let h = hiddenSize, g = 3 * h, nTok = batch.tokenCount, b = batch.batchSize
@@ -154,6 +160,7 @@ public struct LayerNormGRU: RecurrentCell {
         let dGh = ws.dGh.matrix(rows: nTok, cols: g), dAh = ws.dAh.matrix(rows: nTok, cols: g)
         let carry = ws.carry.matrix(rows: b, cols: h)
 
+        ws.hh.backward.pack(wHH, transposed: false)
         var t = batch.steps - 1
         while t >= 0 {
             let n = batch.active[t], o = batch.offsets[t]
@@ -169,7 +176,7 @@ public struct LayerNormGRU: RecurrentCell {
             LayerNormKernels.backward(rows: n, blocks: 3, width: h, dy: dGh.row(o), ldDy: g,
                                       gain: params + lnHHGain, xhat: ws.xhatH.base + o * g, ldXhat: g,
                                       rstd: ws.rstdH.base + o * 3, da: dAh.row(o), ldDa: g)
-            gemm(dAh.rows(o, n), wHH, into: carry.prefix(rows: n), beta: 1)   // [n x 3H] x [3H x H]
+            StepGEMM.multiply(dAh.rows(o, n), ws.hh.backward, into: carry.prefix(rows: n), accumulate: true)  // [n x 3H] x [3H x H]
             t -= 1
         }
         LayerNormKernels.addGainShiftGradients(dy: dGh, xhat: ws.xhatH.matrix(rows: nTok, cols: g),
@@ -183,8 +190,9 @@ public struct LayerNormGRU: RecurrentCell {
         // The input-side norm backward, in place: dGi -> dL/d(X W_ih^T).
         LayerNormKernels.backward(rows: nTok, blocks: 3, width: h, dy: dGi.base, ldDy: g, gain: params + lnIHGain,
                                   xhat: ws.xhatX.base, ldXhat: g, rstd: ws.rstdX.base, da: dGi.base, ldDa: g)
-        gemm(dGi, transposeA: true, x, into: Matrix(grads + weightIH, rows: g, cols: inputSize), beta: 1) // [3H x N] x [N x in]
-        if let dInput { gemm(dGi, wIH, into: dInput) }                                      // [N x 3H] x [3H x in]
+        // [3H x N] x [N x in] and [N x 3H] x [3H x in]
+        x.backpropagate(dGi, weight: wIH, gradWeight: Matrix(grads + weightIH, rows: g, cols: inputSize),
+                        gradBias: nil, dInput: dInput)
         return RecurrentState(h: carry)
     }
 

@@ -38,6 +38,7 @@ import TensorCore
 public struct LayerNormLSTM: RecurrentCell {
     public let inputSize: Int
     public let hiddenSize: Int
+    public var projectionWidth: Int { 4 * hiddenSize }
     public var stateCount: Int { 2 }
 
     /// Offsets of this cell's tensors in the parameter slab.
@@ -94,7 +95,11 @@ public struct LayerNormLSTM: RecurrentCell {
         /// β_x + b, and column sums of dL/dp.                       [4H] each
         let shiftIn: FloatBuffer, columnSums: FloatBuffer
 
+        /// W_hh packed for the per-step products.
+        let hh: RecurrentWeights
+
         init(hidden h: Int, maxRows b: Int, maxTokens n: Int) {
+            hh = RecurrentWeights(hidden: h, width: 4 * h)
             gates = FloatBuffer(count: n * 4 * h)
             xhatX = FloatBuffer(count: n * 4 * h); rstdX = FloatBuffer(count: n * 4)
             stepGh = FloatBuffer(count: b * 4 * h)
@@ -119,14 +124,14 @@ public struct LayerNormLSTM: RecurrentCell {
                 Matrix(p + weightHH, rows: 4 * hiddenSize, cols: hiddenSize))
     }
 
-    public func forward(_ params: UnsafePointer<Float>, input x: Matrix, batch: PackedBatch,
+    public func forward(_ params: UnsafePointer<Float>, input x: CellInput, batch: PackedBatch,
                         start: RecurrentState, workspace: RecurrentWorkspace, output out: Matrix) {
         let ws = workspace as! Workspace
         let h = hiddenSize, g = 4 * h, nTok = batch.tokenCount
         let gi = ws.gates.matrix(rows: nTok, cols: g)
 
         // 1. Input projection and its norm for every token at once.   [N x in] x [in x 4H]
-        gemm(x, weights(params).ih, transposeB: true, into: gi)
+        x.project(weights(params).ih, into: gi)
         LayerNormKernels.sum(params + lnIHShift, params + bias, into: ws.shiftIn.base, count: g)
         LayerNormKernels.forward(rows: nTok, blocks: 4, width: h, a: gi.base, ldA: g,
                                  gain: params + lnIHGain, shift: ws.shiftIn.base,
@@ -137,6 +142,7 @@ public struct LayerNormLSTM: RecurrentCell {
             if let c = start.c { cStart.row(row).update(from: c.row(row), count: h) } else { cStart.row(row).update(repeating: 0, count: h) }
         }
         // 3. The recurrence, on active rows only.
+        ws.hh.forward.pack(weights(params).hh, transposed: true)
         for t in 0 ..< batch.steps { forwardStep(t, params, batch: batch, start: start, ws: ws, out: out) }
     }
 
@@ -157,7 +163,7 @@ public struct LayerNormLSTM: RecurrentCell {
             cp = cells.rows(prev, n)
         }
         let gh = ws.stepGh.matrix(rows: n, cols: g)
-        gemm(hp, weights(params).hh, transposeB: true, into: gh)            // [n x H] x [H x 4H]
+        StepGEMM.multiply(hp, ws.hh.forward, into: gh, accumulate: false)  // [n x H] x [H x 4H]
         LayerNormKernels.forward(rows: n, blocks: 4, width: h, a: gh.base, ldA: g,
                                  gain: params + lnHHGain, shift: params + lnHHShift,
                                  xhat: ws.xhatH.base + o * g, ldXhat: g, rstd: ws.rstdH.base + o * 4, y: gh.base, ldY: g)
@@ -168,10 +174,11 @@ public struct LayerNormLSTM: RecurrentCell {
     }
 
     public func backward(_ params: UnsafePointer<Float>, _ grads: UnsafeMutablePointer<Float>,
-                         input x: Matrix, batch: PackedBatch, workspace: RecurrentWorkspace,
+                         input x: CellInput, batch: PackedBatch, workspace: RecurrentWorkspace,
                          dOutput dOut: Matrix, dInput: Matrix?) -> RecurrentState {
         let ws = workspace as! Workspace
         let h = hiddenSize, g = 4 * h, nTok = batch.tokenCount, b = batch.batchSize
+        ws.hh.backward.pack(weights(params).hh, transposed: false)
         var t = batch.steps - 1
         while t >= 0 {
             backwardStep(t, params, batch: batch, ws: ws, dOut: dOut)
@@ -196,8 +203,9 @@ public struct LayerNormLSTM: RecurrentCell {
         // The input-side norm backward, in place: dL/dp -> dL/d(X W_ih^T).
         LayerNormKernels.backward(rows: nTok, blocks: 4, width: h, dy: dp.base, ldDy: g, gain: params + lnIHGain,
                                   xhat: ws.xhatX.base, ldXhat: g, rstd: ws.rstdX.base, da: dp.base, ldDa: g)
-        gemm(dp, transposeA: true, x, into: Matrix(grads + weightIH, rows: g, cols: inputSize), beta: 1) // [4H x N] x [N x in]
-        if let dInput { gemm(dp, wIH, into: dInput) }                                 // [N x 4H] x [4H x in]
+        // [4H x N] x [N x in] and [N x 4H] x [4H x in]
+        x.backpropagate(dp, weight: wIH, gradWeight: Matrix(grads + weightIH, rows: g, cols: inputSize),
+                        gradBias: nil, dInput: dInput)
         return RecurrentState(h: ws.carryH.matrix(rows: b, cols: h), c: ws.carryC.matrix(rows: b, cols: h))
     }
 
@@ -220,7 +228,7 @@ public struct LayerNormLSTM: RecurrentCell {
         LayerNormKernels.backward(rows: n, blocks: 4, width: h, dy: ws.gates.base + o * g, ldDy: g,
                                   gain: params + lnHHGain, xhat: ws.xhatH.base + o * g, ldXhat: g,
                                   rstd: ws.rstdH.base + o * 4, da: ws.dAh.base + o * g, ldDa: g)
-        gemm(ws.dAh.matrix(rows: nTok, cols: g).rows(o, n), weights(params).hh, into: carryH)  // [n x 4H] x [4H x H]
+        StepGEMM.multiply(ws.dAh.matrix(rows: nTok, cols: g).rows(o, n), ws.hh.backward, into: carryH, accumulate: false)  // [n x 4H] x [4H x H]
     }
 
     public func finalState(batch: PackedBatch, workspace: RecurrentWorkspace, output: Matrix, into: RecurrentState) {

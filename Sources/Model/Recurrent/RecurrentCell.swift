@@ -27,6 +27,8 @@ public protocol RecurrentCell: Sendable {
     var hiddenSize: Int { get }
     /// Vectors carried from step to step: 1 (h) or 2 (h, c).
     var stateCount: Int { get }
+    /// The width G of the input projection `X W_ih^T` (gates x H).
+    var projectionWidth: Int { get }
 
     /// Initialises this cell's tensors in the parameter slab (PyTorch's
     /// initialisation for the cell: uniform ±1/sqrt(H)).
@@ -36,24 +38,41 @@ public protocol RecurrentCell: Sendable {
     /// packed tokens; one per worker, reused for every batch.
     func makeWorkspace(maxRows: Int, maxTokens: Int) -> RecurrentWorkspace
 
-    /// Computes `output [N x H]` for every packed token from `input [N x in]`
-    /// and the start state, saving in `workspace` what backward and
-    /// `finalState` need. `output` may be a column block of a wider matrix.
-    func forward(_ params: UnsafePointer<Float>, input: Matrix, batch: PackedBatch,
+    /// Computes `output [N x H]` for every packed token from `input` (`[N x
+    /// in]`, or the batch's tokens: `CellInput`) and the start state, saving
+    /// in `workspace` what backward and `finalState` need. `output` may be a
+    /// column block of a wider matrix.
+    func forward(_ params: UnsafePointer<Float>, input: CellInput, batch: PackedBatch,
                  start: RecurrentState, workspace: RecurrentWorkspace, output: Matrix)
 
     /// Given dL/d(output) for every token (`dOutput`, used as scratch and
     /// overwritten), accumulates the parameter gradients into `grads`
-    /// (`+=`), writes dL/d(input) into `dInput` when given (`=`), and returns
+    /// (`+=`), writes dL/d(input) into `dInput` when given (`=`; for token
+    /// input `+=` per distinct token, see `CellInput`), and returns
     /// dL/d(start state) per row as views `[B x H]` into the workspace (valid
     /// until the next call). Reads `input` and the workspace, never `output`.
     func backward(_ params: UnsafePointer<Float>, _ grads: UnsafeMutablePointer<Float>,
-                  input: Matrix, batch: PackedBatch, workspace: RecurrentWorkspace,
+                  input: CellInput, batch: PackedBatch, workspace: RecurrentWorkspace,
                   dOutput: Matrix, dInput: Matrix?) -> RecurrentState
 
     /// Copies each row's state after its last step into `into` (`[B x H]`
     /// views, batch row order), after `forward` wrote `output`.
     func finalState(batch: PackedBatch, workspace: RecurrentWorkspace, output: Matrix, into: RecurrentState)
+}
+
+extension RecurrentCell {
+    /// `forward` over a packed input matrix `[N x in]`.
+    public func forward(_ params: UnsafePointer<Float>, input x: Matrix, batch: PackedBatch,
+                        start: RecurrentState, workspace: RecurrentWorkspace, output: Matrix) {
+        forward(params, input: .matrix(x), batch: batch, start: start, workspace: workspace, output: output)
+    }
+
+    /// `backward` over a packed input matrix `[N x in]`.
+    public func backward(_ params: UnsafePointer<Float>, _ grads: UnsafeMutablePointer<Float>,
+                         input x: Matrix, batch: PackedBatch, workspace: RecurrentWorkspace,
+                         dOutput: Matrix, dInput: Matrix?) -> RecurrentState {
+        backward(params, grads, input: .matrix(x), batch: batch, workspace: workspace, dOutput: dOutput, dInput: dInput)
+    }
 }
 
 /// The state vectors of a batch, `[B x H]` each: `h`, and `c` for cells that

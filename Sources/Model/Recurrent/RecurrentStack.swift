@@ -66,14 +66,18 @@ public struct RecurrentStack: Sendable {
 
 extension RecurrentStack {
     /// Runs every layer over `batch`; returns the top layer's output
-    /// `[N x D*H]` (a view into the workspace). `input` is `[N x E]`.
+    /// `[N x D*H]` (a view into the workspace). `input` is `[N x E]`, or the
+    /// batch's tokens (`CellInput.tokens`, filled for this batch).
     /// With `dropoutKey` the between-layer dropout is on. `carried`, when
     /// given, supplies every cell's start state instead of `h0`/`c0`.
     @discardableResult
-    public func forward(_ params: UnsafePointer<Float>, input x: Matrix, batch: PackedBatch, workspace ws: Workspace,
+    public func forward(_ params: UnsafePointer<Float>, input x: CellInput, batch: PackedBatch, workspace ws: Workspace,
                         dropoutKey: DropoutKey?, carried: StackState? = nil) -> Matrix {
         let n = batch.tokenCount, b = batch.batchSize, h = hiddenSize, w = outputSize
-        if spec.directions == 2 { batch.reversedIndex(into: &ws.reversed) }
+        if spec.directions == 2 {
+            batch.reversedIndex(into: &ws.reversed)
+            if case .tokens(let t, _) = x { t.reverse(by: ws.reversed) }
+        }
         ws.dropoutOn = dropoutKey != nil && spec.layerKeepProb < 1
         var input = x
         for l in 0 ..< spec.layers {
@@ -85,22 +89,28 @@ extension RecurrentStack {
                 if d == 0 {
                     cell.forward(params, input: input, batch: batch, start: start, workspace: cws, output: out.columns(0 ..< h))
                 } else {
-                    let xr = ws.reversedInput[l].matrix(rows: n, cols: input.cols)
                     let outR = ws.reversedOutput.matrix(rows: n, cols: h)
-                    ws.permute(input, into: xr)
-                    cell.forward(params, input: xr, batch: batch, start: start, workspace: cws, output: outR)
+                    cell.forward(params, input: ws.inReverseOrder(input, layer: l, tokens: n), batch: batch, start: start,
+                                 workspace: cws, output: outR)
                     ws.permute(outR, into: out.columns(h ..< 2 * h))
                 }
             }
-            input = out
+            input = .matrix(out)
             if l + 1 < spec.layers, ws.dropoutOn, let key = dropoutKey {
                 let mask = ws.masks[l].matrix(rows: n, cols: w), dropped = ws.dropped[l].matrix(rows: n, cols: w)
                 Dropout(keepProb: spec.layerKeepProb).fillMasks(mask, batch: batch, key: key, perStep: true, layer: l)
                 Dropout.apply(out, mask: mask, into: dropped)
-                input = dropped
+                input = .matrix(dropped)
             }
         }
-        return input
+        return ws.outputs[spec.layers - 1].matrix(rows: n, cols: w)
+    }
+
+    /// `forward` over a packed input matrix `[N x E]`.
+    @discardableResult
+    public func forward(_ params: UnsafePointer<Float>, input x: Matrix, batch: PackedBatch, workspace ws: Workspace,
+                        dropoutKey: DropoutKey?, carried: StackState? = nil) -> Matrix {
+        forward(params, input: .matrix(x), batch: batch, workspace: ws, dropoutKey: dropoutKey, carried: carried)
     }
 
     /// Runs `batch` (often a single step, `PackedBatch.fillUniform`) from the
@@ -109,7 +119,7 @@ extension RecurrentStack {
     /// the top output `[N x H]`. Forward direction only: a reverse direction
     /// would need the tokens still to come.
     @discardableResult
-    public func step(_ params: UnsafePointer<Float>, input x: Matrix, batch: PackedBatch, workspace ws: Workspace,
+    public func step(_ params: UnsafePointer<Float>, input x: CellInput, batch: PackedBatch, workspace ws: Workspace,
                      state: StackState) -> Matrix {
         precondition(spec.directions == 1, "stepping needs a unidirectional stack")
         let out = forward(params, input: x, batch: batch, workspace: ws, dropoutKey: nil, carried: state)
@@ -117,12 +127,19 @@ extension RecurrentStack {
         return out
     }
 
+    /// `step` over a packed input matrix `[N x E]`.
+    @discardableResult
+    public func step(_ params: UnsafePointer<Float>, input x: Matrix, batch: PackedBatch, workspace ws: Workspace,
+                     state: StackState) -> Matrix {
+        step(params, input: .matrix(x), batch: batch, workspace: ws, state: state)
+    }
+
     /// The input layer l saw in the last forward: x, or the (dropped-out)
     /// output of layer l-1.
-    func layerInput(_ l: Int, x: Matrix, batch: PackedBatch, workspace ws: Workspace) -> Matrix {
+    func layerInput(_ l: Int, x: CellInput, batch: PackedBatch, workspace ws: Workspace) -> CellInput {
         guard l > 0 else { return x }
         let buffer = ws.dropoutOn ? ws.dropped[l - 1] : ws.outputs[l - 1]
-        return buffer.matrix(rows: batch.tokenCount, cols: outputSize)
+        return .matrix(buffer.matrix(rows: batch.tokenCount, cols: outputSize))
     }
 
     /// Where the gradient for the start states goes: into the learned
@@ -136,8 +153,9 @@ extension RecurrentStack {
     /// Backward through every layer, given dL/d(top output) in
     /// `workspace.topGradient` (`[N x D*H]`, overwritten). Accumulates the
     /// parameter gradients, sends the start states' gradient where
-    /// `startGradient` says, and writes dL/dx into `dInput` when given.
-    public func backward(_ params: UnsafePointer<Float>, _ grads: UnsafeMutablePointer<Float>, input x: Matrix,
+    /// `startGradient` says, and writes dL/dx into `dInput` when given
+    /// (`[N x E]`; for token input `TokenInput.gradients`, accumulated).
+    public func backward(_ params: UnsafePointer<Float>, _ grads: UnsafeMutablePointer<Float>, input x: CellInput,
                          batch: PackedBatch, workspace ws: Workspace, dInput: Matrix?, startGradient: StartGradient = .learned) {
         let n = batch.tokenCount, h = hiddenSize, w = outputSize
         var l = spec.layers - 1
@@ -152,8 +170,14 @@ extension RecurrentStack {
                 if d == 0 {
                     dStart = cell.backward(params, grads, input: input, batch: batch, workspace: cws,
                                            dOutput: dOut.columns(0 ..< h), dInput: dIn)
+                } else if case .tokens(let t, _) = input {
+                    // Per-token gradients have no order to undo: accumulate.
+                    let dOutR = ws.reversedOutput.matrix(rows: n, cols: h)
+                    ws.permute(dOut.columns(h ..< 2 * h), into: dOutR)
+                    dStart = cell.backward(params, grads, input: .tokens(t, reversed: true), batch: batch, workspace: cws,
+                                           dOutput: dOutR, dInput: dIn)
                 } else {
-                    let xr = ws.reversedInput[l].matrix(rows: n, cols: input.cols)
+                    let xr = ws.inReverseOrder(input, layer: l, tokens: n)
                     let dOutR = ws.reversedOutput.matrix(rows: n, cols: h)
                     ws.permute(dOut.columns(h ..< 2 * h), into: dOutR)
                     let dInR = dIn.map { ws.reversedInputGradient.matrix(rows: n, cols: $0.cols) }
@@ -172,6 +196,12 @@ extension RecurrentStack {
             }
             l -= 1
         }
+    }
+
+    /// `backward` over a packed input matrix `[N x E]`.
+    public func backward(_ params: UnsafePointer<Float>, _ grads: UnsafeMutablePointer<Float>, input x: Matrix,
+                         batch: PackedBatch, workspace ws: Workspace, dInput: Matrix?, startGradient: StartGradient = .learned) {
+        backward(params, grads, input: .matrix(x), batch: batch, workspace: ws, dInput: dInput, startGradient: startGradient)
     }
 
     /// dL/dh0[k] += Σ_rows dStart.h (and c0 likewise): the learned state is
@@ -269,6 +299,20 @@ extension RecurrentStack {
 
         /// The gradient buffer of the top layer's output, `[N x D*H]`.
         public func topGradient(tokens n: Int, width w: Int) -> Matrix { gradients[gradients.count - 1].matrix(rows: n, cols: w) }
+
+        /// Layer l's input as the reverse direction reads it: the rows
+        /// gathered in reversed order (`[N x in]`), or the same tokens with
+        /// reversed slots (`TokenInput.reverse`, done in `forward`).
+        func inReverseOrder(_ input: CellInput, layer l: Int, tokens n: Int) -> CellInput {
+            switch input {
+            case .tokens(let t, _):
+                return .tokens(t, reversed: true)
+            case .matrix(let x):
+                let xr = reversedInput[l].matrix(rows: n, cols: x.cols)
+                permute(x, into: xr)
+                return .matrix(xr)
+            }
+        }
 
         /// dst[i] = src[reversed[i]] (rows).
         func permute(_ src: Matrix, into dst: Matrix) {

@@ -87,7 +87,7 @@ struct BLASShare {
     var summary: String {
         let inside = GEMMClock.seconds - gemmStart
         let share = inside / max(seconds * Double(threads), 1e-9)
-        return "time in sgemm: \(Format.percent(share)) of \(threads) thread\(threads == 1 ? "" : "s") x "
+        return "time in matrix products (sgemm, step kernel): \(Format.percent(share)) of \(threads) thread\(threads == 1 ? "" : "s") x "
             + "\(Format.fixed(seconds, 2)) s (\(Format.fixed(inside, 2)) thread-s)"
     }
 }

@@ -36,13 +36,13 @@ public func gemm(_ a: Matrix, transposeA: Bool = false,
     if GEMMClock.isOn { rnntrain_counter_add(rnntrain_monotonic_ns() &- start) }
 }
 
-/// Time spent inside `cblas_sgemm`, summed over threads, for `make bench`:
+/// Time spent inside `cblas_sgemm` and `StepGEMM`, summed over threads, for `make bench`:
 /// on only when the environment has `RNNTRAIN_TIME_BLAS` (two clock reads
 /// per call, off by default).
 public enum GEMMClock {
     public static let isOn = getenv("RNNTRAIN_TIME_BLAS") != nil
 
-    /// Thread-seconds inside sgemm since the process started.
+    /// Thread-seconds inside matrix products since the process started.
     public static var seconds: Double { Double(rnntrain_counter_total()) * 1e-9 }
 }
 
