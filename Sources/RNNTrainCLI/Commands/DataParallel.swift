@@ -18,6 +18,15 @@ enum DataParallel {
         }
     }
 
+    /// Refuses more ranks than `units` (a batch's rows, the streams): each
+    /// rank needs a share.
+    static func requireRanks(_ group: any RankGroup, atMost units: Int, eachNeeds what: String) throws {
+        if units < group.size {
+            throw UsageError("--batch-size \(units) is smaller than the \(group.size) MPI ranks: "
+                + "every rank needs \(what): launch fewer ranks or raise --batch-size")
+        }
+    }
+
     /// What a rank other than 0 reports when it fails.
     struct RankFailure: Error, CustomStringConvertible {
         var rank: Int
@@ -32,10 +41,7 @@ extension TrainPlan {
     /// full batch.
     mutating func spread(over group: (any RankGroup)?) throws {
         guard let group else { return }
-        if training.batchSize < group.size {
-            throw UsageError("--batch-size \(training.batchSize) is smaller than the \(group.size) MPI ranks: "
-                + "every rank needs rows of each batch: launch fewer ranks or raise --batch-size")
-        }
+        try DataParallel.requireRanks(group, atMost: training.batchSize, eachNeeds: "rows of each batch")
         training.group = group
     }
 }
@@ -45,10 +51,7 @@ extension CharLMPlan {
     /// ranks workers. Every rank needs a stream.
     mutating func spread(over group: (any RankGroup)?) throws {
         guard let group else { return }
-        if options.streams < group.size {
-            throw UsageError("--batch-size \(options.streams) is smaller than the \(group.size) MPI ranks: "
-                + "every rank needs streams of its own: launch fewer ranks or raise --batch-size")
-        }
+        try DataParallel.requireRanks(group, atMost: options.streams, eachNeeds: "streams of its own")
         options.group = group
     }
 }
