@@ -82,6 +82,33 @@ final class ReportTests: XCTestCase {
         XCTAssertTrue(r.err.contains("2 runs"), r.err)
     }
 
+    /// `plot --time` places each epoch at the seconds of training up to its
+    /// end, so a run twice as fast per epoch reaches the same x in twice the
+    /// epochs; the epoch axis stays the default.
+    func testPlotByTimePlacesEpochsAtTheirElapsedSeconds() throws {
+        let dir = temporaryDirectory()
+        func line(_ run: String, _ epoch: Int, _ seconds: Double) -> String {
+            "{\"run\":\"\(run)\",\"epoch\":\(epoch),\"train_loss\":\(2.0 / Double(epoch)),\"train_accuracy\":0.5,"
+                + "\"test_loss\":\(2.5 / Double(epoch)),\"test_accuracy\":0.4,\"seconds\":\(seconds)}"
+        }
+        let fast = (1 ... 3).map { line("fast", $0, 10) }, slow = (1 ... 2).map { line("slow", $0, 30) }
+        try (fast + slow).joined(separator: "\n").write(toFile: dir + "/m.jsonl", atomically: true, encoding: .utf8)
+        for time in [true, false] {
+            let r = cli(["plot", dir + "/m.jsonl", "--out", dir + "/t.svg"] + (time ? ["--time"] : []))
+            XCTAssertEqual(r.status, 0, r.err)
+            let svg = read(dir + "/t.svg")
+            try assertWellFormedXML(svg)
+            func xs(_ run: String) throws -> [String] {
+                let tag = try XCTUnwrap(svg.components(separatedBy: "data-run=\"\(run)\" data-kind=\"train\" data-metric=\"loss\" points=\"").dropFirst().first)
+                return tag.prefix { $0 != "\"" }.split(separator: " ").map { String($0.split(separator: ",")[0]) }
+            }
+            // Loss panel from x = 580 to 1000. By time: 0..60 s; by epoch: 1..3.
+            XCTAssertEqual(try xs("fast"), time ? ["650.0", "720.0", "790.0"] : ["580.0", "790.0", "1000.0"])
+            XCTAssertEqual(try xs("slow"), time ? ["790.0", "1000.0"] : ["580.0", "790.0"])
+            XCTAssertEqual(svg.contains(">seconds of training</text>"), time)
+        }
+    }
+
     func testNiceTicksCoverTheRange() {
         let a = LearningCurves.ticks(0.18, 0.23), want = [0.18, 0.19, 0.2, 0.21, 0.22, 0.23]
         XCTAssertEqual(a.count, want.count, "\(a)")

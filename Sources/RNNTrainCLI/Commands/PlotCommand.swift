@@ -7,6 +7,7 @@ enum PlotCommand {
         OptionSpec("--out", "PATH.svg", help: "SVG file to write (required)"),
         OptionSpec("--title", "TEXT", help: "chart title", default: "Learning curves"),
         OptionSpec("--steps", help: "chart the step records (--log-every-steps) by step instead of the epochs"),
+        OptionSpec("--time", help: "x axis in seconds of training (the records' seconds added up): runs of different speed at equal time"),
     ]
 
     static var help: String {
@@ -32,7 +33,9 @@ enum PlotCommand {
         guard !(bySteps && stepSeries.isEmpty) else { throw UsageError("option --steps: the files have no step records (written with --log-every-steps)") }
         let ignored = (bySteps ? series : stepSeries).reduce(0) { $0 + $1.records.count }
         series = LearningCurves.uniqueLabels(bySteps ? stepSeries : series)
-        let chart = LearningCurves(title: o.string("--title") ?? "Learning curves", series: series, bySteps: bySteps)
+        let byTime = o.flag("--time")
+        if byTime { series = LearningCurves.withElapsedSeconds(series) }
+        let chart = LearningCurves(title: o.string("--title") ?? "Learning curves", series: series, bySteps: bySteps, byTime: byTime)
         try AtomicFile.write(Array(chart.svg().utf8), to: out)
         console.note("wrote \(out): \(series.count) run\(series.count == 1 ? "" : "s") ("
             + series.map { "\($0.label), \($0.records.count) \(bySteps ? "steps" : "epochs")" }.joined(separator: "; ") + ")"

@@ -18,14 +18,31 @@ public struct LearningCurves {
     var series: [Series]
     /// The x axis: the epoch, or the optimizer step (charts of step records).
     var bySteps = false
+    /// The x axis in seconds of training instead (`seconds` of each record
+    /// holds the running total: `withElapsedSeconds`), so runs of different
+    /// speeds compare at equal time.
+    var byTime = false
 
-    func x(_ r: MetricsRecord) -> Int { bySteps ? r.step ?? 0 : r.epoch }
+    func x(_ r: MetricsRecord) -> Double { byTime ? r.seconds ?? 0 : Double(bySteps ? r.step ?? 0 : r.epoch) }
+
+    /// The series with each record's `seconds` replaced by the seconds of
+    /// training up to its end (the sum of the run's records so far).
+    static func withElapsedSeconds(_ series: [Series]) -> [Series] {
+        series.map { se in
+            var total = 0.0, out = se
+            for i in out.records.indices {
+                total += out.records[i].seconds ?? 0
+                out.records[i].seconds = total
+            }
+            return out
+        }
+    }
 
     /// Okabe and Ito's palette (distinct for the common colour blindnesses), black last.
     static let palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
 
-    /// The epoch of lowest validation loss of a run, if it has validation figures.
-    func selectedEpoch(_ records: [MetricsRecord]) -> Int? {
+    /// The x of the epoch of lowest validation loss of a run, if it has validation figures.
+    func selectedEpoch(_ records: [MetricsRecord]) -> Double? {
         records.filter { $0.valLoss?.isFinite ?? false }.min { $0.valLoss! < $1.valLoss! }.map(x)
     }
 
@@ -86,7 +103,7 @@ public struct LearningCurves {
 
         """
         let epochs = series.flatMap { $0.records.map(x) }
-        let xLo = Double(epochs.min() ?? 1), xHi = Double(max(epochs.max() ?? 1, (epochs.min() ?? 1) + 1))
+        let xLo = byTime ? 0 : epochs.min() ?? 1, xHi = max(epochs.max() ?? 1, xLo + 1)
         for p in panels {
             var values: [Double] = []
             for se in series { for r in se.records { values += [p.train(r), p.val(r), p.test(r)].compactMap { $0 }.filter(\.isFinite) } }
@@ -110,7 +127,7 @@ public struct LearningCurves {
                 s += "<text x=\"\(n(px(t)))\" y=\"\(n(p.y0 + p.height + 18))\" text-anchor=\"middle\">\(Int(t))</text>\n"
             }
             s += "<rect x=\"\(n(p.x0))\" y=\"\(n(p.y0))\" width=\"\(n(p.width))\" height=\"\(n(p.height))\" fill=\"none\" stroke=\"black\"/>\n"
-            s += "<text x=\"\(n(p.x0 + p.width / 2))\" y=\"\(n(p.y0 + p.height + 36))\" text-anchor=\"middle\">\(bySteps ? "step" : "epoch")</text>\n"
+            s += "<text x=\"\(n(p.x0 + p.width / 2))\" y=\"\(n(p.y0 + p.height + 36))\" text-anchor=\"middle\">\(byTime ? "seconds of training" : bySteps ? "step" : "epoch")</text>\n"
             s += "<text transform=\"translate(\(n(p.x0 - 50)),\(n(p.y0 + p.height / 2))) rotate(-90)\" text-anchor=\"middle\">\(p.yLabel)</text>\n"
             if let majority {
                 s += "<line class=\"majority\" x1=\"\(n(p.x0))\" y1=\"\(n(py(majority)))\" x2=\"\(n(p.x0 + p.width))\" y2=\"\(n(py(majority)))\" stroke=\"#888888\" stroke-dasharray=\"3 3\"/>\n"
@@ -145,7 +162,7 @@ public struct LearningCurves {
         let kinds = [("train", p.train, ""), ("val", p.val, " stroke-dasharray=\"6 4\""), ("test", p.test, " stroke-dasharray=\"2 3\"")]
         let selected = selectedEpoch(se.records)
         for (kind, value, dash) in kinds {
-            let pts = se.records.compactMap { r in value(r).flatMap { $0.isFinite ? (Double(x(r)), $0) : nil } }
+            let pts = se.records.compactMap { r in value(r).flatMap { $0.isFinite ? (x(r), $0) : nil } }
             guard !pts.isEmpty else { continue }
             let path = pts.map { "\(n(px($0.0))),\(n(py($0.1)))" }.joined(separator: " ")
             s += "<polyline class=\"series\" data-run=\"\(escape(se.label))\" data-kind=\"\(kind)\" data-metric=\"\(p.yLabel)\" points=\"\(path)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"\(dash)/>\n"
@@ -153,8 +170,8 @@ public struct LearningCurves {
             for (x, y) in pts {
                 s += square ? "<rect x=\"\(n(px(x) - 3))\" y=\"\(n(py(y) - 3))\" width=\"6\" height=\"6\" fill=\"\(fill)\" stroke=\"\(color)\"/>\n"
                     : "<circle cx=\"\(n(px(x)))\" cy=\"\(n(py(y)))\" r=\"2.5\" fill=\"\(fill)\" stroke=\"\(color)\"/>\n"
-                if kind == "val", let selected, Int(x) == selected {
-                    s += "<circle class=\"selected\" data-epoch=\"\(selected)\" cx=\"\(n(px(x)))\" cy=\"\(n(py(y)))\" r=\"6\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
+                if kind == "val", let selected, x == selected {
+                    s += "<circle class=\"selected\" data-epoch=\"\(se.records.first { self.x($0) == selected }?.epoch ?? 0)\" cx=\"\(n(px(x)))\" cy=\"\(n(py(y)))\" r=\"6\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
                     s += "<line x1=\"\(n(px(x)))\" y1=\"\(n(p.y0))\" x2=\"\(n(px(x)))\" y2=\"\(n(p.y0 + p.height))\" stroke=\"\(color)\" stroke-opacity=\"0.35\"/>\n"
                 }
             }
