@@ -13,9 +13,11 @@ import TensorCore
 /// network's learned `h0`, or a carried state).
 ///
 /// How it is fast (forward):
-/// 1. `Gi = X W_ih^T` for all packed tokens at once: one GEMM `[N x E] x [E x 3H]`.
+/// 1. `Gi = X W_ih^T` for all packed tokens at once: one GEMM `[N x E] x [E x 3H]`,
+///    or over the batch's distinct tokens for the first layer (`CellInput`).
 /// 2. For each step t, on the n_t active rows only: `Gh = h_{t-1} W_hh^T`
-///    (GEMM `[n_t x H] x [H x 3H]`), then the fused gate kernel.
+///    (`StepGEMM` `[n_t x H] x [H x 3H]`, W_hh packed once per batch), then
+///    the fused gate kernel.
 /// Backward mirrors it: the reverse loop does the gate kernel and
 /// `dh_{t-1} += dGh W_hh` per step; `dW_ih`, `dW_hh`, the biases and `dX` are
 /// one GEMM or column-sum each after the loop.

@@ -11,7 +11,8 @@ import TensorCore
 /// `bias_hh [4H]` (see `CellTensors`); two states per row, h and c.
 ///
 /// How it is fast (as the GRU): `A = X W_ih^T` for all packed tokens in one
-/// GEMM before the time loop; per step one GEMM on the active rows adds
+/// GEMM before the time loop (per distinct token for the first layer,
+/// `CellInput`); per step one product on the active rows (`StepGEMM`) adds
 /// `h_{t-1} W_hh^T` onto their rows of A, then the fused kernel
 /// (`LSTMGates`). Backward runs the kernel and one GEMM `dh_{t-1} = dA W_hh`
 /// per step, and the weight, bias and input gradients as one GEMM or column
