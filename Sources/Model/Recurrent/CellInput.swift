@@ -40,6 +40,23 @@ public enum CellInput {
         }
     }
 
+    /// Runs `body` with `X W^T` readable row by row: for a matrix input
+    /// `out` itself (written, `[N x G]`) and no index; for tokens the
+    /// per-token rows `[d x G]` and each position's row among them (`[N]`),
+    /// so a kernel can read them in place instead of a copy per position.
+    public func withProjection<R>(_ w: Matrix, into out: Matrix,
+                                  _ body: (Matrix, UnsafePointer<Int32>?) -> R) -> R {
+        switch self {
+        case .matrix(let x):
+            gemm(x, w, transposeB: true, into: out)
+            return body(out, nil)
+        case .tokens(let t, let reversed):
+            let p = t.scratch(cols: w.rows)
+            gemm(t.rows, w, transposeB: true, into: p)      // [d x E] x [E x G]
+            return t.withSlots(reversed: reversed) { body(p, $0.baseAddress) }
+        }
+    }
+
     /// Given `dA = dL/d(X W^T)` `[N x G]`: `gradWeight += dA^T X`,
     /// `gradBias += Σ_positions dA` when given, and the input's gradient
     /// `dA W`: written into `dInput` (`[N x in]`) for a matrix input,

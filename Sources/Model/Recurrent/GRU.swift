@@ -79,22 +79,24 @@ public struct GRU: CellTensorsCell {
         let hPrev = ws.hPrev.matrix(rows: nTok, cols: h)
         let gh = ws.stepGh.matrix(rows: b, cols: g)
 
-        // 1. Input projection for every token at once.       [N x E] x [E x 3H]
-        x.project(wIH, into: gi)
         ws.hh.forward.pack(wHH, transposed: true)
-
-        // 2. The recurrence, on active rows only.
-        for t in 0 ..< batch.steps {
-            let n = batch.active[t], o = batch.offsets[t]
-            let hp = hPrev.rows(o, n)
-            tensors.gatherPrevious(step: t, batch: batch, start: start.h, output: out, into: hPrev)
-            StepGEMM.multiply(hp, ws.hh.forward, into: gh.prefix(rows: n), accumulate: false)   // [n x H] x [H x 3H]
-            GRUGates.forward(rows: n, hidden: h,
-                             gi: gi.row(o), ldGi: g, gh: gh.base, ldGh: g,
-                             biasIH: params + biasIH, biasHH: params + biasHH,
-                             hPrev: hp.base, ldHPrev: h,
-                             saved: saved.row(o), ldSaved: 4 * h,
-                             hOut: out.row(o), ldHOut: out.ld)
+        // 1. Input projection for every token at once.       [N x E] x [E x 3H]
+        //    (per distinct token for the first layer, read in place through `slots`)
+        x.withProjection(wIH, into: gi) { rows, slots in
+            // 2. The recurrence, on active rows only.
+            for t in 0 ..< batch.steps {
+                let n = batch.active[t], o = batch.offsets[t]
+                let hp = hPrev.rows(o, n)
+                tensors.gatherPrevious(step: t, batch: batch, start: start.h, output: out, into: hPrev)
+                StepGEMM.multiply(hp, ws.hh.forward, into: gh.prefix(rows: n), accumulate: false)   // [n x H] x [H x 3H]
+                GRUGates.forward(rows: n, hidden: h,
+                                 gi: slots == nil ? rows.row(o) : rows.base, ldGi: g, giRows: slots.map { $0 + o },
+                                 gh: gh.base, ldGh: g,
+                                 biasIH: params + biasIH, biasHH: params + biasHH,
+                                 hPrev: hp.base, ldHPrev: h,
+                                 saved: saved.row(o), ldSaved: 4 * h,
+                                 hOut: out.row(o), ldHOut: out.ld)
+            }
         }
     }
 

@@ -18,9 +18,11 @@
 /// Columns are processed 64 at a time (`Vec64`); a last block narrower than
 /// 64 is staged through zero-padded scratch so the same code handles it.
 public enum GRUGates {
-    /// Forward for `rows` active rows. Rows are `ld*` floats apart.
+    /// Forward for `rows` active rows. Rows are `ld*` floats apart; with
+    /// `giRows`, row r of gi is row `giRows[r]` of `gi` (a projection
+    /// computed once per distinct token, read in place).
     public static func forward(rows: Int, hidden h: Int,
-                               gi: UnsafePointer<Float>, ldGi: Int,
+                               gi: UnsafePointer<Float>, ldGi: Int, giRows: UnsafePointer<Int32>? = nil,
                                gh: UnsafePointer<Float>, ldGh: Int,
                                biasIH: UnsafePointer<Float>, biasHH: UnsafePointer<Float>,
                                hPrev: UnsafePointer<Float>, ldHPrev: Int,
@@ -28,7 +30,7 @@ public enum GRUGates {
                                hOut: UnsafeMutablePointer<Float>, ldHOut: Int) {
         let full = h / 64 * 64
         for row in 0 ..< rows {
-            let gir = gi + row * ldGi, ghr = gh + row * ldGh, hp = hPrev + row * ldHPrev
+            let gir = gi + (giRows.map { Int($0[row]) } ?? row) * ldGi, ghr = gh + row * ldGh, hp = hPrev + row * ldHPrev
             let s = saved + row * ldSaved, ho = hOut + row * ldHOut
             var j = 0
             while j < full {
