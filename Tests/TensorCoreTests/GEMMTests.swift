@@ -69,6 +69,22 @@ final class GEMMTests: XCTestCase {
         XCTAssertNotEqual(BLASRuntime.coreName, "unknown")
     }
 
+    /// Too few rows to repay the packing (one character at a time) leave the
+    /// weight unpacked and the product to sgemm, with the same result.
+    func testStepGEMMLeavesFewRowsToSGEMM() {
+        let (m, k, n) = (1, 40, 70)
+        let wBuf = randomBuffer(n * k, seed: 7), aBuf = randomBuffer(m * k, seed: 8), cBuf = FloatBuffer(count: m * n)
+        let w = wBuf.matrix(rows: n, cols: k), a = aBuf.matrix(rows: m, cols: k), c = cBuf.matrix(rows: m, cols: n)
+        let packed = PackedWeight(k: k, n: n)
+        packed.pack(w, transposed: true, forRows: PackedWeight.minimumRows - 1)
+        XCTAssertFalse(packed.isPacked)
+        StepGEMM.multiply(a, packed, into: c, accumulate: false)
+        assertClose(values(c), reference(a, false, w, true, c, alpha: 1, beta: 0), abs: 1e-5, rel: 1e-5)
+        packed.pack(w, transposed: true, forRows: PackedWeight.minimumRows)
+        XCTAssertEqual(packed.isPacked, StepGEMM.isFast)
+        withExtendedLifetime((wBuf, aBuf, cBuf)) {}
+    }
+
     /// The per-step kernel (`StepGEMM`, with a packed weight) against the
     /// naive product, on every edge case of its 4 x 64 tiling: rows 1...9,
     /// widths below, at and above 16 and 64 and not multiples of 16, B packed
@@ -83,7 +99,7 @@ final class GEMMTests: XCTestCase {
                         let wBuf = randomBuffer(k * n, seed: 4)
                         let w = transposed ? wBuf.matrix(rows: n, cols: k) : wBuf.matrix(rows: k, cols: n)
                         let packed = PackedWeight(k: k, n: n)
-                        packed.pack(w, transposed: transposed)
+                        packed.pack(w, transposed: transposed, forRows: 1_000)
                         let aBuf = randomBuffer(m * (k + 3), seed: 5), cBuf = randomBuffer(m * (n + 5), seed: 6)
                         let a = Matrix(aBuf.base + 1, rows: m, cols: k, ld: k + 3)
                         let c = Matrix(cBuf.base + 2, rows: m, cols: n, ld: n + 5)

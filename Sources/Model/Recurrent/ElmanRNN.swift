@@ -59,7 +59,7 @@ public struct ElmanRNN: CellTensorsCell {
         let act = ws.act.matrix(rows: nTok, cols: h), hPrev = ws.hPrev.matrix(rows: nTok, cols: h)
 
         x.project(wIH, into: act)                                             // [N x in] x [in x H]
-        ws.hh.forward.pack(wHH, transposed: true)
+        ws.hh.forward.pack(wHH, transposed: true, forRows: batch.tokenCount)
         for t in 0 ..< batch.steps {
             let n = batch.active[t], o = batch.offsets[t]
             tensors.gatherPrevious(step: t, batch: batch, start: start.h, output: out, into: hPrev)
@@ -79,7 +79,7 @@ public struct ElmanRNN: CellTensorsCell {
         let dA = ws.act.matrix(rows: nTok, cols: h)                           // h' in, dA out
         let carry = ws.carry.matrix(rows: batch.batchSize, cols: h)
 
-        ws.hh.backward.pack(wHH, transposed: false)
+        ws.hh.backward.pack(wHH, transposed: false, forRows: batch.tokenCount)
         var t = batch.steps - 1
         while t >= 0 {
             let n = batch.active[t], o = batch.offsets[t]

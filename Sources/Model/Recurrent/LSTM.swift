@@ -80,7 +80,7 @@ public struct LSTM: CellTensorsCell {
         }
 
         x.project(wIH, into: gates)                                           // [N x in] x [in x 4H]
-        ws.hh.forward.pack(wHH, transposed: true)
+        ws.hh.forward.pack(wHH, transposed: true, forRows: batch.tokenCount)
         for t in 0 ..< batch.steps {
             let n = batch.active[t], o = batch.offsets[t]
             tensors.gatherPrevious(step: t, batch: batch, start: start.h, output: out, into: hPrev)
@@ -123,7 +123,7 @@ public struct LSTM: CellTensorsCell {
             carryC.fill(0)
         }
 
-        ws.hh.backward.pack(wHH, transposed: false)
+        ws.hh.backward.pack(wHH, transposed: false, forRows: batch.tokenCount)
         var t = batch.steps - 1
         while t >= 0 {
             let n = batch.active[t], o = batch.offsets[t]

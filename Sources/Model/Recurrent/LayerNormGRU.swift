@@ -127,7 +127,7 @@ public struct LayerNormGRU: RecurrentCell {
                                  gain: params + lnIHGain, shift: params + lnIHShift,
                                  xhat: ws.xhatX.base, ldXhat: g, rstd: ws.rstdX.base, y: gi.base, ldY: g)
         // 2. The recurrence, on active rows only.
-        ws.hh.forward.pack(wHH, transposed: true)
+        ws.hh.forward.pack(wHH, transposed: true, forRows: batch.tokenCount)
         for t in 0 ..< batch.steps {
             let n = batch.active[t], o = batch.offsets[t]
             let hp = hPrev.rows(o, n)
@@ -160,7 +160,7 @@ public struct LayerNormGRU: RecurrentCell {
         let dGh = ws.dGh.matrix(rows: nTok, cols: g), dAh = ws.dAh.matrix(rows: nTok, cols: g)
         let carry = ws.carry.matrix(rows: b, cols: h)
 
-        ws.hh.backward.pack(wHH, transposed: false)
+        ws.hh.backward.pack(wHH, transposed: false, forRows: batch.tokenCount)
         var t = batch.steps - 1
         while t >= 0 {
             let n = batch.active[t], o = batch.offsets[t]

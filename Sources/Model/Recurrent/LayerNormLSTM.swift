@@ -142,7 +142,7 @@ public struct LayerNormLSTM: RecurrentCell {
             if let c = start.c { cStart.row(row).update(from: c.row(row), count: h) } else { cStart.row(row).update(repeating: 0, count: h) }
         }
         // 3. The recurrence, on active rows only.
-        ws.hh.forward.pack(weights(params).hh, transposed: true)
+        ws.hh.forward.pack(weights(params).hh, transposed: true, forRows: batch.tokenCount)
         for t in 0 ..< batch.steps { forwardStep(t, params, batch: batch, start: start, ws: ws, out: out) }
     }
 
@@ -178,7 +178,7 @@ public struct LayerNormLSTM: RecurrentCell {
                          dOutput dOut: Matrix, dInput: Matrix?) -> RecurrentState {
         let ws = workspace as! Workspace
         let h = hiddenSize, g = 4 * h, nTok = batch.tokenCount, b = batch.batchSize
-        ws.hh.backward.pack(weights(params).hh, transposed: false)
+        ws.hh.backward.pack(weights(params).hh, transposed: false, forRows: batch.tokenCount)
         var t = batch.steps - 1
         while t >= 0 {
             backwardStep(t, params, batch: batch, ws: ws, dOut: dOut)

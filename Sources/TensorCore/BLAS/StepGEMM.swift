@@ -140,8 +140,15 @@ public enum StepGEMM {
 /// to a multiple of 16 floats (zeros), plus 48 floats of slack so a last
 /// 64-wide read stays inside. Packed once per batch from the parameter slab:
 /// `pack(w, transposed: true)` gives B = w^T (w `[n x k]`), `false` B = w.
-/// Without the fast kernel it only remembers `w` for sgemm.
+/// Without the fast kernel, or for too few rows to repay the packing, it
+/// only remembers `w` for sgemm.
 public final class PackedWeight {
+    /// Products over fewer rows in all (a batch's packed tokens) go to sgemm:
+    /// packing reads and writes k x n floats, a product 2 x rows x k x n
+    /// flops, so at 32 rows packing costs a few percent, at 1 row (generating
+    /// one character at a time) several times the product itself.
+    public static let minimumRows = 32
+
     public let k: Int, n: Int
     /// Floats between B's rows.
     public let ld: Int
@@ -165,12 +172,13 @@ public final class PackedWeight {
     public var base: UnsafePointer<Float> { UnsafePointer(buffer.base) }
     var scratch: UnsafeMutablePointer<Float> { tiles.base }
 
-    /// Takes B = w^T (`transposed`, w `[n x k]`) or B = w (w `[k x n]`).
-    public func pack(_ w: Matrix, transposed t: Bool) {
+    /// Takes B = w^T (`transposed`, w `[n x k]`) or B = w (w `[k x n]`) for
+    /// products over `rows` rows in all until the next `pack`.
+    public func pack(_ w: Matrix, transposed t: Bool, forRows rows: Int) {
         precondition(t ? (w.rows == n && w.cols == k) : (w.rows == k && w.cols == n), "PackedWeight: wrong shape")
         source = w
         transposed = t
-        isPacked = StepGEMM.isFast
+        isPacked = StepGEMM.isFast && rows >= PackedWeight.minimumRows
         guard isPacked else { return }
         let p = buffer.base
         if t {
