@@ -47,8 +47,8 @@ final class CharLMSession {
     func run() throws -> Int32 {
         if !plan.quiet { printSummary() }
         if let resumed = plan.resumed, !plan.quiet {
-            console.note("resuming \(resumed.path) at epoch \(firstEpoch)" + (partial.batchesDone > 0 ? ", window \(partial.batchesDone + 1)" : "")
-                + " (optimizer step \(trainer.optimizer.step))")
+            console.note(resumeNote(path: resumed.path, epoch: firstEpoch, partial: partial, unit: "window",
+                                    optimizerStep: trainer.optimizer.step))
         }
         Interruption.install()
         defer { Interruption.uninstall() }

@@ -1,5 +1,13 @@
 import Model
 
+/// The line a resumed training session starts with: where it continues
+/// (`unit` names what an epoch is made of: batch, window) and the optimizer
+/// step it continues from.
+func resumeNote(path: String, epoch: Int, partial: EpochTally, unit: String, optimizerStep: Int) -> String {
+    "resuming \(path) at epoch \(epoch)" + (partial.batchesDone > 0 ? ", \(unit) \(partial.batchesDone + 1)" : "")
+        + " (optimizer step \(optimizerStep))"
+}
+
 /// Ctrl-C's checkpoint, for every training session: written to `savePath`
 /// (or beside the selected model, as `NAME.interrupted.safetensors`, when a
 /// run keeps its best epoch there, never over it), then one line that says

@@ -68,8 +68,8 @@ final class TrainSession {
         if !plan.quiet { printSummary() }
         if let pretrainedNote, !plan.quiet { console.note(pretrainedNote) }
         if let resumed = plan.resumed, !plan.quiet {
-            console.note("resuming \(resumed.path) at epoch \(firstEpoch)" + (partial.batchesDone > 0 ? ", batch \(partial.batchesDone + 1)" : "")
-                + " (optimizer step \(trainer.optimizer.step))")
+            console.note(resumeNote(path: resumed.path, epoch: firstEpoch, partial: partial, unit: "batch",
+                                    optimizerStep: trainer.optimizer.step))
         }
         Interruption.install()
         defer { Interruption.uninstall() }
