@@ -36,4 +36,13 @@ void rnntrain_counter_add(uint64_t nanoseconds);
 uint64_t rnntrain_counter_total(void);
 uint64_t rnntrain_monotonic_ns(void);
 
+/// Lane-wise square root of 16 floats (one `vsqrtps` on AVX-512, two on
+/// AVX). Swift's `SIMD16<Float>.squareRoot()` goes lane by lane through C's
+/// `sqrtf` on Linux (its errno path), which keeps kernels from vectorising;
+/// this builtin never touches errno. Correctly rounded either way.
+typedef float rnntrain_float16 __attribute__((ext_vector_type(16)));
+static inline __attribute__((always_inline)) rnntrain_float16 rnntrain_sqrt16(rnntrain_float16 x) {
+    return __builtin_elementwise_sqrt(x);
+}
+
 #endif

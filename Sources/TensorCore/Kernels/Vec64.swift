@@ -1,3 +1,5 @@
+import CPUSupport
+
 /// 64 floats processed as four independent `SIMD16<Float>` registers.
 ///
 /// Why four: the gate math (three exponentials, three divisions per element)
@@ -79,7 +81,11 @@ public struct Vec64 {
         Vec64(a.addingProduct(x.a, y.a), b.addingProduct(x.b, y.b), c.addingProduct(x.c, y.c), d.addingProduct(x.d, y.d))
     }
 
-    @_transparent public func squareRoot() -> Vec64 { Vec64(a.squareRoot(), b.squareRoot(), c.squareRoot(), d.squareRoot()) }
+    /// Lane-wise, correctly rounded (`rnntrain_sqrt16`: vector instructions,
+    /// where `SIMD16.squareRoot()` calls `sqrtf` lane by lane).
+    @_transparent public func squareRoot() -> Vec64 {
+        Vec64(rnntrain_sqrt16(a), rnntrain_sqrt16(b), rnntrain_sqrt16(c), rnntrain_sqrt16(d))
+    }
 
     /// Sum of all lanes.
     @_transparent public func sum() -> Float { (a + b + c + d).sum() }
