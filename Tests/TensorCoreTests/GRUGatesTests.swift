@@ -36,6 +36,30 @@ final class GRUGatesTests: XCTestCase {
         }
     }
 
+    /// The gradient carried from the next step (`next`, the first
+    /// `carriedRows` rows), read from the buffer the kernel writes dh_prev
+    /// into, gives what adding it to dh beforehand gives, bit for bit.
+    func testCarriedGradientEqualsPreaddedOne() {
+        for h in [20, 64, 100] {
+            let g = 3 * h, rows = 5, carried = 3
+            let saved = randomBuffer(rows * 4 * h, seed: 31), hp = randomBuffer(rows * h, seed: 32)
+            let dh = randomBuffer(rows * h, seed: 33), next = randomBuffer(rows * h, seed: 34)
+            let summed = FloatBuffer(dh.array)
+            for r in 0 ..< carried { for j in 0 ..< h { summed[r * h + j] = dh[r * h + j] + next[r * h + j] } }
+            var outs: [[Float]] = []
+            for fused in [false, true] {
+                let dGi = FloatBuffer(count: rows * g), dGh = FloatBuffer(count: rows * g)
+                let carry = FloatBuffer(next.array)      // dh_prev is written over the carried gradient
+                GRUGates.backward(rows: rows, hidden: h, dh: (fused ? dh : summed).base, ldDh: h,
+                                  saved: saved.base, ldSaved: 4 * h, hPrev: hp.base, ldHPrev: h,
+                                  dGi: dGi.base, ldDGi: g, dGh: dGh.base, ldDGh: g, dhPrev: carry.base, ldDhPrev: h,
+                                  next: fused ? carry.base : nil, ldNext: h, carriedRows: fused ? carried : 0)
+                outs.append(dGi.array + dGh.array + carry.array)
+            }
+            XCTAssertEqual(outs[1].map(\.bitPattern), outs[0].map(\.bitPattern), "hidden \(h)")
+        }
+    }
+
     func check(hidden h: Int, rows: Int) {
         let g = 3 * h
         let gi = randomBuffer(rows * g, seed: 11), gh = randomBuffer(rows * g, seed: 12)

@@ -38,10 +38,8 @@ public struct Embedding: Sendable {
     /// distinct tokens (`TokenInput`), each row already summed over its
     /// positions.
     public func backward(_ grads: UnsafeMutablePointer<Float>, tokens t: TokenInput) {
-        let table = grads + offset, dOut = t.gradients
-        for (k, id) in t.ids.enumerated() {
-            Kernels.add(dOut.row(k), into: table + Int(id) * dim, count: dim)
-        }
+        let table = Matrix(grads + offset, rows: vocabularySize, cols: dim)
+        t.ids.withUnsafeBufferPointer { Kernels.addRows(t.gradients, into: table, at: $0) }
     }
 
     /// dTable[ids[i]] += dOut[i].   dOut: [N x E]

@@ -73,9 +73,7 @@ public enum CellInput {
             // Σ of each token's rows, in packed order: a fixed order per batch.
             let s = t.scratch(cols: dA.cols)
             s.fill(0)
-            t.withSlots(reversed: reversed) { slots in
-                for i in 0 ..< dA.rows { Kernels.add(dA.row(i), into: s.row(Int(slots[i])), count: dA.cols) }
-            }
+            t.withSlots(reversed: reversed) { Kernels.addRows(dA, into: s, at: $0) }
             gemm(s, transposeA: true, t.rows, into: gradWeight, beta: 1)       // [G x d] x [d x E]
             if let gradBias { Kernels.addColumnSums(s, into: gradBias) }
             if let dInput { gemm(s, w, into: dInput, beta: 1) }                  // [d x G] x [G x E]

@@ -118,18 +118,15 @@ public struct GRU: CellTensorsCell {
         while t >= 0 {
             let n = batch.active[t], o = batch.offsets[t]
             let dh = dOut.rows(o, n)
-            // Rows still active at t+1 pass their dL/dh_t back through the recurrence.
-            if t + 1 < batch.steps {
-                let carried = batch.active[t + 1]
-                for row in 0 ..< carried { Kernels.add(carry.row(row), into: dh.row(row), count: h) }
-            }
+            // Rows still active at t+1 add their dL/dh_t through the recurrence (`carry`).
             GRUGates.backward(rows: n, hidden: h,
                               dh: dh.base, ldDh: dh.ld,
                               saved: saved.row(o), ldSaved: 4 * h,
                               hPrev: hPrev.row(o), ldHPrev: h,
                               dGi: dGi.row(o), ldDGi: g,
                               dGh: dGh.row(o), ldDGh: g,
-                              dhPrev: carry.base, ldDhPrev: h)
+                              dhPrev: carry.base, ldDhPrev: h,
+                              next: carry.base, ldNext: h, carriedRows: t + 1 < batch.steps ? batch.active[t + 1] : 0)
             StepGEMM.multiply(dGh.rows(o, n), ws.hh.backward, into: carry.prefix(rows: n), accumulate: true)   // [n x 3H] x [3H x H]
             t -= 1
         }

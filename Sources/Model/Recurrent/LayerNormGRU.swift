@@ -165,14 +165,12 @@ public struct LayerNormGRU: RecurrentCell {
         while t >= 0 {
             let n = batch.active[t], o = batch.offsets[t]
             let dh = dOut.rows(o, n)
-            if t + 1 < batch.steps {
-                for row in 0 ..< batch.active[t + 1] { Kernels.add(carry.row(row), into: dh.row(row), count: h) }
-            }
             GRUGates.backward(rows: n, hidden: h, dh: dh.base, ldDh: dh.ld,
                               saved: ws.saved.base + o * 4 * h, ldSaved: 4 * h,
                               hPrev: ws.hPrev.base + o * h, ldHPrev: h,
                               dGi: dGi.row(o), ldDGi: g, dGh: dGh.row(o), ldDGh: g,
-                              dhPrev: carry.base, ldDhPrev: h)
+                              dhPrev: carry.base, ldDhPrev: h,
+                              next: carry.base, ldNext: h, carriedRows: t + 1 < batch.steps ? batch.active[t + 1] : 0)
             LayerNormKernels.backward(rows: n, blocks: 3, width: h, dy: dGh.row(o), ldDy: g,
                                       gain: params + lnHHGain, xhat: ws.xhatH.base + o * g, ldXhat: g,
                                       rstd: ws.rstdH.base + o * 3, da: dAh.row(o), ldDa: g)

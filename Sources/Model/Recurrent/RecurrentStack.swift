@@ -321,7 +321,7 @@ extension RecurrentStack {
 
         /// dst[reversed[i]] += src[i] (rows).
         func permuteAdding(_ src: Matrix, into dst: Matrix) {
-            for i in 0 ..< src.rows { Kernels.add(src.row(i), into: dst.row(Int(reversed[i])), count: src.cols) }
+            reversed.withUnsafeBufferPointer { Kernels.addRows(src, into: dst, at: $0) }
         }
     }
 }

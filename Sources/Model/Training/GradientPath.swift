@@ -231,9 +231,9 @@ public final class GradientPath: @unchecked Sendable {
         for w in 1 ..< max(active, 1) {
             let gw = workers[w].grads.base
             Kernels.add(gw + tableEnd, into: g0 + tableEnd, count: network.params.count - tableEnd)
-            for r in workers[w].touched.rows {
-                let o = emb.offset + Int(r) * emb.dim
-                Kernels.add(gw + o, into: g0 + o, count: emb.dim)
+            workers[w].touched.rows.withUnsafeBufferPointer {
+                Kernels.addRows($0, of: Matrix(gw + emb.offset, rows: emb.vocabularySize, cols: emb.dim),
+                                into: Matrix(g0 + emb.offset, rows: emb.vocabularySize, cols: emb.dim))
             }
             workers[0].touched.add(workers[w].touched.rows)
         }

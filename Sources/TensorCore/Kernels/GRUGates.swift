@@ -77,10 +77,12 @@ public enum GRUGates {
         (n + z * (hv - n)).store(out)
     }
 
-    /// Backward for `rows` active rows, given `dh` (the total gradient of the
-    /// loss with respect to h' of this step). Writes the gate gradients and the
-    /// direct part of the gradient for the previous state, `dhPrev = dh * z`
-    /// (the caller then adds `dGh W_hh`).
+    /// Backward for `rows` active rows, given `dh` (the gradient of the loss
+    /// with respect to h' of this step through the output) plus, for the
+    /// first `carriedRows` rows, row r of `next` (through the next step,
+    /// which may be `dhPrev` itself: each row is read before it is written).
+    /// Writes the gate gradients and the direct part of the gradient for the
+    /// previous state, `dhPrev = dh * z` (the caller then adds `dGh W_hh`).
     ///
     ///     dn  = dh (1 - z)          dnp = dn (1 - n^2)
     ///     dz  = dh (h - n)          dzp = dz z (1 - z)
@@ -92,14 +94,17 @@ public enum GRUGates {
                                 hPrev: UnsafePointer<Float>, ldHPrev: Int,
                                 dGi: UnsafeMutablePointer<Float>, ldDGi: Int,
                                 dGh: UnsafeMutablePointer<Float>, ldDGh: Int,
-                                dhPrev: UnsafeMutablePointer<Float>, ldDhPrev: Int) {
+                                dhPrev: UnsafeMutablePointer<Float>, ldDhPrev: Int,
+                                next: UnsafePointer<Float>? = nil, ldNext: Int = 0, carriedRows: Int = 0) {
         let full = h / 64 * 64
         for row in 0 ..< rows {
             let d = dh + row * ldDh, s = saved + row * ldSaved, hp = hPrev + row * ldHPrev
             let gi = dGi + row * ldDGi, gh = dGh + row * ldDGh, dp = dhPrev + row * ldDhPrev
+            let nx = row < carriedRows ? next.map { $0 + row * ldNext } : nil
             var j = 0
             while j < full {
-                backwardBlock(dh: d + j, saved: s + j, hp: hp + j, dGi: gi + j, dGh: gh + j, dhPrev: dp + j, gateStride: h)
+                let dv = nx.map { Vec64(d + j) + Vec64($0 + j) } ?? Vec64(d + j)
+                backwardBlock(dh: dv, saved: s + j, hp: hp + j, dGi: gi + j, dGh: gh + j, dhPrev: dp + j, gateStride: h)
                 j += 64
             }
             if j < h {
@@ -109,9 +114,10 @@ public enum GRUGates {
                     t.initialize(repeating: 0, count: 14 * 64)
                     let (tdh, ts, thp, tgi, tgh, tdp) = (t, t + 64, t + 320, t + 384, t + 576, t + 768)
                     tdh.update(from: d + j, count: c)
+                    if let nx { for i in 0 ..< c { tdh[i] += nx[j + i] } }
                     for k in 0 ..< 4 { (ts + 64 * k).update(from: s + k * h + j, count: c) }
                     thp.update(from: hp + j, count: c)
-                    backwardBlock(dh: tdh, saved: ts, hp: thp, dGi: tgi, dGh: tgh, dhPrev: tdp, gateStride: 64)
+                    backwardBlock(dh: Vec64(tdh), saved: ts, hp: thp, dGi: tgi, dGh: tgh, dhPrev: tdp, gateStride: 64)
                     for k in 0 ..< 3 {
                         (gi + k * h + j).update(from: tgi + 64 * k, count: c)
                         (gh + k * h + j).update(from: tgh + 64 * k, count: c)
@@ -124,10 +130,9 @@ public enum GRUGates {
 
     /// 64 columns of the backward step; gate blocks are `gateStride` apart.
     @_transparent
-    static func backwardBlock(dh: UnsafePointer<Float>, saved: UnsafePointer<Float>, hp: UnsafePointer<Float>,
+    static func backwardBlock(dh dv: Vec64, saved: UnsafePointer<Float>, hp: UnsafePointer<Float>,
                               dGi: UnsafeMutablePointer<Float>, dGh: UnsafeMutablePointer<Float>,
                               dhPrev: UnsafeMutablePointer<Float>, gateStride h: Int) {
-        let dv = Vec64(dh)
         let r = Vec64(saved), z = Vec64(saved + h), n = Vec64(saved + 2 * h), hn = Vec64(saved + 3 * h)
         let hv = Vec64(hp)
         let dnp = dv * (1 - z) * (1 - n * n)

@@ -39,6 +39,33 @@ public enum Kernels {
         blocks(count) { i, w in store(load(y + i, w) + load(x + i, w), y + i, w) }
     }
 
+    /// `dst.row(rows[i]) += src.row(i)` for every row i of `src`, in order
+    /// (rows may repeat: each sums in the order of `src`). One call for the
+    /// whole scatter, so a row of 192 floats costs no call of its own.
+    public static func addRows(_ src: Matrix, into dst: Matrix, at rows: UnsafeBufferPointer<Int32>) {
+        precondition(src.cols == dst.cols && rows.count >= src.rows, "row widths differ, or too few row indices")
+        let c = src.cols, full = c / 64 * 64
+        for i in 0 ..< src.rows {
+            let x = src.row(i), y = dst.row(Int(rows[i]))
+            var j = 0
+            while j < full { (Vec64(y + j) + Vec64(x + j)).store(y + j); j += 64 }
+            if j < c { add(x + j, into: y + j, count: c - j) }
+        }
+    }
+
+    /// `dst.row(r) += src.row(r)` for each r in `rows` (two tables of the
+    /// same shape, the rows some batch touched).
+    public static func addRows(_ rows: UnsafeBufferPointer<Int32>, of src: Matrix, into dst: Matrix) {
+        precondition(src.cols == dst.cols, "row widths differ")
+        let c = src.cols, full = c / 64 * 64
+        for r in rows {
+            let x = src.row(Int(r)), y = dst.row(Int(r))
+            var j = 0
+            while j < full { (Vec64(y + j) + Vec64(x + j)).store(y + j); j += 64 }
+            if j < c { add(x + j, into: y + j, count: c - j) }
+        }
+    }
+
     /// `y[i] = x[i] * m[i]` (element-wise product; `y` may be `x`).
     public static func multiply(_ x: UnsafePointer<Float>, _ m: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
         blocks(count) { i, w in store(load(x + i, w) * load(m + i, w), y + i, w) }
