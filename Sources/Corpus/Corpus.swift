@@ -45,11 +45,11 @@ public struct Corpus: Sendable {
     public var totalTokens: Int { tokenIDs.count }
     public var hasTokenLabels: Bool { !tokenLabels.isEmpty }
 
-    @inline(__always)
+    @inlinable
     public func length(_ row: Int) -> Int { offsets[row + 1] - offsets[row] }
 
     /// The ids of one row (a slice of the flat buffer, no copy).
-    @inline(__always)
+    @inlinable
     public func tokens(_ row: Int) -> ArraySlice<Int32> { tokenIDs[offsets[row] ..< offsets[row + 1]] }
 
     /// Appends one row.

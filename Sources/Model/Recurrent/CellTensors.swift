@@ -45,7 +45,11 @@ public struct CellTensors: Sendable {
     public func gatherPrevious(step t: Int, batch: PackedBatch, start: Matrix, output: Matrix, into hPrev: Matrix) {
         let n = batch.active[t], dst = hPrev.rows(batch.offsets[t], n)
         let src = t == 0 ? start : output.rows(batch.offsets[t - 1], n)
-        for r in 0 ..< n { dst.row(r).update(from: src.row(r), count: hiddenSize) }
+        if src.ld == hiddenSize && dst.ld == hiddenSize {                  // one block: the rows are adjacent
+            dst.base.update(from: src.base, count: n * hiddenSize)
+        } else {
+            for r in 0 ..< n { dst.row(r).update(from: src.row(r), count: hiddenSize) }
+        }
     }
 
     /// After the reverse time loop, given dA for every token `[N x G]`:
