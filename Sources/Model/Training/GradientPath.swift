@@ -147,6 +147,9 @@ public final class GradientPath: @unchecked Sendable {
         return true
     }
 
+    /// Whether untouched embedding rows are deferred (`deferUntouchedRows`).
+    public var defersRows: Bool { deferred != nil }
+
     /// Before the first `active` workers run their filled batches: brings
     /// the embedding rows of their tokens up to date (nothing unless rows
     /// are deferred).

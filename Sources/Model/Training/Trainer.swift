@@ -275,9 +275,14 @@ public final class Trainer: @unchecked Sendable {
             workers[0].batch.fill(corpus: corpus, rows: [])
             workers[0].clearGradients()
         }
-        runParallel(active) { w in self.workers[w].batch.fill(corpus: self.corpus, rows: self.shards[self.firstShard + w]) }
-        gradientPath.prepareRows(activeWorkers: active)
-        runParallel(active) { w in self.outcomes[w] = self.workers[w].run(dropoutKey: key, gradScale: scale) }
+        let fill = { (w: Int) in self.workers[w].batch.fill(corpus: self.corpus, rows: self.shards[self.firstShard + w]) }
+        if gradientPath.defersRows {   // every batch filled before any forward pass: the rows they read brought up to date
+            runParallel(active, fill)
+            gradientPath.prepareRows(activeWorkers: active)
+            runParallel(active) { w in self.outcomes[w] = self.workers[w].run(dropoutKey: key, gradScale: scale) }
+        } else {
+            runParallel(active) { w in fill(w); self.outcomes[w] = self.workers[w].run(dropoutKey: key, gradScale: scale) }
+        }
         gradientPath.apply(activeWorkers: active)
         return total(of: active)
     }
