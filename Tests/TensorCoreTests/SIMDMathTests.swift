@@ -43,4 +43,25 @@ final class SIMDMathTests: XCTestCase {
         XCTAssertEqual(y[4], 7)
         XCTAssertEqual(y[2], Float(tanh(1.0)), accuracy: 2e-7)
     }
+
+    /// The vector square root (Adam's kernels) is the correctly rounded one,
+    /// lane by lane: zeros, denormals, infinity, NaN and random bit patterns.
+    func testSquareRootMatchesScalar() {
+        var rng = RNG(seed: 3)
+        var xs: [Float] = [0, -0.0, 1, 4, .leastNonzeroMagnitude, .leastNormalMagnitude, .greatestFiniteMagnitude, .infinity, -1, .nan]
+        while xs.count < 64 * 8 { xs.append(Float(bitPattern: UInt32(truncatingIfNeeded: rng.next()) & 0x7fff_ffff)) }
+        let out = UnsafeMutablePointer<Float>.allocate(capacity: 64)
+        defer { out.deallocate() }
+        xs.withUnsafeBufferPointer { x in
+            for b in stride(from: 0, to: x.count, by: 64) {
+                Vec64(x.baseAddress! + b).squareRoot().store(out)
+                for i in 0 ..< 64 {
+                    let want = x[b + i].squareRoot()
+                    if want.isNaN { XCTAssertTrue(out[i].isNaN, "sqrt(\(x[b + i]))") } else {
+                        XCTAssertEqual(out[i].bitPattern, want.bitPattern, "sqrt(\(x[b + i]))")
+                    }
+                }
+            }
+        }
+    }
 }

@@ -12,7 +12,7 @@ import TensorCore
 /// State: `exp_avg` (m) and `exp_avg_sq` (v). Rows updated through
 /// `applyRows` follow lazy Adam (`Kernels.lazyAdam`, PyTorch's `SparseAdam`,
 /// which has no weight decay) with the same step count.
-public final class Adam: SparseRowOptimizer, ZeroGradientReplaying, @unchecked Sendable {
+public final class Adam: SparseRowOptimizer, @unchecked Sendable {
     public private(set) var spec: OptimizerSpec
     public let m: FloatBuffer, v: FloatBuffer
     public var step = 0
@@ -50,15 +50,6 @@ public final class Adam: SparseRowOptimizer, ZeroGradientReplaying, @unchecked S
         Kernels.adam(params: params, m: m.base, v: v.base, grads: grads, gradScale: gradScale, range: range,
                      beta1: spec.beta1, beta2: spec.beta2, epsilon: spec.epsilon,
                      stepSize: stepSize, invBiasCorrection2: invBiasCorrection2)
-    }
-
-    public func zeroGradientScalars(gradScale: Float) -> SIMD4<Float> {
-        SIMD4(stepSize, invBiasCorrection2, spec.weightDecay != 0 ? decay : 1, gradScale)
-    }
-
-    public func replayZeroGradient(params: UnsafeMutablePointer<Float>, range: Range<Int>, steps: UnsafeBufferPointer<SIMD4<Float>>) {
-        Kernels.adamZeroGradient(params: params, m: m.base, v: v.base, range: range,
-                                 beta1: spec.beta1, beta2: spec.beta2, epsilon: spec.epsilon, steps: steps)
     }
 
     public func applyRows(params: UnsafeMutablePointer<Float>, grads: UnsafePointer<Float>, gradScale: Float,

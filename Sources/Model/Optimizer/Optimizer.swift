@@ -48,23 +48,6 @@ public protocol SparseRowOptimizer: Optimizer {
                    table: RowTable, rows: UnsafeBufferPointer<Int32>)
 }
 
-/// The capability of postponing, exactly, the updates of table rows whose
-/// gradient is zero. Such an update depends only on the row's own
-/// parameters and state and on the step's scalars (learning rate, bias
-/// corrections, the clipping scale), so a row a batch did not touch can be
-/// left alone and brought up to date later by replaying those updates in
-/// order, bit for bit what updating it every step gives (Adam's moments do
-/// decay: this is PyTorch's dense Adam, not lazy Adam). `DeferredRows` keeps
-/// the bookkeeping.
-public protocol ZeroGradientReplaying: Optimizer {
-    /// The scalars of the current update (after `beginStep`) that replaying
-    /// it with a zero gradient scaled by `gradScale` needs.
-    func zeroGradientScalars(gradScale: Float) -> SIMD4<Float>
-    /// Applies the zero-gradient updates `steps`, in order, to
-    /// `params[range]` and its state (disjoint ranges may run in parallel).
-    func replayZeroGradient(params: UnsafeMutablePointer<Float>, range: Range<Int>, steps: UnsafeBufferPointer<SIMD4<Float>>)
-}
-
 extension Optimizer {
     /// One whole-slab update from a gradient slab.
     public func update(_ params: FloatBuffer, _ grads: FloatBuffer) {

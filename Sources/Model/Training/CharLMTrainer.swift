@@ -131,8 +131,8 @@ public final class CharLMTrainer: @unchecked Sendable {
                                     runningAccuracy: Double(t.correct) / Double(max(t.scored, 1)),
                                     elapsedSeconds: seconds(clock.now - start), tally: t))
         }
-        gradientPath.synchronize()     // part of training: deferred rows, a sharded step's state
         t.seconds = resuming.seconds + seconds(clock.now - start)
+        gradientPath.gatherOptimizerState()
         let evalStart = clock.now
         let finished = t.batchesDone == train.windows
         let test = finished && validation != nil ? evaluate() : (loss: Double.nan, accuracy: Double.nan, count: 0)

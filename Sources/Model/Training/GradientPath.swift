@@ -43,9 +43,6 @@ public final class GradientPath: @unchecked Sendable {
     private var normParts: UnsafeMutableBufferPointer<Double>
     /// The slab segments of the dense update (the slab without a sparse or frozen table).
     private let dense: [Range<Int>]
-    /// The embedding rows whose zero-gradient updates wait until read
-    /// (`deferUntouchedRows`); nil: every row is updated every step.
-    private var deferred: DeferredRows?
 
     public init(network: SequenceNetwork, workers: [NetworkWorker], optimizer: any Optimizer, clipNorm: Float?) {
         self.network = network
@@ -105,11 +102,6 @@ public final class GradientPath: @unchecked Sendable {
         let p = network.params.base, g = UnsafePointer(gradient.base)
         runParallel(n) { k in
             for r in self.ranges[k] { self.optimizer.apply(params: p, grads: g, gradScale: scale, range: r) }
-            if let table = self.deferred?.table {
-                for i in GradientPath.chunk(k, of: n, count: rows.count) {
-                    self.optimizer.apply(params: p, grads: g, gradScale: scale, range: table.range(ofRow: rows[i]))
-                }
-            }
             if let (table, rowWise) = self.sparse {
                 rows.withUnsafeBufferPointer { all in
                     let c = GradientPath.chunk(k, of: n, count: all.count)
@@ -117,50 +109,8 @@ public final class GradientPath: @unchecked Sendable {
                 }
             }
         }
-        deferred?.record(gradScale: scale, touched: rows)
         if let shard { shard.reduction.gatherSpans(network.params, spans: shard.spans, counted: true) }
         return norm
-    }
-
-    /// Leaves the embedding rows a batch does not touch out of each dense
-    /// update until something reads them (`DeferredRows`: bit for bit the
-    /// same parameters and state, without streaming the whole table every
-    /// step). Needs `prepareRows` before every batch's forward pass, so only
-    /// trainers that call it turn this on; only in one process, for a
-    /// dense update of the whole slab by an optimizer that can replay
-    /// zero-gradient updates (Adam). `false` brings every row up to date and
-    /// goes back to updating them all. Returns whether rows are deferred.
-    @discardableResult
-    public func deferUntouchedRows(_ on: Bool = true) -> Bool {
-        let total = network.params.count, emb = network.embedding
-        if deferred != nil {
-            updateDeferredRows()
-            deferred = nil
-            ranges = GradientPath.split(dense, parts: workers.count)
-        }
-        guard on, sparse == nil, shard == nil, reduce == nil, dense == [0 ..< total],
-              let replaying = optimizer as? any ZeroGradientReplaying else { return false }
-        let table = RowTable(offset: emb.offset, rows: emb.vocabularySize, width: emb.dim)
-        deferred = DeferredRows(table: table, params: network.params, optimizer: replaying)
-        let rest = [0 ..< table.offset, table.range.upperBound ..< total].filter { !$0.isEmpty }
-        ranges = GradientPath.split(rest, parts: workers.count)
-        return true
-    }
-
-    /// Whether untouched embedding rows are deferred (`deferUntouchedRows`).
-    public var defersRows: Bool { deferred != nil }
-
-    /// Before the first `active` workers run their filled batches: brings
-    /// the embedding rows of their tokens up to date (nothing unless rows
-    /// are deferred).
-    public func prepareRows(activeWorkers active: Int) {
-        deferred?.catchUp(workers[0 ..< active].map(\.batch.tokenIDs), threads: workers.count)
-    }
-
-    /// Brings every deferred embedding row up to date (before reading the
-    /// parameters other than through a prepared batch: evaluation, a copy).
-    public func updateDeferredRows() {
-        deferred?.catchUpAll(threads: workers.count)
     }
 
     /// The gradient's squared norm: each part of `normRanges` (and its
@@ -215,13 +165,10 @@ public final class GradientPath: @unchecked Sendable {
         return true
     }
 
-    /// Makes the parameters and the optimizer state whole before they are
-    /// read or saved (every rank must call this, before a checkpoint is
-    /// written): brings deferred rows up to date, and after sharded steps,
-    /// where each rank's optimizer state is current only in its span,
-    /// gathers it.
-    public func synchronize() {
-        updateDeferredRows()
+    /// After sharded steps each rank's optimizer state is current only in
+    /// its span: gathers it (every rank must call this, before a
+    /// checkpoint is written). Nothing to do otherwise.
+    public func gatherOptimizerState() {
         guard let shard else { return }
         for s in optimizer.state { shard.reduction.gatherSpans(s.buffer, spans: shard.spans, counted: false) }
     }

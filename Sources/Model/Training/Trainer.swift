@@ -1,11 +1,6 @@
 import Corpus
 import Dispatch
 import TensorCore
-#if canImport(Glibc)
-import Glibc
-#else
-import Foundation
-#endif
 
 /// How to train: the hyperparameters that are not part of the architecture.
 public struct TrainingOptions: Sendable {
@@ -172,24 +167,10 @@ public final class Trainer: @unchecked Sendable {
         gradientPath = GradientPath(network: network, workers: workers, optimizer: optimizer, clipNorm: options.clipNorm)
         rankReduction = options.group.map { RankReduction(group: $0, network: network, owner: workers[0]) }
         rankReduction?.attach(to: gradientPath)
-        if rankReduction == nil && Trainer.defersRows(table: network.embedding) { gradientPath.deferUntouchedRows() }
         for w in 0 ..< allWorkers { shards[w].reserveCapacity(perWorker) }
     }
 
     deinit { outcomes.deallocate() }
-
-    /// Whether untouched rows of `table` wait for their zero-gradient
-    /// updates until read (`GradientPath.deferUntouchedRows`; the same bits
-    /// either way). It pays when the table and its two moments are far
-    /// larger than the last-level cache, so the eager update streams them
-    /// from memory every step: 100,000 x 128 trains 8% faster, while at
-    /// 10,000 x 64 (7.7 MB, cache-resident) the replays cost more than they
-    /// save (measured, `make bench`'s rows). `RNNTRAIN_DEFER_ROWS=1` or `0`
-    /// forces either way, for comparison.
-    static func defersRows(table: Embedding) -> Bool {
-        if let v = getenv("RNNTRAIN_DEFER_ROWS") { return String(cString: v) != "0" }
-        return table.vocabularySize * table.dim >= 1 << 22
-    }
 
     /// The batches of `epoch` (1-based), a pure function of (seed, epoch).
     public func batches(epoch: Int) -> [[Int]] {
@@ -235,8 +216,8 @@ public final class Trainer: @unchecked Sendable {
                                        elapsedSeconds: seconds(clock.now - start), tally: t))
             }
         }
-        gradientPath.synchronize()     // part of training: deferred rows, a sharded step's state
         t.seconds = resuming.seconds + seconds(clock.now - start)
+        gradientPath.gatherOptimizerState()
         let evalStart = clock.now
         let done = t.batchesDone == plan.count
         let test = done ? evaluate(rows: testRows) : (loss: Double.nan, accuracy: Double.nan, count: 0)
@@ -275,13 +256,9 @@ public final class Trainer: @unchecked Sendable {
             workers[0].batch.fill(corpus: corpus, rows: [])
             workers[0].clearGradients()
         }
-        let fill = { (w: Int) in self.workers[w].batch.fill(corpus: self.corpus, rows: self.shards[self.firstShard + w]) }
-        if gradientPath.defersRows {   // every batch filled before any forward pass: the rows they read brought up to date
-            runParallel(active, fill)
-            gradientPath.prepareRows(activeWorkers: active)
-            runParallel(active) { w in self.outcomes[w] = self.workers[w].run(dropoutKey: key, gradScale: scale) }
-        } else {
-            runParallel(active) { w in fill(w); self.outcomes[w] = self.workers[w].run(dropoutKey: key, gradScale: scale) }
+        runParallel(active) { w in
+            self.workers[w].batch.fill(corpus: self.corpus, rows: self.shards[self.firstShard + w])
+            self.outcomes[w] = self.workers[w].run(dropoutKey: key, gradScale: scale)
         }
         gradientPath.apply(activeWorkers: active)
         return total(of: active)
@@ -311,7 +288,6 @@ public final class Trainer: @unchecked Sendable {
     /// carry almost no padding.
     public func evaluate(rows: [Int]) -> (loss: Double, accuracy: Double, count: Int) {
         guard !rows.isEmpty else { return (0, 0, 0) }
-        gradientPath.updateDeferredRows()
         let byLength = rows.sorted { corpus.length($0) > corpus.length($1) || (corpus.length($0) == corpus.length($1) && $0 < $1) }
         var lossSum = 0.0, weightSum = 0.0, correct = 0, count = 0
         var i = 0

@@ -103,7 +103,7 @@ extension TrainSession {
     /// A checkpoint inside `epoch`: what `--resume` needs to carry on from
     /// the batch after `tally.batchesDone`.
     func saveMidEpoch(_ tally: EpochTally, epoch: Int, to path: String) throws {
-        trainer.gradientPath.synchronize()  // every rank (a sharded step)
+        trainer.gradientPath.gatherOptimizerState()  // every rank (a sharded step)
         guard writesFiles else { return }
         var r = runRecord(epoch: epoch - 1)
         r.progress.partial = tally

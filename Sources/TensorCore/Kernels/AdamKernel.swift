@@ -26,40 +26,6 @@ extension Kernels {
 }
 
 extension Kernels {
-    /// The scalars of one Adam update that a zero-gradient replay needs:
-    /// (stepSize, invBiasCorrection2, decay, gradScale), as `adam` and
-    /// `Adam.apply` use them (decay: AdamW's `p *= decay` first, 1 for Adam).
-    public typealias AdamStepScalars = SIMD4<Float>
-
-    /// `steps.count` Adam updates of `p[range]`, in order, each with a zero
-    /// gradient: bit for bit what `Adam.apply` gives for those steps when
-    /// `grads[range]` is zero (the same operations per element, only the
-    /// row kept in registers across the steps instead of streamed through
-    /// memory once per step). Row-parallel callers pass disjoint ranges.
-    public static func adamZeroGradient(params p: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>,
-                                        v: UnsafeMutablePointer<Float>, range: Range<Int>,
-                                        beta1 b1: Float, beta2 b2: Float, epsilon eps: Float,
-                                        steps: UnsafeBufferPointer<AdamStepScalars>) {
-        guard !steps.isEmpty else { return }
-        let base = range.lowerBound, zero = Vec64(0)
-        blocks(range.count) { o, w in
-            let i = base + o
-            var pv = load(p + i, w), mv = load(m + i, w), vv = load(v + i, w)
-            for s in steps {
-                if s[2] != 1 { pv = pv * s[2] }                // AdamW's decay, as `Adam.apply`
-                let g = zero * s[3]
-                mv = b1 * mv + (1 - b1) * g
-                vv = b2 * vv + (1 - b2) * g * g
-                pv = pv - s[0] * mv / (vv.squareRoot() * s[1] + eps)
-            }
-            store(mv, m + i, w)
-            store(vv, v + i, w)
-            store(pv, p + i, w)
-        }
-    }
-}
-
-extension Kernels {
     /// One lazy-Adam update of `p[range]` (PyTorch's `SparseAdam`, TF's
     /// `LazyAdamOptimizer`), for the rows of a table a batch touched:
     ///
