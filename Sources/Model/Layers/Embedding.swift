@@ -44,9 +44,6 @@ public struct Embedding: Sendable {
 
     /// dTable[ids[i]] += dOut[i].   dOut: [N x E]
     public func backward(_ grads: UnsafeMutablePointer<Float>, ids: UnsafeBufferPointer<Int32>, dOut: Matrix) {
-        let table = grads + offset
-        for i in 0 ..< ids.count {
-            Kernels.add(dOut.row(i), into: table + Int(ids[i]) * dim, count: dim)
-        }
+        Kernels.addRows(dOut, into: Matrix(grads + offset, rows: vocabularySize, cols: dim), at: ids)
     }
 }

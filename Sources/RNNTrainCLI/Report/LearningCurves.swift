@@ -41,9 +41,9 @@ public struct LearningCurves {
     /// Okabe and Ito's palette (distinct for the common colour blindnesses), black last.
     static let palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
 
-    /// The x of the epoch of lowest validation loss of a run, if it has validation figures.
-    func selectedEpoch(_ records: [MetricsRecord]) -> Double? {
-        records.filter { $0.valLoss?.isFinite ?? false }.min { $0.valLoss! < $1.valLoss! }.map(x)
+    /// The record of lowest validation loss of a run, if it has validation figures.
+    func selectedRecord(_ records: [MetricsRecord]) -> MetricsRecord? {
+        records.filter { $0.valLoss?.isFinite ?? false }.min { $0.valLoss! < $1.valLoss! }
     }
 
     /// Splits records into runs: a new series starts where the run name
@@ -160,7 +160,7 @@ public struct LearningCurves {
         var s = ""
         let color = Self.palette[i % Self.palette.count], square = i >= Self.palette.count
         let kinds = [("train", p.train, ""), ("val", p.val, " stroke-dasharray=\"6 4\""), ("test", p.test, " stroke-dasharray=\"2 3\"")]
-        let selected = selectedEpoch(se.records)
+        let selected = selectedRecord(se.records), selectedX = selected.map(x)
         for (kind, value, dash) in kinds {
             let pts = se.records.compactMap { r in value(r).flatMap { $0.isFinite ? (x(r), $0) : nil } }
             guard !pts.isEmpty else { continue }
@@ -170,8 +170,8 @@ public struct LearningCurves {
             for (x, y) in pts {
                 s += square ? "<rect x=\"\(n(px(x) - 3))\" y=\"\(n(py(y) - 3))\" width=\"6\" height=\"6\" fill=\"\(fill)\" stroke=\"\(color)\"/>\n"
                     : "<circle cx=\"\(n(px(x)))\" cy=\"\(n(py(y)))\" r=\"2.5\" fill=\"\(fill)\" stroke=\"\(color)\"/>\n"
-                if kind == "val", let selected, x == selected {
-                    s += "<circle class=\"selected\" data-epoch=\"\(se.records.first { self.x($0) == selected }?.epoch ?? 0)\" cx=\"\(n(px(x)))\" cy=\"\(n(py(y)))\" r=\"6\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
+                if kind == "val", let selected, x == selectedX {
+                    s += "<circle class=\"selected\" data-epoch=\"\(selected.epoch)\" cx=\"\(n(px(x)))\" cy=\"\(n(py(y)))\" r=\"6\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
                     s += "<line x1=\"\(n(px(x)))\" y1=\"\(n(p.y0))\" x2=\"\(n(px(x)))\" y2=\"\(n(p.y0 + p.height))\" stroke=\"\(color)\" stroke-opacity=\"0.35\"/>\n"
                 }
             }

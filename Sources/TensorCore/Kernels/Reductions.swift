@@ -44,26 +44,23 @@ public enum Kernels {
     /// whole scatter, so a row of 192 floats costs no call of its own.
     public static func addRows(_ src: Matrix, into dst: Matrix, at rows: UnsafeBufferPointer<Int32>) {
         precondition(src.cols == dst.cols && rows.count >= src.rows, "row widths differ, or too few row indices")
-        let c = src.cols, full = c / 64 * 64
-        for i in 0 ..< src.rows {
-            let x = src.row(i), y = dst.row(Int(rows[i]))
-            var j = 0
-            while j < full { (Vec64(y + j) + Vec64(x + j)).store(y + j); j += 64 }
-            if j < c { add(x + j, into: y + j, count: c - j) }
-        }
+        for i in 0 ..< src.rows { addRow(src.row(i), into: dst.row(Int(rows[i])), count: src.cols) }
     }
 
     /// `dst.row(r) += src.row(r)` for each r in `rows` (two tables of the
     /// same shape, the rows some batch touched).
     public static func addRows(_ rows: UnsafeBufferPointer<Int32>, of src: Matrix, into dst: Matrix) {
         precondition(src.cols == dst.cols, "row widths differ")
-        let c = src.cols, full = c / 64 * 64
-        for r in rows {
-            let x = src.row(Int(r)), y = dst.row(Int(r))
-            var j = 0
-            while j < full { (Vec64(y + j) + Vec64(x + j)).store(y + j); j += 64 }
-            if j < c { add(x + j, into: y + j, count: c - j) }
-        }
+        for r in rows { addRow(src.row(Int(r)), into: dst.row(Int(r)), count: src.cols) }
+    }
+
+    /// `y[i] += x[i]`, inlined into the row loops above (`add` is a call).
+    @inline(__always)
+    static func addRow(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count c: Int) {
+        let full = c / 64 * 64
+        var j = 0
+        while j < full { (Vec64(y + j) + Vec64(x + j)).store(y + j); j += 64 }
+        if j < c { add(x + j, into: y + j, count: c - j) }
     }
 
     /// `y[i] = x[i] * m[i]` (element-wise product; `y` may be `x`).
