@@ -90,6 +90,37 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(workers[0].grads.array, fresh.grads.array)
     }
 
+    /// Without clipping the workers' gradients are summed and stepped in one
+    /// parallel pass, each thread over its own slab ranges; with a clip that
+    /// never bites the stages run one after another. Same bits: the summed
+    /// gradient, the weights after Adam, and the rows worker 0 clears next
+    /// (3 workers; rows of 50 floats straddle the ranges' cuts).
+    func testSumFusedWithStepEqualsStagedPath() {
+        let c = corpus()
+        func run(clip: Float?) -> (params: [Float], grads: [Float], next: [Float]) {
+            let net = SequenceNetwork(spec: ModelSpec(task: .classify, vocabularySize: 50, embedDim: 50, hiddenSize: 16, numClasses: 3), seed: 3)
+            let workers = (0 ..< 3).map { _ in NetworkWorker(network: net, maxRows: 16, maxLength: 12) }
+            let path = GradientPath(network: net, workers: workers, optimizer: OptimizerSpec(kind: .adam, learningRate: 1e-2)
+                .make(parameterCount: net.params.count), clipNorm: clip)
+            var grads: [Float] = []
+            for step in 0 ..< 3 {
+                for w in 0 ..< 3 {
+                    workers[w].batch.fill(corpus: c, rows: Array(48 * step + 16 * w ..< 48 * step + 16 * (w + 1)))
+                    workers[w].run(dropoutKey: DropoutKey(seed: 1, step: UInt64(step + 1)))
+                }
+                path.apply(activeWorkers: step == 2 ? 2 : 3)
+                grads += path.gradient.array
+            }
+            workers[0].batch.fill(corpus: c, rows: Array(200 ..< 216))
+            workers[0].run(dropoutKey: DropoutKey(seed: 1, step: 4))
+            return (net.params.array, grads, workers[0].grads.array)
+        }
+        let fused = run(clip: nil), staged = run(clip: 1e30)
+        XCTAssertEqual(fused.grads, staged.grads, "summed gradients")
+        XCTAssertEqual(fused.params, staged.params, "weights after three steps")
+        XCTAssertEqual(fused.next, staged.next, "the next batch's gradient (rows of workers 1 and 2 cleared)")
+    }
+
     /// Adam over two ranges equals one whole-slab update.
     func testAdamOverRangesEqualsWholeUpdate() {
         let n = 200

@@ -45,4 +45,18 @@ static inline __attribute__((always_inline)) rnntrain_float16 rnntrain_sqrt16(rn
     return __builtin_elementwise_sqrt(x);
 }
 
+/// A fixed team of helper threads for data-parallel loops:
+/// `rnntrain_pool_run(n, body, context)` calls body(context, k) for
+/// k = 0 ..< n, k = 0 on the calling thread and k >= 1 always on helper
+/// thread k (created on first use and kept; flush-to-zero set where it
+/// starts), and returns when all n calls have returned. Worker k's buffers
+/// so stay in one core's caches from batch to batch, and a helper that
+/// waits for the next batch spins for up to a millisecond before it
+/// sleeps (only when the team fits the online CPUs), so starting a batch
+/// costs no wake-up. Returns false without calling anything when the pool
+/// is already running a job (a nested or concurrent call): the caller then
+/// runs the n calls itself.
+typedef void (*rnntrain_pool_body)(void *context, long index);
+bool rnntrain_pool_run(long n, rnntrain_pool_body body, void *context);
+
 #endif

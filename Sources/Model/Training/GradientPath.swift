@@ -27,9 +27,10 @@ public final class GradientPath: @unchecked Sendable {
     /// the slab and the embedding rows it holds; nil in one process.
     public var reduce: ((FloatBuffer, [Int32]) -> Void)?
     /// Wall seconds spent in `apply` (all four stages) so far, and in
-    /// stage 2 (the reduce across ranks) and stages 3 and 4 (clip, step).
+    /// stage 2 (the reduce across ranks) and stages 3 and 4 (clip, step);
+    /// `fusedSeconds` in stages 1 and 4 run as one pass (`sumAndStep`).
     public private(set) var busySeconds = 0.0
-    public private(set) var reduceSeconds = 0.0, stepSeconds = 0.0
+    public private(set) var reduceSeconds = 0.0, stepSeconds = 0.0, fusedSeconds = 0.0
     /// The slab ranges each thread owns in stages 3 and 4 (dense update).
     private var ranges: [[Range<Int>]]
     /// Across ranks, a step sharded over them: each rank receives only its
@@ -80,6 +81,11 @@ public final class GradientPath: @unchecked Sendable {
     public func apply(activeWorkers active: Int) -> Float? {
         let clock = ContinuousClock(), start = clock.now
         defer { busySeconds += seconds(clock.now - start) }
+        if fusesSumAndStep {
+            sumAndStep(active)
+            fusedSeconds += seconds(clock.now - start)
+            return nil
+        }
         sum(active)
         workers[0].touched.sort()
         let reduceStart = clock.now
@@ -173,6 +179,48 @@ public final class GradientPath: @unchecked Sendable {
         for s in optimizer.state { shard.reduction.gatherSpans(s.buffer, spans: shard.spans, counted: false) }
     }
 
+    /// Whether stages 1 and 4 run as one parallel pass: nothing needs the
+    /// whole sum before the step (no clipping, no reduction across ranks) and
+    /// the update is the dense one over the whole slab.
+    private var fusesSumAndStep: Bool {
+        clipNorm == nil && reduce == nil && shard == nil && sparse == nil && dense == [0 ..< network.params.count]
+    }
+
+    /// Stages 1 and 4 fused: thread k adds the workers' gradients over its
+    /// own slab ranges and steps them at once, while they are in its cache
+    /// (the same sums, element by element in worker order, as `sum`).
+    /// Thread 0 also merges the workers' touched rows into worker 0's.
+    private func sumAndStep(_ active: Int) {
+        optimizer.beginStep()
+        let p = network.params.base, g = UnsafePointer(gradient.base)
+        runParallel(workers.count) { k in
+            for r in self.ranges[k] { self.sum(active, over: r) }
+            if k == 0 { for w in 1 ..< max(active, 1) { self.workers[0].touched.add(self.workers[w].touched.rows) } }
+            for r in self.ranges[k] { self.optimizer.apply(params: p, grads: g, gradScale: 1, range: r) }
+        }
+    }
+
+    /// slab_0 += slab_w over `range` for w = 1 ..< active: outside the
+    /// embedding table every float, inside it the rows worker w touched.
+    private func sum(_ active: Int, over range: Range<Int>) {
+        let emb = network.embedding, total = network.params.count
+        let table = emb.offset ..< emb.offset + emb.vocabularySize * emb.dim
+        let inTable = range.clamped(to: table)
+        let outside = [range.clamped(to: 0 ..< table.lowerBound), range.clamped(to: table.upperBound ..< total)]
+        let g0 = workers[0].grads.base
+        for w in 1 ..< max(active, 1) {
+            let gw = workers[w].grads.base
+            for part in outside where !part.isEmpty {
+                Kernels.add(gw + part.lowerBound, into: g0 + part.lowerBound, count: part.count)
+            }
+            guard !inTable.isEmpty else { continue }
+            for id in workers[w].touched.rows {
+                let row = (emb.offset + Int(id) * emb.dim ..< emb.offset + (Int(id) + 1) * emb.dim).clamped(to: inTable)
+                if !row.isEmpty { Kernels.add(gw + row.lowerBound, into: g0 + row.lowerBound, count: row.count) }
+            }
+        }
+    }
+
     /// Stage 1: slab_0 += slab_w for w = 1 ..< active, dense part and touched
     /// embedding rows; worker 0 then owns (and later clears) the union of rows.
     private func sum(_ active: Int) {
@@ -214,12 +262,6 @@ public final class GradientPath: @unchecked Sendable {
     }
 }
 
-/// Runs `body(0 ..< n)` on up to n threads (inline when n is 1). Worker
-/// threads flush denormals to zero (MXCSR is per thread; the calling thread
-/// sets it where the program starts).
-func runParallel(_ n: Int, _ body: (Int) -> Void) {
-    if n == 1 { body(0); return }
-    DispatchQueue.concurrentPerform(iterations: n) { FloatingPointMode.enableFlushToZero(); body($0) }
-}
-
-import Dispatch
+/// Runs `body(0 ..< n)` on up to n threads, worker k always on the same
+/// thread (`WorkerPool`), each with flush-to-zero on.
+func runParallel(_ n: Int, _ body: (Int) -> Void) { WorkerPool.run(n, body) }

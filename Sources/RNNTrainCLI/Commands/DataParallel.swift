@@ -96,7 +96,8 @@ extension GradientPath {
     /// "sum 1.2%, reduce across ranks 3.4%, clip and step 9.8%" of `seconds`
     /// (with RNNTRAIN_TIME_BLAS set: where the gradient path's time goes).
     func stageShares(of seconds: Double) -> String {
-        let d = max(seconds, 1e-9), sum = busySeconds - reduceSeconds - stepSeconds
+        let d = max(seconds, 1e-9), sum = busySeconds - reduceSeconds - stepSeconds - fusedSeconds
+        if fusedSeconds > 0 && stepSeconds == 0 { return "sum and step in one pass \(Format.percent(fusedSeconds / d))" }
         return "sum \(Format.percent(sum / d)), reduce across ranks \(Format.percent(reduceSeconds / d)), "
             + "clip and step \(Format.percent(stepSeconds / d))"
     }
