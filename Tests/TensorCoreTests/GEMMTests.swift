@@ -120,6 +120,34 @@ final class GEMMTests: XCTestCase {
             }
         }
     }
+
+    /// `c += a^T b` (weight gradients) against the naive product: row counts
+    /// below the fast path's minimum, within one chunk and across several
+    /// (chunks of 4096 / n rows), c's widths 16, 64, 80, 192 and widths the
+    /// fast path leaves to sgemm (rows not a multiple of 4, columns not of
+    /// 16), on strided views whose neighbouring columns must not move.
+    func testAccumulateTransposedMatchesTheNaiveProduct() {
+        for (m, n) in [(192, 64), (4, 16), (8, 80), (12, 192), (6, 64), (192, 50)] {
+            for rows in [3, 40, 64, 65, 1_000] {
+                let aBuf = randomBuffer(rows * (m + 3), seed: 7), bBuf = randomBuffer(rows * (n + 1), seed: 8)
+                let cBuf = randomBuffer(m * (n + 5), seed: 9)
+                let a = Matrix(aBuf.base + 1, rows: rows, cols: m, ld: m + 3)
+                let b = Matrix(bBuf.base, rows: rows, cols: n, ld: n + 1)
+                let c = Matrix(cBuf.base + 2, rows: m, cols: n, ld: n + 5)
+                let before = cBuf.array
+                let expected = reference(a, true, b, false, c, alpha: 1, beta: 1)
+                StepGEMM.accumulateTransposed(a, b, into: c)
+                let what = "c \(m) x \(n), \(rows) rows"
+                assertClose(values(c), expected, abs: 1e-4, rel: 1e-4, what)
+                for r in 0 ..< m {
+                    for j in 0 ..< n + 5 where j < 2 || j >= n + 2 {
+                        let i = r * (n + 5) + j
+                        if i < before.count { XCTAssertEqual(cBuf[i], before[i], "\(what): [\(i)] changed") }
+                    }
+                }
+            }
+        }
+    }
 }
 
 func XCTAssertEqual(_ a: [Float], _ b: [Float], accuracy: Float, _ message: String = "",

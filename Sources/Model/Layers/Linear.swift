@@ -31,7 +31,7 @@ public struct Linear: Sendable {
     public func backward(_ params: UnsafePointer<Float>, _ grads: UnsafeMutablePointer<Float>,
                          x: Matrix, dy: Matrix, dx: Matrix?) {
         let w = Matrix(UnsafeMutablePointer(mutating: params) + weight, rows: outputSize, cols: inputSize)
-        gemm(dy, transposeA: true, x, into: Matrix(grads + weight, rows: outputSize, cols: inputSize), beta: 1)
+        StepGEMM.accumulateTransposed(dy, x, into: Matrix(grads + weight, rows: outputSize, cols: inputSize))
         Kernels.addColumnSums(dy, into: grads + bias)
         if let dx { gemm(dy, w, into: dx) }
     }

@@ -27,16 +27,11 @@ public enum CellInput {
     }
 
     /// `out = X W^T` for every packed position.        [N x in] x [in x G]
-    public func project(_ w: Matrix, into out: Matrix) {
-        switch self {
-        case .matrix(let x):
-            gemm(x, w, transposeB: true, into: out)
-        case .tokens(let t, let reversed):
-            let p = t.scratch(cols: w.rows)
-            gemm(t.rows, w, transposeB: true, into: p)      // [d x E] x [E x G]
-            t.withSlots(reversed: reversed) { slots in
-                for i in 0 ..< out.rows { out.row(i).update(from: p.row(Int(slots[i])), count: p.cols) }
-            }
+    /// `packed` holds W^T for `StepGEMM` (packed here, once per batch).
+    func project(_ w: Matrix, packed: RecurrentWeights, into out: Matrix) {
+        withProjection(w, packed: packed, into: out) { p, slots in
+            guard let slots else { return }
+            for i in 0 ..< out.rows { out.row(i).update(from: p.row(Int(slots[i])), count: p.cols) }
         }
     }
 
@@ -44,15 +39,17 @@ public enum CellInput {
     /// `out` itself (written, `[N x G]`) and no index; for tokens the
     /// per-token rows `[d x G]` and each position's row among them (`[N]`),
     /// so a kernel can read them in place instead of a copy per position.
-    public func withProjection<R>(_ w: Matrix, into out: Matrix,
-                                  _ body: (Matrix, UnsafePointer<Int32>?) -> R) -> R {
+    func withProjection<R>(_ w: Matrix, packed: RecurrentWeights, into out: Matrix,
+                           _ body: (Matrix, UnsafePointer<Int32>?) -> R) -> R {
         switch self {
         case .matrix(let x):
-            gemm(x, w, transposeB: true, into: out)
+            packed.inputForward.pack(w, transposed: true, forRows: x.rows)
+            StepGEMM.multiply(x, packed.inputForward, into: out, accumulate: false)   // [N x in] x [in x G]
             return body(out, nil)
         case .tokens(let t, let reversed):
             let p = t.scratch(cols: w.rows)
-            gemm(t.rows, w, transposeB: true, into: p)      // [d x E] x [E x G]
+            packed.inputForward.pack(w, transposed: true, forRows: t.rows.rows)
+            StepGEMM.multiply(t.rows, packed.inputForward, into: p, accumulate: false)  // [d x E] x [E x G]
             return t.withSlots(reversed: reversed) { body(p, $0.baseAddress) }
         }
     }
@@ -62,21 +59,27 @@ public enum CellInput {
     /// `dA W`: written into `dInput` (`[N x in]`) for a matrix input,
     /// added into `dInput` (`[d x in]`, one row per distinct token, normally
     /// `TokenInput.gradients`) for tokens.
-    public func backpropagate(_ dA: Matrix, weight w: Matrix, gradWeight: Matrix,
-                              gradBias: UnsafeMutablePointer<Float>?, dInput: Matrix?) {
+    func backpropagate(_ dA: Matrix, weight w: Matrix, packed: RecurrentWeights, gradWeight: Matrix,
+                       gradBias: UnsafeMutablePointer<Float>?, dInput: Matrix?) {
         switch self {
         case .matrix(let x):
-            gemm(dA, transposeA: true, x, into: gradWeight, beta: 1)   // [G x N] x [N x in]
+            StepGEMM.accumulateTransposed(dA, x, into: gradWeight)     // [G x N] x [N x in]
             if let gradBias { Kernels.addColumnSums(dA, into: gradBias) }
-            if let dInput { gemm(dA, w, into: dInput) }                 // [N x G] x [G x in]
+            if let dInput {
+                packed.inputBackward.pack(w, transposed: false, forRows: dA.rows)
+                StepGEMM.multiply(dA, packed.inputBackward, into: dInput, accumulate: false)  // [N x G] x [G x in]
+            }
         case .tokens(let t, let reversed):
             // Σ of each token's rows, in packed order: a fixed order per batch.
             let s = t.scratch(cols: dA.cols)
             s.fill(0)
             t.withSlots(reversed: reversed) { Kernels.addRows(dA, into: s, at: $0) }
-            gemm(s, transposeA: true, t.rows, into: gradWeight, beta: 1)       // [G x d] x [d x E]
+            StepGEMM.accumulateTransposed(s, t.rows, into: gradWeight)         // [G x d] x [d x E]
             if let gradBias { Kernels.addColumnSums(s, into: gradBias) }
-            if let dInput { gemm(s, w, into: dInput, beta: 1) }                  // [d x G] x [G x E]
+            if let dInput {
+                packed.inputBackward.pack(w, transposed: false, forRows: s.rows)
+                StepGEMM.multiply(s, packed.inputBackward, into: dInput, accumulate: true)    // [d x G] x [G x E]
+            }
         }
     }
 }

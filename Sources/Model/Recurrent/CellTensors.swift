@@ -55,13 +55,13 @@ public struct CellTensors: Sendable {
     /// After the reverse time loop, given dA for every token `[N x G]`:
     /// `dW_ih += dA^T X`, `dW_hh += dA^T H_prev`, both bias gradients
     /// `+= Σ_tokens dA`, and `dInput = dA W_ih` when given (`CellInput`).
-    public func accumulateGradients(_ params: UnsafePointer<Float>, _ grads: UnsafeMutablePointer<Float>,
-                                    dA: Matrix, input x: CellInput, hPrev: Matrix, dInput: Matrix?) {
+    func accumulateGradients(_ params: UnsafePointer<Float>, _ grads: UnsafeMutablePointer<Float>,
+                                    dA: Matrix, input x: CellInput, hPrev: Matrix, dInput: Matrix?, packed: RecurrentWeights) {
         let gWIH = Matrix(grads + weightIH, rows: width, cols: inputSize)
         let gWHH = Matrix(grads + weightHH, rows: width, cols: hiddenSize)
-        gemm(dA, transposeA: true, hPrev, into: gWHH, beta: 1)      // [G x N] x [N x H]
+        StepGEMM.accumulateTransposed(dA, hPrev, into: gWHH)      // [G x N] x [N x H]
         Kernels.addColumnSums(dA, into: grads + biasHH)
-        x.backpropagate(dA, weight: weights(params).ih, gradWeight: gWIH, gradBias: grads + biasIH, dInput: dInput)
+        x.backpropagate(dA, weight: weights(params).ih, packed: packed, gradWeight: gWIH, gradBias: grads + biasIH, dInput: dInput)
     }
 }
 
@@ -87,17 +87,25 @@ func gatherRows(_ src: Matrix, _ indices: [Int], into dst: Matrix) {
     for (r, i) in indices.enumerated() { dst.row(r).update(from: src.row(i), count: dst.cols) }
 }
 
-/// A cell's W_hh laid out for the per-step products (`StepGEMM`): W_hh^T for
-/// forward's `h W_hh^T`, W_hh for backward's `dA W_hh`, each packed once per
-/// batch (the weights do not change within one). One per cell workspace.
+/// A cell's weights laid out for `StepGEMM`, each packed once per batch (the
+/// weights do not change within one); one set per cell workspace. W_hh^T for
+/// forward's `h W_hh^T` and W_hh for backward's `dA W_hh`, per step; W_ih^T
+/// and W_ih for the input projection `X W_ih^T` and its gradient `dA W_ih`,
+/// once per batch (`CellInput`).
 final class RecurrentWeights {
     /// B = W_hh^T.   [H x G]
     let forward: PackedWeight
     /// B = W_hh.     [G x H]
     let backward: PackedWeight
+    /// B = W_ih^T.   [in x G]
+    let inputForward: PackedWeight
+    /// B = W_ih.     [G x in]
+    let inputBackward: PackedWeight
 
-    init(hidden h: Int, width g: Int) {
+    init(hidden h: Int, width g: Int, input: Int) {
         forward = PackedWeight(k: h, n: g)
         backward = PackedWeight(k: g, n: h)
+        inputForward = PackedWeight(k: input, n: g)
+        inputBackward = PackedWeight(k: g, n: input)
     }
 }

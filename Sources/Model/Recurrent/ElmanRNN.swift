@@ -39,8 +39,8 @@ public struct ElmanRNN: CellTensorsCell {
         /// W_hh packed for the per-step products.
         let hh: RecurrentWeights
 
-        init(hidden h: Int, maxRows b: Int, maxTokens n: Int) {
-            hh = RecurrentWeights(hidden: h, width: h)
+        init(hidden h: Int, input: Int, maxRows b: Int, maxTokens n: Int) {
+            hh = RecurrentWeights(hidden: h, width: h, input: input)
             act = FloatBuffer(count: n * h)
             hPrev = FloatBuffer(count: n * h)
             carry = FloatBuffer(count: b * h)
@@ -48,7 +48,7 @@ public struct ElmanRNN: CellTensorsCell {
     }
 
     public func makeWorkspace(maxRows: Int, maxTokens: Int) -> RecurrentWorkspace {
-        Workspace(hidden: hiddenSize, maxRows: maxRows, maxTokens: maxTokens)
+        Workspace(hidden: hiddenSize, input: inputSize, maxRows: maxRows, maxTokens: maxTokens)
     }
 
     public func forward(_ params: UnsafePointer<Float>, input x: CellInput, batch: PackedBatch,
@@ -58,7 +58,7 @@ public struct ElmanRNN: CellTensorsCell {
         let (wIH, wHH) = tensors.weights(params)
         let act = ws.act.matrix(rows: nTok, cols: h), hPrev = ws.hPrev.matrix(rows: nTok, cols: h)
 
-        x.project(wIH, into: act)                                             // [N x in] x [in x H]
+        x.project(wIH, packed: ws.hh, into: act)                                             // [N x in] x [in x H]
         ws.hh.forward.pack(wHH, transposed: true, forRows: batch.tokenCount)
         for t in 0 ..< batch.steps {
             let n = batch.active[t], o = batch.offsets[t]
@@ -91,7 +91,7 @@ public struct ElmanRNN: CellTensorsCell {
             t -= 1
         }
         tensors.accumulateGradients(params, grads, dA: dA, input: x,
-                                    hPrev: ws.hPrev.matrix(rows: nTok, cols: h), dInput: dInput)
+                                    hPrev: ws.hPrev.matrix(rows: nTok, cols: h), dInput: dInput, packed: ws.hh)
         return RecurrentState(h: carry)
     }
 

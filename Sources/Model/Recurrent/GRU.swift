@@ -53,8 +53,8 @@ public struct GRU: CellTensorsCell {
         /// W_hh packed for the per-step products.
         let hh: RecurrentWeights
 
-        init(hidden h: Int, maxRows b: Int, maxTokens n: Int) {
-            hh = RecurrentWeights(hidden: h, width: 3 * h)
+        init(hidden h: Int, input: Int, maxRows b: Int, maxTokens n: Int) {
+            hh = RecurrentWeights(hidden: h, width: 3 * h, input: input)
             gates = FloatBuffer(count: n * 3 * h)
             stepGh = FloatBuffer(count: b * 3 * h)
             saved = FloatBuffer(count: n * 4 * h)
@@ -65,7 +65,7 @@ public struct GRU: CellTensorsCell {
     }
 
     public func makeWorkspace(maxRows: Int, maxTokens: Int) -> RecurrentWorkspace {
-        Workspace(hidden: hiddenSize, maxRows: maxRows, maxTokens: maxTokens)
+        Workspace(hidden: hiddenSize, input: inputSize, maxRows: maxRows, maxTokens: maxTokens)
     }
 
     public func forward(_ params: UnsafePointer<Float>, input x: CellInput, batch: PackedBatch,
@@ -82,7 +82,7 @@ public struct GRU: CellTensorsCell {
         ws.hh.forward.pack(wHH, transposed: true, forRows: batch.tokenCount)
         // 1. Input projection for every token at once.       [N x E] x [E x 3H]
         //    (per distinct token for the first layer, read in place through `slots`)
-        x.withProjection(wIH, into: gi) { rows, slots in
+        x.withProjection(wIH, packed: ws.hh, into: gi) { rows, slots in
             // 2. The recurrence, on active rows only.
             for t in 0 ..< batch.steps {
                 let n = batch.active[t], o = batch.offsets[t]
@@ -132,10 +132,10 @@ public struct GRU: CellTensorsCell {
         }
         let gWIH = Matrix(grads + weightIH, rows: g, cols: inputSize)
         let gWHH = Matrix(grads + weightHH, rows: g, cols: h)
-        gemm(dGh, transposeA: true, hPrev, into: gWHH, beta: 1)     // [3H x N] x [N x H]
+        StepGEMM.accumulateTransposed(dGh, hPrev, into: gWHH)     // [3H x N] x [N x H]
         Kernels.addColumnSums(dGh, into: grads + biasHH)
         // dW_ih, b_ih and dX from dGi.               [3H x N] x [N x E], [N x 3H] x [3H x E]
-        x.backpropagate(dGi, weight: wIH, gradWeight: gWIH, gradBias: grads + biasIH, dInput: dInput)
+        x.backpropagate(dGi, weight: wIH, packed: ws.hh, gradWeight: gWIH, gradBias: grads + biasIH, dInput: dInput)
         return RecurrentState(h: carry)                              // dL/dh_{-1}, [B x H]
     }
 

@@ -47,8 +47,8 @@ public struct LSTM: CellTensorsCell {
         /// W_hh packed for the per-step products.
         let hh: RecurrentWeights
 
-        init(hidden h: Int, maxRows b: Int, maxTokens n: Int) {
-            hh = RecurrentWeights(hidden: h, width: 4 * h)
+        init(hidden h: Int, input: Int, maxRows b: Int, maxTokens n: Int) {
+            hh = RecurrentWeights(hidden: h, width: 4 * h, input: input)
             gates = FloatBuffer(count: n * 4 * h)
             tanhC = FloatBuffer(count: n * h)
             c = FloatBuffer(count: n * h)
@@ -60,7 +60,7 @@ public struct LSTM: CellTensorsCell {
     }
 
     public func makeWorkspace(maxRows: Int, maxTokens: Int) -> RecurrentWorkspace {
-        Workspace(hidden: hiddenSize, maxRows: maxRows, maxTokens: maxTokens)
+        Workspace(hidden: hiddenSize, input: inputSize, maxRows: maxRows, maxTokens: maxTokens)
     }
 
     /// `start.c == nil` starts every row at c = 0.
@@ -79,7 +79,7 @@ public struct LSTM: CellTensorsCell {
             cStart.fill(0)
         }
 
-        x.project(wIH, into: gates)                                           // [N x in] x [in x 4H]
+        x.project(wIH, packed: ws.hh, into: gates)                                           // [N x in] x [in x 4H]
         ws.hh.forward.pack(wHH, transposed: true, forRows: batch.tokenCount)
         for t in 0 ..< batch.steps {
             let n = batch.active[t], o = batch.offsets[t]
@@ -137,7 +137,7 @@ public struct LSTM: CellTensorsCell {
             t -= 1
         }
         tensors.accumulateGradients(params, grads, dA: dA, input: x,
-                                    hPrev: ws.hPrev.matrix(rows: nTok, cols: h), dInput: dInput)
+                                    hPrev: ws.hPrev.matrix(rows: nTok, cols: h), dInput: dInput, packed: ws.hh)
         return RecurrentState(h: carryH, c: carryC)
     }
 

@@ -89,8 +89,8 @@ public struct LayerNormGRU: RecurrentCell {
         /// W_hh packed for the per-step products.
         let hh: RecurrentWeights
 
-        init(hidden h: Int, maxRows b: Int, maxTokens n: Int) {
-            hh = RecurrentWeights(hidden: h, width: 3 * h)
+        init(hidden h: Int, input: Int, maxRows b: Int, maxTokens n: Int) {
+            hh = RecurrentWeights(hidden: h, width: 3 * h, input: input)
             gates = FloatBuffer(count: n * 3 * h)
             xhatX = FloatBuffer(count: n * 3 * h); rstdX = FloatBuffer(count: n * 3)
             stepGh = FloatBuffer(count: b * 3 * h)
@@ -103,7 +103,7 @@ public struct LayerNormGRU: RecurrentCell {
     }
 
     public func makeWorkspace(maxRows: Int, maxTokens: Int) -> RecurrentWorkspace {
-        Workspace(hidden: hiddenSize, maxRows: maxRows, maxTokens: maxTokens)
+        Workspace(hidden: hiddenSize, input: inputSize, maxRows: maxRows, maxTokens: maxTokens)
     }
 
     /// Views of `weight_ih [3H x in]` and `weight_hh [3H x H]`.
@@ -122,7 +122,7 @@ public struct LayerNormGRU: RecurrentCell {
         let hPrev = ws.hPrev.matrix(rows: nTok, cols: h)
 
         // 1. Input projection and its norm for every token at once.   [N x in] x [in x 3H]
-        x.project(wIH, into: gi)
+        x.project(wIH, packed: ws.hh, into: gi)
         LayerNormKernels.forward(rows: nTok, blocks: 3, width: h, a: gi.base, ldA: g,
                                  gain: params + lnIHGain, shift: params + lnIHShift,
                                  xhat: ws.xhatX.base, ldXhat: g, rstd: ws.rstdX.base, y: gi.base, ldY: g)
@@ -183,13 +183,13 @@ public struct LayerNormGRU: RecurrentCell {
         LayerNormKernels.addGainShiftGradients(dy: dGi, xhat: ws.xhatX.matrix(rows: nTok, cols: g),
                                                dGain: grads + lnIHGain, dShift: grads + lnIHShift)
         Kernels.addColumnSums(dGi, into: grads + biasIH)
-        gemm(dAh, transposeA: true, ws.hPrev.matrix(rows: nTok, cols: h),
-             into: Matrix(grads + weightHH, rows: g, cols: h), beta: 1)                  // [3H x N] x [N x H]
+        StepGEMM.accumulateTransposed(dAh, ws.hPrev.matrix(rows: nTok, cols: h),
+                                      into: Matrix(grads + weightHH, rows: g, cols: h))  // [3H x N] x [N x H]
         // The input-side norm backward, in place: dGi -> dL/d(X W_ih^T).
         LayerNormKernels.backward(rows: nTok, blocks: 3, width: h, dy: dGi.base, ldDy: g, gain: params + lnIHGain,
                                   xhat: ws.xhatX.base, ldXhat: g, rstd: ws.rstdX.base, da: dGi.base, ldDa: g)
         // [3H x N] x [N x in] and [N x 3H] x [3H x in]
-        x.backpropagate(dGi, weight: wIH, gradWeight: Matrix(grads + weightIH, rows: g, cols: inputSize),
+        x.backpropagate(dGi, weight: wIH, packed: ws.hh, gradWeight: Matrix(grads + weightIH, rows: g, cols: inputSize),
                         gradBias: nil, dInput: dInput)
         return RecurrentState(h: carry)
     }

@@ -98,8 +98,8 @@ public struct LayerNormLSTM: RecurrentCell {
         /// W_hh packed for the per-step products.
         let hh: RecurrentWeights
 
-        init(hidden h: Int, maxRows b: Int, maxTokens n: Int) {
-            hh = RecurrentWeights(hidden: h, width: 4 * h)
+        init(hidden h: Int, input: Int, maxRows b: Int, maxTokens n: Int) {
+            hh = RecurrentWeights(hidden: h, width: 4 * h, input: input)
             gates = FloatBuffer(count: n * 4 * h)
             xhatX = FloatBuffer(count: n * 4 * h); rstdX = FloatBuffer(count: n * 4)
             stepGh = FloatBuffer(count: b * 4 * h)
@@ -114,7 +114,7 @@ public struct LayerNormLSTM: RecurrentCell {
     }
 
     public func makeWorkspace(maxRows: Int, maxTokens: Int) -> RecurrentWorkspace {
-        Workspace(hidden: hiddenSize, maxRows: maxRows, maxTokens: maxTokens)
+        Workspace(hidden: hiddenSize, input: inputSize, maxRows: maxRows, maxTokens: maxTokens)
     }
 
     /// Views of `weight_ih [4H x in]` and `weight_hh [4H x H]`.
@@ -131,7 +131,7 @@ public struct LayerNormLSTM: RecurrentCell {
         let gi = ws.gates.matrix(rows: nTok, cols: g)
 
         // 1. Input projection and its norm for every token at once.   [N x in] x [in x 4H]
-        x.project(weights(params).ih, into: gi)
+        x.project(weights(params).ih, packed: ws.hh, into: gi)
         LayerNormKernels.sum(params + lnIHShift, params + bias, into: ws.shiftIn.base, count: g)
         LayerNormKernels.forward(rows: nTok, blocks: 4, width: h, a: gi.base, ldA: g,
                                  gain: params + lnIHGain, shift: ws.shiftIn.base,
@@ -198,13 +198,13 @@ public struct LayerNormLSTM: RecurrentCell {
         LayerNormKernels.addGainShiftGradients(dy: ws.dcn.matrix(rows: nTok, cols: h), xhat: cHat,
                                                dGain: grads + lnCGain, dShift: grads + lnCShift)
         let (wIH, _) = weights(params)
-        gemm(dAh, transposeA: true, ws.hPrev.matrix(rows: nTok, cols: h),
-             into: Matrix(grads + weightHH, rows: g, cols: h), beta: 1)            // [4H x N] x [N x H]
+        StepGEMM.accumulateTransposed(dAh, ws.hPrev.matrix(rows: nTok, cols: h),
+                                      into: Matrix(grads + weightHH, rows: g, cols: h))  // [4H x N] x [N x H]
         // The input-side norm backward, in place: dL/dp -> dL/d(X W_ih^T).
         LayerNormKernels.backward(rows: nTok, blocks: 4, width: h, dy: dp.base, ldDy: g, gain: params + lnIHGain,
                                   xhat: ws.xhatX.base, ldXhat: g, rstd: ws.rstdX.base, da: dp.base, ldDa: g)
         // [4H x N] x [N x in] and [N x 4H] x [4H x in]
-        x.backpropagate(dp, weight: wIH, gradWeight: Matrix(grads + weightIH, rows: g, cols: inputSize),
+        x.backpropagate(dp, weight: wIH, packed: ws.hh, gradWeight: Matrix(grads + weightIH, rows: g, cols: inputSize),
                         gradBias: nil, dInput: dInput)
         return RecurrentState(h: ws.carryH.matrix(rows: b, cols: h), c: ws.carryC.matrix(rows: b, cols: h))
     }

@@ -47,7 +47,38 @@ enum BenchGEMMCommand {
             console.line("  \(Format.padRight("\(s.m)x\(s.n)x\(s.k)", 13)) \(Format.padLeft(Format.fixed(rates.best, 1), 7)) GFLOP/s"
                 + " (median \(Format.fixed(rates.median, 1)))  \(s.what)")
         }
+        benchOwnKernels(budget: budget, console)
         return RNNTrain.ExitCode.ok
+    }
+
+    /// The same shapes through the project's own kernels where it has them
+    /// (AVX-512): the per-step products and the weight gradient.
+    static func benchOwnKernels(budget: Double, _ console: Console) {
+        guard StepGEMM.isFast else { return }
+        console.line("rnntrain's kernels, 1 thread")
+        var rng = RNG(seed: 7)
+        func random(_ n: Int) -> FloatBuffer {
+            let b = FloatBuffer(count: n)
+            for i in 0 ..< n { b.base[i] = Float(rng.nextDouble()) - 0.5 }
+            return b
+        }
+        for s in shapes {
+            let a = random(s.m * s.k), b = random(s.k * s.n), c = FloatBuffer(count: s.m * s.n)
+            let cm = c.matrix(rows: s.m, cols: s.n)
+            let call: () -> Void
+            if s.transA {
+                let am = a.matrix(rows: s.k, cols: s.m), bm = b.matrix(rows: s.k, cols: s.n)
+                call = { StepGEMM.accumulateTransposed(am, bm, into: cm) }
+            } else {
+                let packed = PackedWeight(k: s.k, n: s.n), am = a.matrix(rows: s.m, cols: s.k)
+                packed.pack(s.transB ? b.matrix(rows: s.n, cols: s.k) : b.matrix(rows: s.k, cols: s.n), transposed: s.transB, forRows: s.m)
+                call = { StepGEMM.multiply(am, packed, into: cm, accumulate: false) }
+            }
+            call()
+            let rates = callRates(budget: budget, flops: 2 * Double(s.m * s.n * s.k), call)
+            console.line("  \(Format.padRight("\(s.m)x\(s.n)x\(s.k)", 13)) \(Format.padLeft(Format.fixed(rates.best, 1), 7)) GFLOP/s"
+                + " (median \(Format.fixed(rates.median, 1)))  \(s.what)")
+        }
     }
 
     /// GFLOP/s of each call of `call` run for about `budget` seconds: the
