@@ -14,6 +14,14 @@
 // with TensorCore (BLAS, SIMD kernels, RNG) underneath all of them.
 import PackageDescription
 
+// The training loop's targets skip the run-time exclusivity checks on class
+// properties (`swift_beginAccess` / `swift_endAccess` around every access of
+// a worker's or a layer's stored arrays in the inner loops): classify
+// --bucketed trains about 5% faster without them (interleaved, 1,101,000-
+// 1,155,000 against 1,047,000-1,114,000 tok/s). Overlapping accesses are
+// still rejected at compile time wherever the compiler can see them.
+let hotLoops: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
+
 let package = Package(
     name: "rnntrain",
     products: [
@@ -40,9 +48,9 @@ let package = Package(
         ),
         .target(name: "CPUSupport"),
         .target(name: "MPIShim", dependencies: ["CMPI"]),
-        .target(name: "TensorCore", dependencies: ["CBLAS", "CPUSupport"]),
+        .target(name: "TensorCore", dependencies: ["CBLAS", "CPUSupport"], swiftSettings: hotLoops),
         .target(name: "Corpus", dependencies: ["TensorCore", "CZlib"]),
-        .target(name: "Model", dependencies: ["TensorCore", "Corpus"]),
+        .target(name: "Model", dependencies: ["TensorCore", "Corpus"], swiftSettings: hotLoops),
         .target(name: "Cluster", dependencies: ["Model", "MPIShim"]),
         .target(name: "RNNTrainCLI", dependencies: ["TensorCore", "Corpus", "Model", "Cluster"]),
         .executableTarget(name: "rnntrain", dependencies: ["RNNTrainCLI", "Cluster"]),

@@ -155,7 +155,7 @@ final class ExampleRunner {
     func removeScratch() { try? FileManager.default.removeItem(atPath: scratch) }
 
     /// Runs `command`, stdout and stderr into one pipe (in the order
-    /// written); sends SIGINT a second after the line `interruptAfter`
+    /// written); sends SIGINT a quarter second after the line `interruptAfter`
     /// (timings masked) has been printed. Ends the command after 10 minutes.
     func run(_ command: String, interruptAfter: String? = nil) -> (status: Int32, lines: [String]) {
         let p = Process()
@@ -180,9 +180,11 @@ final class ExampleRunner {
                 let line = String(decoding: bytes[checked ..< nl], as: UTF8.self)
                 checked = nl + 1
                 if OutputMatcher.masked(line) == t {
-                    // A second later, as a person would: inside the next step.
+                    // A moment later, inside the next step: a quarter of a
+                    // second, well within an epoch of the README's runs
+                    // (about 1 s on 2 cores with AVX-512, 3-4 s without).
                     let pid = p.processIdentifier
-                    DispatchQueue.global().asyncAfter(deadline: .now() + 1) { _ = kill(pid, SIGINT) }
+                    DispatchQueue.global().asyncAfter(deadline: .now() + 0.25) { _ = kill(pid, SIGINT) }
                     trigger = nil
                 }
             }
