@@ -76,9 +76,12 @@ static void *helper_main(void *arg) {
     return 0;
 }
 
-/// Starts helpers up to index n - 1 (under the lock). False if one could
-/// not be started.
+/// Starts helpers up to index n - 1 (under the lock) and decides whether
+/// they may spin. False if one could not be started. Only the caller that
+/// holds `busy` reads or writes `helpers`, so the usual case (the team
+/// exists) takes neither the lock nor a look at the CPU count.
 static bool ensure_helpers(long n) {
+    if (pool.helpers >= n - 1) return true;
     bool ok = true;
     pthread_mutex_lock(&pool.lock);
     while (pool.helpers < n - 1) {

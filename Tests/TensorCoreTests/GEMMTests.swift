@@ -108,13 +108,7 @@ final class GEMMTests: XCTestCase {
                         StepGEMM.multiply(a, packed, into: c, accumulate: accumulate)
                         let what = "m \(m) k \(k) n \(n) transposed \(transposed) accumulate \(accumulate)"
                         assertClose(values(c), expected, abs: 1e-4, rel: 1e-4, what)
-                        // Outside C's columns nothing moved.
-                        for r in 0 ..< m {
-                            for j in 0 ..< n + 5 where j < 2 || j >= n + 2 {
-                                let i = r * (n + 5) + j
-                                if i < before.count { XCTAssertEqual(cBuf[i], before[i], "\(what): [\(i)] changed") }
-                            }
-                        }
+                        assertOutsideColumnsUnchanged(cBuf, before, rows: m, cols: n, what)
                     }
                 }
             }
@@ -122,13 +116,13 @@ final class GEMMTests: XCTestCase {
     }
 
     /// `c += a^T b` (weight gradients) against the naive product: row counts
-    /// below the fast path's minimum, within one chunk and across several
-    /// (chunks of 4096 / n rows), c's widths 16, 64, 80, 192 and widths the
+    /// below the fast path's minimum, within one chunk and across two
+    /// (chunks of 2^18 / n rows: 1,365 at n = 192), c's widths 16, 64, 80, 192 and widths the
     /// fast path leaves to sgemm (rows not a multiple of 4, columns not of
     /// 16), on strided views whose neighbouring columns must not move.
     func testAccumulateTransposedMatchesTheNaiveProduct() {
         for (m, n) in [(192, 64), (4, 16), (8, 80), (12, 192), (6, 64), (192, 50)] {
-            for rows in [3, 40, 64, 65, 1_000] {
+            for rows in [3, 40, 64, 65, 1_000, 1_500] {
                 let aBuf = randomBuffer(rows * (m + 3), seed: 7), bBuf = randomBuffer(rows * (n + 1), seed: 8)
                 let cBuf = randomBuffer(m * (n + 5), seed: 9)
                 let a = Matrix(aBuf.base + 1, rows: rows, cols: m, ld: m + 3)
@@ -139,12 +133,19 @@ final class GEMMTests: XCTestCase {
                 StepGEMM.accumulateTransposed(a, b, into: c)
                 let what = "c \(m) x \(n), \(rows) rows"
                 assertClose(values(c), expected, abs: 1e-4, rel: 1e-4, what)
-                for r in 0 ..< m {
-                    for j in 0 ..< n + 5 where j < 2 || j >= n + 2 {
-                        let i = r * (n + 5) + j
-                        if i < before.count { XCTAssertEqual(cBuf[i], before[i], "\(what): [\(i)] changed") }
-                    }
-                }
+                assertOutsideColumnsUnchanged(cBuf, before, rows: m, cols: n, what)
+            }
+        }
+    }
+
+    /// C is a `rows x cols` view at offset 2 of a buffer with rows of
+    /// cols + 5 floats: the floats beside it must be as they were.
+    func assertOutsideColumnsUnchanged(_ cBuf: FloatBuffer, _ before: [Float], rows m: Int, cols n: Int, _ what: String,
+                                       file: StaticString = #filePath, line: UInt = #line) {
+        for r in 0 ..< m {
+            for j in 0 ..< n + 5 where j < 2 || j >= n + 2 {
+                let i = r * (n + 5) + j
+                if i < before.count { XCTAssertEqual(cBuf[i], before[i], "\(what): [\(i)] changed", file: file, line: line) }
             }
         }
     }

@@ -56,7 +56,7 @@ public struct CellTensors: Sendable {
     /// `dW_ih += dA^T X`, `dW_hh += dA^T H_prev`, both bias gradients
     /// `+= Σ_tokens dA`, and `dInput = dA W_ih` when given (`CellInput`).
     func accumulateGradients(_ params: UnsafePointer<Float>, _ grads: UnsafeMutablePointer<Float>,
-                                    dA: Matrix, input x: CellInput, hPrev: Matrix, dInput: Matrix?, packed: RecurrentWeights) {
+                             dA: Matrix, input x: CellInput, hPrev: Matrix, dInput: Matrix?, packed: RecurrentWeights) {
         let gWIH = Matrix(grads + weightIH, rows: width, cols: inputSize)
         let gWHH = Matrix(grads + weightHH, rows: width, cols: hiddenSize)
         StepGEMM.accumulateTransposed(dA, hPrev, into: gWHH)      // [G x N] x [N x H]

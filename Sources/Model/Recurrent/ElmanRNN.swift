@@ -58,7 +58,7 @@ public struct ElmanRNN: CellTensorsCell {
         let (wIH, wHH) = tensors.weights(params)
         let act = ws.act.matrix(rows: nTok, cols: h), hPrev = ws.hPrev.matrix(rows: nTok, cols: h)
 
-        x.project(wIH, packed: ws.hh, into: act)                                             // [N x in] x [in x H]
+        x.project(wIH, packed: ws.hh, into: act)                              // [N x in] x [in x H]
         ws.hh.forward.pack(wHH, transposed: true, forRows: batch.tokenCount)
         for t in 0 ..< batch.steps {
             let n = batch.active[t], o = batch.offsets[t]

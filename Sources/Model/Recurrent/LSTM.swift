@@ -79,7 +79,7 @@ public struct LSTM: CellTensorsCell {
             cStart.fill(0)
         }
 
-        x.project(wIH, packed: ws.hh, into: gates)                                           // [N x in] x [in x 4H]
+        x.project(wIH, packed: ws.hh, into: gates)                            // [N x in] x [in x 4H]
         ws.hh.forward.pack(wHH, transposed: true, forRows: batch.tokenCount)
         for t in 0 ..< batch.steps {
             let n = batch.active[t], o = batch.offsets[t]

@@ -195,7 +195,7 @@ public final class GradientPath: @unchecked Sendable {
         let p = network.params.base, g = UnsafePointer(gradient.base)
         runParallel(workers.count) { k in
             for r in self.ranges[k] { self.sum(active, over: r) }
-            if k == 0 { for w in 1 ..< max(active, 1) { self.workers[0].touched.add(self.workers[w].touched.rows) } }
+            if k == 0 { self.mergeTouchedRows(active) }
             for r in self.ranges[k] { self.optimizer.apply(params: p, grads: g, gradScale: 1, range: r) }
         }
     }
@@ -206,13 +206,12 @@ public final class GradientPath: @unchecked Sendable {
         let emb = network.embedding, total = network.params.count
         let table = emb.offset ..< emb.offset + emb.vocabularySize * emb.dim
         let inTable = range.clamped(to: table)
-        let outside = [range.clamped(to: 0 ..< table.lowerBound), range.clamped(to: table.upperBound ..< total)]
+        let before = range.clamped(to: 0 ..< table.lowerBound), after = range.clamped(to: table.upperBound ..< total)
         let g0 = workers[0].grads.base
         for w in 1 ..< max(active, 1) {
             let gw = workers[w].grads.base
-            for part in outside where !part.isEmpty {
-                Kernels.add(gw + part.lowerBound, into: g0 + part.lowerBound, count: part.count)
-            }
+            Kernels.add(gw + before.lowerBound, into: g0 + before.lowerBound, count: before.count)
+            Kernels.add(gw + after.lowerBound, into: g0 + after.lowerBound, count: after.count)
             guard !inTable.isEmpty else { continue }
             for id in workers[w].touched.rows {
                 let row = (emb.offset + Int(id) * emb.dim ..< emb.offset + (Int(id) + 1) * emb.dim).clamped(to: inTable)
@@ -221,20 +220,16 @@ public final class GradientPath: @unchecked Sendable {
         }
     }
 
-    /// Stage 1: slab_0 += slab_w for w = 1 ..< active, dense part and touched
-    /// embedding rows; worker 0 then owns (and later clears) the union of rows.
+    /// Stage 1: slab_0 += slab_w for w = 1 ..< active over the whole slab;
+    /// worker 0 then owns (and later clears) the union of rows.
     private func sum(_ active: Int) {
-        let emb = network.embedding
-        let g0 = workers[0].grads.base, tableEnd = emb.offset + emb.vocabularySize * emb.dim
-        for w in 1 ..< max(active, 1) {
-            let gw = workers[w].grads.base
-            Kernels.add(gw + tableEnd, into: g0 + tableEnd, count: network.params.count - tableEnd)
-            workers[w].touched.rows.withUnsafeBufferPointer {
-                Kernels.addRows($0, of: Matrix(gw + emb.offset, rows: emb.vocabularySize, cols: emb.dim),
-                                into: Matrix(g0 + emb.offset, rows: emb.vocabularySize, cols: emb.dim))
-            }
-            workers[0].touched.add(workers[w].touched.rows)
-        }
+        sum(active, over: 0 ..< network.params.count)
+        mergeTouchedRows(active)
+    }
+
+    /// Worker 0's touched rows gain every other active worker's.
+    private func mergeTouchedRows(_ active: Int) {
+        for w in 1 ..< max(active, 1) { workers[0].touched.add(workers[w].touched.rows) }
     }
 
     /// Where part k of n starts in `total` floats (a multiple of 64; part n

@@ -20,7 +20,8 @@ enum BenchGEMMCommand {
     /// m x n x k of the model's products (batch 256, E = H = 64, 16-step
     /// batches): the per-step and hoisted input projections, the step's dH,
     /// and the hoisted dW_ih.
-    static let shapes: [(m: Int, n: Int, k: Int, transA: Bool, transB: Bool, what: String)] = [
+    typealias Shape = (m: Int, n: Int, k: Int, transA: Bool, transB: Bool, what: String)
+    static let shapes: [Shape] = [
         (256, 192, 64, false, true, "x W^T, one step"),
         (4096, 192, 64, false, true, "x W_ih^T, all steps"),
         (256, 64, 192, false, false, "dG W, one step"),
@@ -34,18 +35,11 @@ enum BenchGEMMCommand {
         console.line("sgemm, 1 thread, \(BLASEnvironment.summary())")
         var rng = RNG(seed: 7)
         for s in shapes {
-            let a = FloatBuffer(count: s.m * s.k), b = FloatBuffer(count: s.k * s.n), c = FloatBuffer(count: s.m * s.n)
-            for i in 0 ..< a.count { a.base[i] = Float(rng.nextDouble()) - 0.5 }
-            for i in 0 ..< b.count { b.base[i] = Float(rng.nextDouble()) - 0.5 }
+            let (a, b, c) = operands(s, &rng)
             let am = s.transA ? a.matrix(rows: s.k, cols: s.m) : a.matrix(rows: s.m, cols: s.k)
             let bm = s.transB ? b.matrix(rows: s.n, cols: s.k) : b.matrix(rows: s.k, cols: s.n)
             let cm = c.matrix(rows: s.m, cols: s.n)
-            gemm(am, transposeA: s.transA, bm, transposeB: s.transB, into: cm)
-            let rates = callRates(budget: budget, flops: 2 * Double(s.m * s.n * s.k)) {
-                gemm(am, transposeA: s.transA, bm, transposeB: s.transB, into: cm)
-            }
-            console.line("  \(Format.padRight("\(s.m)x\(s.n)x\(s.k)", 13)) \(Format.padLeft(Format.fixed(rates.best, 1), 7)) GFLOP/s"
-                + " (median \(Format.fixed(rates.median, 1)))  \(s.what)")
+            console.line(timed(s, budget: budget) { gemm(am, transposeA: s.transA, bm, transposeB: s.transB, into: cm) })
         }
         benchOwnKernels(budget: budget, console)
         return RNNTrain.ExitCode.ok
@@ -57,13 +51,8 @@ enum BenchGEMMCommand {
         guard StepGEMM.isFast else { return }
         console.line("rnntrain's kernels, 1 thread")
         var rng = RNG(seed: 7)
-        func random(_ n: Int) -> FloatBuffer {
-            let b = FloatBuffer(count: n)
-            for i in 0 ..< n { b.base[i] = Float(rng.nextDouble()) - 0.5 }
-            return b
-        }
         for s in shapes {
-            let a = random(s.m * s.k), b = random(s.k * s.n), c = FloatBuffer(count: s.m * s.n)
+            let (a, b, c) = operands(s, &rng)
             let cm = c.matrix(rows: s.m, cols: s.n)
             let call: () -> Void
             if s.transA {
@@ -74,11 +63,25 @@ enum BenchGEMMCommand {
                 packed.pack(s.transB ? b.matrix(rows: s.n, cols: s.k) : b.matrix(rows: s.k, cols: s.n), transposed: s.transB, forRows: s.m)
                 call = { StepGEMM.multiply(am, packed, into: cm, accumulate: false) }
             }
-            call()
-            let rates = callRates(budget: budget, flops: 2 * Double(s.m * s.n * s.k), call)
-            console.line("  \(Format.padRight("\(s.m)x\(s.n)x\(s.k)", 13)) \(Format.padLeft(Format.fixed(rates.best, 1), 7)) GFLOP/s"
-                + " (median \(Format.fixed(rates.median, 1)))  \(s.what)")
+            console.line(timed(s, budget: budget, call))
         }
+    }
+
+    /// A and B of shape `s` filled from `rng` (uniform in [-0.5, 0.5)), and C.
+    static func operands(_ s: Shape, _ rng: inout RNG) -> (a: FloatBuffer, b: FloatBuffer, c: FloatBuffer) {
+        let a = FloatBuffer(count: s.m * s.k), b = FloatBuffer(count: s.k * s.n)
+        for i in 0 ..< a.count { a.base[i] = Float(rng.nextDouble()) - 0.5 }
+        for i in 0 ..< b.count { b.base[i] = Float(rng.nextDouble()) - 0.5 }
+        return (a, b, FloatBuffer(count: s.m * s.n))
+    }
+
+    /// `call` once to warm up, then timed for about `budget` seconds: the
+    /// report line of shape `s`.
+    static func timed(_ s: Shape, budget: Double, _ call: () -> Void) -> String {
+        call()
+        let rates = callRates(budget: budget, flops: 2 * Double(s.m * s.n * s.k), call)
+        return "  \(Format.padRight("\(s.m)x\(s.n)x\(s.k)", 13)) \(Format.padLeft(Format.fixed(rates.best, 1), 7)) GFLOP/s"
+            + " (median \(Format.fixed(rates.median, 1)))  \(s.what)"
     }
 
     /// GFLOP/s of each call of `call` run for about `budget` seconds: the
