@@ -55,12 +55,15 @@ final class WorkerPoolTests: XCTestCase {
 
     /// Helpers sleep after a while without work and wake for the next job.
     func testHelpersWakeAfterSleeping() {
-        final class Sum: @unchecked Sendable { var parts = [Int](repeating: 0, count: 2) }
-        let s = Sum()
+        // One slot per index, written through a pointer: mutating a shared
+        // Swift array from two threads would race on the array itself.
+        let parts = UnsafeMutableBufferPointer<Int>.allocate(capacity: 2)
+        defer { parts.deallocate() }
+        parts.initialize(repeating: 0)
         for _ in 0 ..< 3 {
-            WorkerPool.run(2) { k in s.parts[k] += k + 1 }
+            WorkerPool.run(2) { k in parts[k] += k + 1 }
             usleep(20000) // longer than the helpers spin
         }
-        XCTAssertEqual(s.parts, [3, 6])
+        XCTAssertEqual(Array(parts), [3, 6])
     }
 }
