@@ -14,6 +14,8 @@
 // with TensorCore (BLAS, SIMD kernels, RNG) underneath all of them.
 import PackageDescription
 
+// What differs per platform is listed in docs/platforms.md.
+//
 // The training loop's targets skip the run-time exclusivity checks on class
 // properties (`swift_beginAccess` / `swift_endAccess` around every access of
 // a worker's or a layer's stored arrays in the inner loops): classify
@@ -48,7 +50,9 @@ let package = Package(
         ),
         .target(name: "CPUSupport"),
         .target(name: "MPIShim", dependencies: ["CMPI"]),
-        .target(name: "TensorCore", dependencies: ["CBLAS", "CPUSupport"], swiftSettings: hotLoops),
+        // The BLAS: OpenBLAS on Linux, Accelerate on Darwin (`BLASRuntime` is the seam).
+        .target(name: "TensorCore", dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux])), "CPUSupport"],
+                swiftSettings: hotLoops, linkerSettings: [.linkedFramework("Accelerate", .when(platforms: [.macOS]))]),
         .target(name: "Corpus", dependencies: ["TensorCore", "CZlib"]),
         .target(name: "Model", dependencies: ["TensorCore", "Corpus"], swiftSettings: hotLoops),
         .target(name: "Cluster", dependencies: ["Model", "MPIShim"]),

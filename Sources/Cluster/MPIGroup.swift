@@ -2,6 +2,8 @@ import Model
 import MPIShim
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// The ranks of `mpirun` (MPI_COMM_WORLD) as a `RankGroup`. MPI is started

@@ -25,7 +25,12 @@ public enum RNNTrain {
         var run: ([String], Console) throws -> Int32
         /// Left out of the main help (tools for `make bench`).
         var hidden = false
+        /// Runs matrix products: takes `--kernels` (`KernelOption`).
+        var computes: Bool { RNNTrain.computing.contains(name) }
     }
+
+    /// The commands that take `--kernels`.
+    static let computing: Set<String> = ["classify", "seq2seq", "charlm", "generate", "count-ones", "predict", "eval", "bench-gemm"]
 
     static let commands: [Command] = [
         Command(name: "classify", summary: "train a recurrent network (GRU, LSTM, RNN) that predicts one class per sequence",
@@ -58,6 +63,10 @@ public enum RNNTrain {
     /// The options of `command` (nil for an unknown command): what the flag
     /// parser is given for it (also the fuzz target's view of the parser).
     public static func optionSpecs(for command: String) -> [OptionSpec]? {
+        ownSpecs(for: command).map { computing.contains(command) ? $0 + [KernelOption.spec] : $0 }
+    }
+
+    static func ownSpecs(for command: String) -> [OptionSpec]? {
         switch command {
         case "classify": return TrainCommand.specs(.classify)
         case "seq2seq": return TrainCommand.specs(.seq2seq)
@@ -92,6 +101,7 @@ public enum RNNTrain {
             return ExitCode.ok
         case "--version", "-V":
             console.line("rnntrain \(version)")
+            console.line("kernels: \(KernelFamily.active.summary); this CPU runs \(KernelFamily.supported.map(\.rawValue).joined(separator: ", "))")
             console.line("BLAS: \(BLASEnvironment.summary())")
             return ExitCode.ok
         default: break
@@ -107,11 +117,11 @@ public enum RNNTrain {
         }
         let rest = Array(arguments.dropFirst())
         if rest.contains("--help") || rest.contains("-h") {
-            console.out(command.help())
+            console.out(command.computes ? KernelOption.addingLine(to: command.help()) : command.help())
             return ExitCode.ok
         }
         do {
-            return try command.run(rest, console)
+            return try command.run(command.computes ? try KernelOption.apply(rest) : rest, console)
         } catch let e as UsageError {
             console.note("error: \(e.message)")
             console.note("run 'rnntrain \(command.name) --help' for its options")

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A seeded, platform-independent random number generator (xoshiro256**,
 /// seeded through SplitMix64).
 ///
@@ -120,12 +126,5 @@ public struct RNG: RandomNumberGenerator, Sendable, Equatable {
     }
 }
 
-#if canImport(Glibc)
-import Glibc
-@inline(__always) func _log(_ x: Double) -> Double { Glibc.log(x) }
-@inline(__always) func _cos(_ x: Double) -> Double { Glibc.cos(x) }
-#else
-import Foundation
-@inline(__always) func _log(_ x: Double) -> Double { Foundation.log(x) }
-@inline(__always) func _cos(_ x: Double) -> Double { Foundation.cos(x) }
-#endif
+@inline(__always) func _log(_ x: Double) -> Double { log(x) }
+@inline(__always) func _cos(_ x: Double) -> Double { cos(x) }

@@ -2,6 +2,8 @@ import Cluster
 import RNNTrainCLI
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 // OpenBLAS picks its kernels when it loads; make sure it picked the right

@@ -2,6 +2,8 @@ import XCTest
 import Corpus
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 final class AtomicFileTests: XCTestCase {

@@ -1,6 +1,8 @@
 import Corpus
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// A small raw blog corpus written into a temporary folder, one file per

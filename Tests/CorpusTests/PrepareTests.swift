@@ -2,6 +2,8 @@ import XCTest
 import Corpus
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Corpus preparation end to end on small folders: exact rows and

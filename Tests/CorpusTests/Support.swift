@@ -3,6 +3,8 @@ import Foundation
 import Corpus
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Parses CSV text as if it were the file `name`.

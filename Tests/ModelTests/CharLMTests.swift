@@ -259,4 +259,6 @@ final class CharLMTests: XCTestCase {
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif

@@ -4,6 +4,8 @@ import Model
 import TensorCore
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// The LSTM and Elman RNN cells against PyTorch (`nn.LSTM`, `nn.RNN`) on a

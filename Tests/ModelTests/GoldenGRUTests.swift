@@ -4,6 +4,8 @@ import Model
 import TensorCore
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// The GRU layer against PyTorch's `nn.GRU` on a packed batch: outputs,

@@ -4,6 +4,8 @@ import Model
 import TensorCore
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// `LayerNormLSTM` and `LayerNormGRU` against the PyTorch reference module

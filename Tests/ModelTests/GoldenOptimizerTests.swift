@@ -3,6 +3,8 @@ import Model
 import TensorCore
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Each optimizer against PyTorch's `torch.optim` over 5 steps. The literals

@@ -4,6 +4,8 @@ import Model
 import TensorCore
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Sparse (row-wise) updates of an embedding table against PyTorch's

@@ -4,6 +4,8 @@ import Model
 import TensorCore
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Every cell x {1, 2 layers} x {one, two directions} through

@@ -5,6 +5,8 @@ import TensorCore
 import RNNTrainCLI
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// `rnntrain charlm` and `rnntrain generate` end to end on a small text the

@@ -4,6 +4,8 @@ import Model
 import TensorCore
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Data-parallel training under a real `mpirun -np 2` (OpenMPI comes with

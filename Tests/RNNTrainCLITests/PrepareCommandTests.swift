@@ -4,6 +4,8 @@ import Corpus
 import RNNTrainCLI
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// `rnntrain prepare` through the CLI: raw folders in, a CSV that the

@@ -1,7 +1,10 @@
 import XCTest
 import Foundation
+import TensorCore
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// The README's examples are real output of the current code: every
@@ -24,7 +27,19 @@ final class ReadmeTests: XCTestCase {
         let examples = ReadmeParser.examples(in: text)
         XCTAssertGreaterThan(examples.count, 10, "the README's examples were not found")
         let update = ProcessInfo.processInfo.environment["RNNTRAIN_README_UPDATE"] == "1"
-        let runner = try ExampleRunner(binary: binary)
+        // Every register family this CPU runs prints the README's figures
+        // (they compute the same bits); an update is written from one.
+        let families = update ? [KernelFamily.widestSupported] : KernelFamily.supported.filter { $0 != .blas }
+        for family in families {
+            try check(examples, family: family, update: update, into: &lines)
+        }
+        if update { try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8) }
+    }
+
+    /// Runs every example with `RNNTRAIN_KERNELS=family`; with `update`,
+    /// rewrites `lines` where the figures changed.
+    func check(_ examples: [ReadmeExample], family: KernelFamily, update: Bool, into lines: inout [String]) throws {
+        let runner = try ExampleRunner(binary: binary, kernels: family)
         defer { runner.removeScratch() }
         for example in examples {
             for setup in example.setup {
@@ -32,7 +47,7 @@ final class ReadmeTests: XCTestCase {
                 XCTAssertEqual(r.status, 0, "README.md:\(example.line): setup `\(setup)` failed:\n\(r.lines.joined(separator: "\n"))")
             }
             let result = runner.run(example.command, interruptAfter: interruptTrigger(example))
-            let where_ = "README.md:\(example.line): `\(example.command)`"
+            let where_ = "README.md:\(example.line) (kernels \(family)): `\(example.command)`"
             let wanted = example.exitStatus ?? 0
             if example.exitStatus != nil || !example.expectsError {
                 XCTAssertEqual(result.status, wanted, "\(where_) exited \(result.status):\n\(result.lines.joined(separator: "\n"))")
@@ -54,7 +69,6 @@ final class ReadmeTests: XCTestCase {
                 XCTFail("\(at) (\(where_)):\n\(m.message)\nwhole output:\n\(result.lines.joined(separator: "\n"))")
             }
         }
-        if update { try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8) }
     }
 
     /// The line (timings masked) after which `^C` is sent.
@@ -101,10 +115,10 @@ final class ReadmeTests: XCTestCase {
         let expected = ReadmeParser.examples(in: sample)[0].expected
         let same = ["Epoch 1/2 - train acc 0.2136 - loss 1.7477 - 9.9 s - 12,000 tok/s", "x", "best test accuracy: 0.4247 at epoch 5"]
         XCTAssertNoThrow(try OutputMatcher.match(expected, same).get())
-        // Float noise from another BLAS kernel passes; a changed figure does not.
+        // Figures are exact: every kernel family prints the same on every CPU.
         var noisy = same
-        noisy[0] = "Epoch 1/2 - train acc 0.2141 - loss 1.7480 - 3.4 s - 398,324 tok/s"
-        XCTAssertNoThrow(try OutputMatcher.match(expected, noisy).get())
+        noisy[0] = "Epoch 1/2 - train acc 0.2137 - loss 1.7477 - 3.4 s - 398,324 tok/s"
+        XCTAssertThrowsError(try OutputMatcher.match(expected, noisy).get())
         var changed = same
         changed[2] = "best test accuracy: 0.5247 at epoch 5"
         XCTAssertThrowsError(try OutputMatcher.match(expected, changed).get())
@@ -120,7 +134,9 @@ final class ReadmeTests: XCTestCase {
 
     func testMachineDependentPartsAreMasked() {
         XCTAssertEqual(OutputMatcher.skeleton("training: 2 threads; BLAS OpenBLAS 0.3.21, core Haswell (chosen by rnntrain: CPU has AVX2); peak memory: 70.6 MB"),
-                       OutputMatcher.skeleton("training: 2 threads; BLAS OpenBLAS 0.3.21, core Cooperlake (OpenBLAS's choice); peak memory: 99.1 MB"))
+                       OutputMatcher.skeleton("training: 2 threads; BLAS OpenBLAS 0.3.30, core Cooperlake (OpenBLAS's choice); peak memory: 99.1 MB"))
+        XCTAssertEqual(OutputMatcher.skeleton("training: 2 threads; kernels avx512 (4x64 register tiles; same bits as avx2 and portable); denormals"),
+                       OutputMatcher.skeleton("training: 2 threads; kernels portable (4x16 SIMD4 tiles; same bits as avx512 and avx2); denormals"))
         XCTAssertNotEqual(OutputMatcher.skeleton("training: 2 threads"), OutputMatcher.skeleton("training: 2 thread"))
         XCTAssertEqual(OutputMatcher.numbers("epoch 5 - 2 threads - 3.4 s - 1,234 tok/s"), [5, 2])
     }
@@ -133,7 +149,7 @@ final class ExampleRunner {
     let scratch: String
     let environment: [String: String]
 
-    init(binary: String) throws {
+    init(binary: String, kernels: KernelFamily) throws {
         scratch = temporaryDirectory()
         let fm = FileManager.default
         try fm.createDirectory(atPath: scratch + "/bin", withIntermediateDirectories: true)
@@ -143,6 +159,7 @@ final class ExampleRunner {
         try fm.createSymbolicLink(atPath: scratch + "/scripts", withDestinationPath: repoRoot + "/scripts")
         var env = ProcessInfo.processInfo.environment
         for k in ["OPENBLAS_CORETYPE", "RNNTRAIN_TIME_BLAS", "RNNTRAIN_README_UPDATE"] { env.removeValue(forKey: k) }
+        env[EnvironmentSwitch.kernels.rawValue] = kernels.rawValue
         env["PATH"] = scratch + "/bin:" + (env["PATH"] ?? "/usr/bin:/bin")
         env["REPO"] = repoRoot
         // The "Scaling out" examples: mpirun as root (containers, CI) and on one core.

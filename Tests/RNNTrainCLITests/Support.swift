@@ -2,6 +2,8 @@ import XCTest
 import RNNTrainCLI
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Runs the CLI in-process and captures its streams.

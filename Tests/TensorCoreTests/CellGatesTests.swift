@@ -2,6 +2,8 @@ import XCTest
 import TensorCore
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// The fused LSTM and Elman RNN kernels against scalar Double versions of

@@ -24,14 +24,16 @@ final class FloatingPointModeTests: XCTestCase {
         XCTAssertEqual(product(Float(bitPattern: 0x0010_0000), 1e30), 0)  // DAZ: inputs read as zero
     }
 
-    /// sgemm (OpenBLAS's kernels) obeys the calling thread's mode.
-    func testGEMMReadsDenormalInputsAsZeroWhenFlushing() throws {
+    /// Every kernel family (OpenBLAS's sgemm too) obeys the calling thread's mode.
+    func testProductsReadDenormalInputsAsZeroWhenFlushing() throws {
         let a = FloatBuffer([Float.leastNormalMagnitude / 8]), b = FloatBuffer([1e30]), c = FloatBuffer(count: 1)
-        FloatingPointMode.disableFlushToZero()
-        gemm(a.matrix(rows: 1, cols: 1), b.matrix(rows: 1, cols: 1), into: c.matrix(rows: 1, cols: 1))
-        XCTAssertGreaterThan(c[0], 0)
-        guard FloatingPointMode.enableFlushToZero() else { throw XCTSkip("no flush-to-zero mode on this CPU") }
-        gemm(a.matrix(rows: 1, cols: 1), b.matrix(rows: 1, cols: 1), into: c.matrix(rows: 1, cols: 1))
-        XCTAssertEqual(c[0], 0)
+        for family in KernelFamily.supported {
+            FloatingPointMode.disableFlushToZero()
+            KernelFamily.using(family) { gemm(a.matrix(rows: 1, cols: 1), b.matrix(rows: 1, cols: 1), into: c.matrix(rows: 1, cols: 1)) }
+            XCTAssertGreaterThan(c[0], 0, "\(family)")
+            guard FloatingPointMode.enableFlushToZero() else { throw XCTSkip("no flush-to-zero mode on this CPU") }
+            KernelFamily.using(family) { gemm(a.matrix(rows: 1, cols: 1), b.matrix(rows: 1, cols: 1), into: c.matrix(rows: 1, cols: 1)) }
+            XCTAssertEqual(c[0], 0, "\(family)")
+        }
     }
 }

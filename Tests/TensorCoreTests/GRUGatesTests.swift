@@ -2,6 +2,8 @@ import XCTest
 import TensorCore
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// The fused gate kernels against a scalar Double implementation of the

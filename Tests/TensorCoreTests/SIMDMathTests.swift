@@ -2,6 +2,8 @@ import XCTest
 import TensorCore
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// The vectorised exp, sigmoid and tanh against libm over the range the

@@ -1,5 +1,9 @@
 import Corpus
+#if canImport(FoundationEssentials)
 import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// Reading checkpoints of the first format (one GRU layer, Adam, loose
 /// string keys in `__metadata__`, the learned initial state as

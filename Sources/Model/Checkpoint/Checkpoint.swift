@@ -1,5 +1,9 @@
 import Corpus
+#if canImport(FoundationEssentials)
 import FoundationEssentials
+#else
+import Foundation
+#endif
 import TensorCore
 
 /// A training checkpoint in the safetensors format.

@@ -1,5 +1,9 @@
 import Corpus
+#if canImport(FoundationEssentials)
 import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// The safetensors format (Hugging Face): an 8-byte little-endian header
 /// length, a JSON header mapping each tensor name to its dtype, shape and

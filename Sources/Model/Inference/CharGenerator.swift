@@ -1,4 +1,9 @@
 import TensorCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Generates text one character at a time from a character language model
 /// (one stream): feed a prime, then sample the next character, feed it, and
@@ -6,6 +11,8 @@ import TensorCore
 ///
 ///     id -> embedding row x [1 x E] -> RecurrentStack.step (carried state)
 ///        -> top [1 x H] -> Linear -> logits [1 x V] -> probabilities [V] -> sample
+/// It holds its packed weights for its whole life (`holdPackedWeights`):
+/// make a new one after the weights change.
 public final class CharGenerator {
     public let network: SequenceNetwork
     /// Characters fed per pass when priming (longer primes go in chunks).
@@ -26,6 +33,7 @@ public final class CharGenerator {
         let s = network.spec
         state = StackState(stack: network.stack, rows: 1)
         workspace = network.stack.makeWorkspace(maxRows: 1, maxTokens: chunk)
+        workspace.holdPackedWeights()
         x = FloatBuffer(count: chunk * s.embedDim)
         logits = FloatBuffer(count: s.numClasses)
         probs = FloatBuffer(count: s.numClasses)
@@ -119,7 +127,3 @@ public final class CharGenerator {
         return value
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

@@ -1,6 +1,8 @@
 import Corpus
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// What a trained model gets right on labelled rows: a confusion matrix

@@ -1,4 +1,9 @@
 import TensorCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Softmax cross-entropy over rows of logits, with accuracy.
 public enum SoftmaxCrossEntropy {
@@ -48,9 +53,3 @@ public enum SoftmaxCrossEntropy {
         for j in 0 ..< k { p[j] /= s }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#else
-import Foundation
-#endif

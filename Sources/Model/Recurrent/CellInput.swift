@@ -43,12 +43,12 @@ public enum CellInput {
                            _ body: (Matrix, UnsafePointer<Int32>?) -> R) -> R {
         switch self {
         case .matrix(let x):
-            packed.inputForward.pack(w, transposed: true, forRows: x.rows)
+            packed.inputForward.pack(w, transposed: true)
             StepGEMM.multiply(x, packed.inputForward, into: out, accumulate: false)   // [N x in] x [in x G]
             return body(out, nil)
         case .tokens(let t, let reversed):
             let p = t.scratch(cols: w.rows)
-            packed.inputForward.pack(w, transposed: true, forRows: t.rows.rows)
+            packed.inputForward.pack(w, transposed: true)
             StepGEMM.multiply(t.rows, packed.inputForward, into: p, accumulate: false)  // [d x E] x [E x G]
             return t.withSlots(reversed: reversed) { body(p, $0.baseAddress) }
         }
@@ -66,7 +66,7 @@ public enum CellInput {
             StepGEMM.accumulateTransposed(dA, x, into: gradWeight)     // [G x N] x [N x in]
             if let gradBias { Kernels.addColumnSums(dA, into: gradBias) }
             if let dInput {
-                packed.inputBackward.pack(w, transposed: false, forRows: dA.rows)
+                packed.inputBackward.pack(w, transposed: false)
                 StepGEMM.multiply(dA, packed.inputBackward, into: dInput, accumulate: false)  // [N x G] x [G x in]
             }
         case .tokens(let t, let reversed):
@@ -77,7 +77,7 @@ public enum CellInput {
             StepGEMM.accumulateTransposed(s, t.rows, into: gradWeight)         // [G x d] x [d x E]
             if let gradBias { Kernels.addColumnSums(s, into: gradBias) }
             if let dInput {
-                packed.inputBackward.pack(w, transposed: false, forRows: s.rows)
+                packed.inputBackward.pack(w, transposed: false)
                 StepGEMM.multiply(s, packed.inputBackward, into: dInput, accumulate: true)    // [d x G] x [G x E]
             }
         }

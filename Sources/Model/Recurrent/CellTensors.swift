@@ -108,4 +108,15 @@ final class RecurrentWeights {
         inputForward = PackedWeight(k: input, n: g)
         inputBackward = PackedWeight(k: g, n: input)
     }
+
+    /// Keep each packing while its weight stays the same view (inference:
+    /// the weights do not change between calls).
+    func holdPacking() {
+        for w in [forward, backward, inputForward, inputBackward] { w.holdsPacking = true }
+    }
+}
+
+/// A cell workspace with its weights packed for `StepGEMM`.
+protocol PackedWorkspace {
+    var hh: RecurrentWeights { get }
 }

@@ -29,7 +29,7 @@ public struct ElmanRNN: CellTensorsCell {
 
 
     /// Scratch for one worker. Shapes (N = maxTokens, B = maxRows):
-    public final class Workspace: RecurrentWorkspace {
+    public final class Workspace: RecurrentWorkspace, PackedWorkspace {
         /// Pre-activations A, then h' (what backward differentiates), then dA.  [N x H]
         let act: FloatBuffer
         /// h_{t-1} per token.                                                    [N x H]
@@ -59,7 +59,7 @@ public struct ElmanRNN: CellTensorsCell {
         let act = ws.act.matrix(rows: nTok, cols: h), hPrev = ws.hPrev.matrix(rows: nTok, cols: h)
 
         x.project(wIH, packed: ws.hh, into: act)                              // [N x in] x [in x H]
-        ws.hh.forward.pack(wHH, transposed: true, forRows: batch.tokenCount)
+        ws.hh.forward.pack(wHH, transposed: true)
         for t in 0 ..< batch.steps {
             let n = batch.active[t], o = batch.offsets[t]
             tensors.gatherPrevious(step: t, batch: batch, start: start.h, output: out, into: hPrev)
@@ -79,7 +79,7 @@ public struct ElmanRNN: CellTensorsCell {
         let dA = ws.act.matrix(rows: nTok, cols: h)                           // h' in, dA out
         let carry = ws.carry.matrix(rows: batch.batchSize, cols: h)
 
-        ws.hh.backward.pack(wHH, transposed: false, forRows: batch.tokenCount)
+        ws.hh.backward.pack(wHH, transposed: false)
         var t = batch.steps - 1
         while t >= 0 {
             let n = batch.active[t], o = batch.offsets[t]

@@ -37,7 +37,7 @@ public struct GRU: CellTensorsCell {
 
 
     /// Scratch for one worker. Shapes (N = maxTokens, B = maxRows):
-    public final class Workspace: RecurrentWorkspace {
+    public final class Workspace: RecurrentWorkspace, PackedWorkspace {
         /// X W_ih^T, then reused as dGi in backward.   [N x 3H]
         let gates: FloatBuffer
         /// h_{t-1} W_hh^T for one step.                 [B x 3H]
@@ -79,7 +79,7 @@ public struct GRU: CellTensorsCell {
         let hPrev = ws.hPrev.matrix(rows: nTok, cols: h)
         let gh = ws.stepGh.matrix(rows: b, cols: g)
 
-        ws.hh.forward.pack(wHH, transposed: true, forRows: batch.tokenCount)
+        ws.hh.forward.pack(wHH, transposed: true)
         // 1. Input projection for every token at once.       [N x E] x [E x 3H]
         //    (per distinct token for the first layer, read in place through `slots`)
         x.withProjection(wIH, packed: ws.hh, into: gi) { rows, slots in
@@ -113,7 +113,7 @@ public struct GRU: CellTensorsCell {
         let hPrev = ws.hPrev.matrix(rows: nTok, cols: h)
         let carry = ws.carry.matrix(rows: b, cols: h)
 
-        ws.hh.backward.pack(wHH, transposed: false, forRows: batch.tokenCount)
+        ws.hh.backward.pack(wHH, transposed: false)
         var t = batch.steps - 1
         while t >= 0 {
             let n = batch.active[t], o = batch.offsets[t]

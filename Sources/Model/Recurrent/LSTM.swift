@@ -30,7 +30,7 @@ public struct LSTM: CellTensorsCell {
 
 
     /// Scratch for one worker. Shapes (N = maxTokens, B = maxRows):
-    public final class Workspace: RecurrentWorkspace {
+    public final class Workspace: RecurrentWorkspace, PackedWorkspace {
         /// Pre-activations A, then the activations i|f|g|o, then dA.  [N x 4H]
         let gates: FloatBuffer
         /// tanh(c) per token.                                         [N x H]
@@ -80,7 +80,7 @@ public struct LSTM: CellTensorsCell {
         }
 
         x.project(wIH, packed: ws.hh, into: gates)                            // [N x in] x [in x 4H]
-        ws.hh.forward.pack(wHH, transposed: true, forRows: batch.tokenCount)
+        ws.hh.forward.pack(wHH, transposed: true)
         for t in 0 ..< batch.steps {
             let n = batch.active[t], o = batch.offsets[t]
             tensors.gatherPrevious(step: t, batch: batch, start: start.h, output: out, into: hPrev)
@@ -123,7 +123,7 @@ public struct LSTM: CellTensorsCell {
             carryC.fill(0)
         }
 
-        ws.hh.backward.pack(wHH, transposed: false, forRows: batch.tokenCount)
+        ws.hh.backward.pack(wHH, transposed: false)
         var t = batch.steps - 1
         while t >= 0 {
             let n = batch.active[t], o = batch.offsets[t]

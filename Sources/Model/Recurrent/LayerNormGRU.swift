@@ -68,7 +68,7 @@ public struct LayerNormGRU: RecurrentCell {
     }
 
     /// Scratch for one worker. Shapes (N = maxTokens, B = maxRows):
-    public final class Workspace: RecurrentWorkspace {
+    public final class Workspace: RecurrentWorkspace, PackedWorkspace {
         /// X W_ih^T normalised in place; then dGi, then dL/d(X W_ih^T).  [N x 3H]
         let gates: FloatBuffer
         /// â and 1/sqrt(var + ε) of the input-side norm.     [N x 3H], [N x 3]
@@ -127,7 +127,7 @@ public struct LayerNormGRU: RecurrentCell {
                                  gain: params + lnIHGain, shift: params + lnIHShift,
                                  xhat: ws.xhatX.base, ldXhat: g, rstd: ws.rstdX.base, y: gi.base, ldY: g)
         // 2. The recurrence, on active rows only.
-        ws.hh.forward.pack(wHH, transposed: true, forRows: batch.tokenCount)
+        ws.hh.forward.pack(wHH, transposed: true)
         for t in 0 ..< batch.steps {
             let n = batch.active[t], o = batch.offsets[t]
             let hp = hPrev.rows(o, n)
@@ -160,7 +160,7 @@ public struct LayerNormGRU: RecurrentCell {
         let dGh = ws.dGh.matrix(rows: nTok, cols: g), dAh = ws.dAh.matrix(rows: nTok, cols: g)
         let carry = ws.carry.matrix(rows: b, cols: h)
 
-        ws.hh.backward.pack(wHH, transposed: false, forRows: batch.tokenCount)
+        ws.hh.backward.pack(wHH, transposed: false)
         var t = batch.steps - 1
         while t >= 0 {
             let n = batch.active[t], o = batch.offsets[t]

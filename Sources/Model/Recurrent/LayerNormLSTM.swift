@@ -73,7 +73,7 @@ public struct LayerNormLSTM: RecurrentCell {
     }
 
     /// Scratch for one worker. Shapes (N = maxTokens, B = maxRows):
-    public final class Workspace: RecurrentWorkspace {
+    public final class Workspace: RecurrentWorkspace, PackedWorkspace {
         /// X W_ih^T, normalised in place (+ b); then dL/dp, then dL/d(X W_ih^T).  [N x 4H]
         let gates: FloatBuffer
         /// â and 1/sqrt(var + ε) of the input-side norm.           [N x 4H], [N x 4]
@@ -142,7 +142,7 @@ public struct LayerNormLSTM: RecurrentCell {
             if let c = start.c { cStart.row(row).update(from: c.row(row), count: h) } else { cStart.row(row).update(repeating: 0, count: h) }
         }
         // 3. The recurrence, on active rows only.
-        ws.hh.forward.pack(weights(params).hh, transposed: true, forRows: batch.tokenCount)
+        ws.hh.forward.pack(weights(params).hh, transposed: true)
         for t in 0 ..< batch.steps { forwardStep(t, params, batch: batch, start: start, ws: ws, out: out) }
     }
 
@@ -178,7 +178,7 @@ public struct LayerNormLSTM: RecurrentCell {
                          dOutput dOut: Matrix, dInput: Matrix?) -> RecurrentState {
         let ws = workspace as! Workspace
         let h = hiddenSize, g = 4 * h, nTok = batch.tokenCount, b = batch.batchSize
-        ws.hh.backward.pack(weights(params).hh, transposed: false, forRows: batch.tokenCount)
+        ws.hh.backward.pack(weights(params).hh, transposed: false)
         var t = batch.steps - 1
         while t >= 0 {
             backwardStep(t, params, batch: batch, ws: ws, dOut: dOut)

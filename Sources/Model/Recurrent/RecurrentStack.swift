@@ -297,6 +297,13 @@ extension RecurrentStack {
             cells = stack.cells.flatMap { $0.map { $0.makeWorkspace(maxRows: maxRows, maxTokens: n) } }
         }
 
+        /// For inference with fixed weights: the cells pack each weight
+        /// once, not on every call (one character at a time would repack
+        /// every weight per character).
+        public func holdPackedWeights() {
+            for c in cells { (c as? PackedWorkspace)?.hh.holdPacking() }
+        }
+
         /// The gradient buffer of the top layer's output, `[N x D*H]`.
         public func topGradient(tokens n: Int, width w: Int) -> Matrix { gradients[gradients.count - 1].matrix(rows: n, cols: w) }
 

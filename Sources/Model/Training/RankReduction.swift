@@ -1,6 +1,8 @@
 import TensorCore
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Stage 2 of the `GradientPath` across ranks: every rank holds the summed
@@ -52,8 +54,7 @@ public final class RankReduction: @unchecked Sendable {
     }
 
     static let shardsSteps: Bool = {
-        guard let v = getenv("RNNTRAIN_SHARDED_STEP") else { return true }
-        return String(cString: v) != "0"
+        EnvironmentSwitch.shardedStep.value != "0"
     }()
 
     /// The average bytes each rank received per step, and the dense figure.

@@ -1,8 +1,8 @@
 import TensorCore
 
 /// `rnntrain bench-gemm` (not in the main help; used by `make bench`):
-/// sgemm GFLOP/s on one thread at the GRU's shapes, with the kernels this
-/// process runs, so a slow machine explains itself. Each shape is repeated
+/// GFLOP/s on one thread at the GRU's shapes, of OpenBLAS's sgemm and of
+/// every kernel family this CPU runs, so a slow machine explains itself. Each shape is repeated
 /// for about --seconds after one warm-up call, each call timed; the figure
 /// is 2mnk over the fastest call (on a shared machine the mean mostly
 /// measures the other processes), and the median call beside it.
@@ -13,7 +13,7 @@ enum BenchGEMMCommand {
 
     static var help: String {
         helpText(usage: "rnntrain bench-gemm [--seconds S]",
-                 summary: "sgemm GFLOP/s (one thread) at the GRU's shapes with the BLAS kernels in use.",
+                 summary: "GFLOP/s (one thread) at the GRU's shapes: sgemm and every kernel family this CPU runs.",
                  specs: specs)
     }
 
@@ -32,39 +32,42 @@ enum BenchGEMMCommand {
         let o = try ParsedOptions.parse(arguments, specs: specs)
         let budget = try o.double("--seconds", default: 0.3, min: 0.001, max: 60)
         BLASRuntime.setThreads(1)
-        console.line("sgemm, 1 thread, \(BLASEnvironment.summary())")
+        let families = KernelFamily.allCases.filter { $0 != .blas && $0.isSupported }
+        console.line("GFLOP/s on 1 thread, fastest call (median); sgemm: \(BLASEnvironment.summary())")
+        console.line("  " + Format.padRight("m x n x k", 13) + (["sgemm"] + families.map(\.rawValue)).map { Format.padLeft($0, 15) }.joined()
+                     + "  product")
         var rng = RNG(seed: 7)
         for s in shapes {
             let (a, b, c) = operands(s, &rng)
-            let am = s.transA ? a.matrix(rows: s.k, cols: s.m) : a.matrix(rows: s.m, cols: s.k)
-            let bm = s.transB ? b.matrix(rows: s.n, cols: s.k) : b.matrix(rows: s.k, cols: s.n)
-            let cm = c.matrix(rows: s.m, cols: s.n)
-            console.line(timed(s, budget: budget) { gemm(am, transposeA: s.transA, bm, transposeB: s.transB, into: cm) })
+            var line = "  " + Format.padRight("\(s.m)x\(s.n)x\(s.k)", 13) + cell(s, budget: budget, sgemmCall(s, a, b, c))
+            for f in families { line += cell(s, budget: budget, familyCall(f, s, a, b, c)) }
+            console.line(line + "  " + s.what)
         }
-        benchOwnKernels(budget: budget, console)
         return RNNTrain.ExitCode.ok
     }
 
-    /// The same shapes through the project's own kernels where it has them
-    /// (AVX-512): the per-step products and the weight gradient.
-    static func benchOwnKernels(budget: Double, _ console: Console) {
-        guard StepGEMM.isFast else { return }
-        console.line("rnntrain's kernels, 1 thread")
-        var rng = RNG(seed: 7)
-        for s in shapes {
-            let (a, b, c) = operands(s, &rng)
-            let cm = c.matrix(rows: s.m, cols: s.n)
-            let call: () -> Void
-            if s.transA {
-                let am = a.matrix(rows: s.k, cols: s.m), bm = b.matrix(rows: s.k, cols: s.n)
-                call = { StepGEMM.accumulateTransposed(am, bm, into: cm) }
-            } else {
-                let packed = PackedWeight(k: s.k, n: s.n), am = a.matrix(rows: s.m, cols: s.k)
-                packed.pack(s.transB ? b.matrix(rows: s.n, cols: s.k) : b.matrix(rows: s.k, cols: s.n), transposed: s.transB, forRows: s.m)
-                call = { StepGEMM.multiply(am, packed, into: cm, accumulate: false) }
-            }
-            console.line(timed(s, budget: budget, call))
+    /// The product of shape `s` through OpenBLAS's sgemm, as the `blas` family runs it.
+    static func sgemmCall(_ s: Shape, _ a: FloatBuffer, _ b: FloatBuffer, _ c: FloatBuffer) -> () -> Void {
+        let am = s.transA ? a.matrix(rows: s.k, cols: s.m) : a.matrix(rows: s.m, cols: s.k)
+        let bm = s.transB ? b.matrix(rows: s.n, cols: s.k) : b.matrix(rows: s.k, cols: s.n)
+        let cm = c.matrix(rows: s.m, cols: s.n)
+        return { sgemm(am, transposeA: s.transA, bm, transposeB: s.transB, into: cm, beta: s.transA ? 1 : 0) }
+    }
+
+    /// The product of shape `s` as training runs it under `family`: the
+    /// weight gradient `C += A^T B`, or a step's product over a weight
+    /// packed once (not timed: once per batch).
+    static func familyCall(_ family: KernelFamily, _ s: Shape, _ a: FloatBuffer, _ b: FloatBuffer, _ c: FloatBuffer) -> () -> Void {
+        let cm = c.matrix(rows: s.m, cols: s.n)
+        if s.transA {
+            let am = a.matrix(rows: s.k, cols: s.m), bm = b.matrix(rows: s.k, cols: s.n)
+            return { KernelFamily.using(family) { StepGEMM.accumulateTransposed(am, bm, into: cm) } }
         }
+        let packed = PackedWeight(k: s.k, n: s.n), am = a.matrix(rows: s.m, cols: s.k)
+        KernelFamily.using(family) {
+            packed.pack(s.transB ? b.matrix(rows: s.n, cols: s.k) : b.matrix(rows: s.k, cols: s.n), transposed: s.transB)
+        }
+        return { KernelFamily.using(family) { StepGEMM.multiply(am, packed, into: cm, accumulate: false) } }
     }
 
     /// A and B of shape `s` filled from `rng` (uniform in [-0.5, 0.5)), and C.
@@ -75,13 +78,12 @@ enum BenchGEMMCommand {
         return (a, b, FloatBuffer(count: s.m * s.n))
     }
 
-    /// `call` once to warm up, then timed for about `budget` seconds: the
-    /// report line of shape `s`.
-    static func timed(_ s: Shape, budget: Double, _ call: () -> Void) -> String {
+    /// `call` once to warm up, then timed for about `budget` seconds: one
+    /// column of shape `s`'s line, "best (median)".
+    static func cell(_ s: Shape, budget: Double, _ call: () -> Void) -> String {
         call()
         let rates = callRates(budget: budget, flops: 2 * Double(s.m * s.n * s.k), call)
-        return "  \(Format.padRight("\(s.m)x\(s.n)x\(s.k)", 13)) \(Format.padLeft(Format.fixed(rates.best, 1), 7)) GFLOP/s"
-            + " (median \(Format.fixed(rates.median, 1)))  \(s.what)"
+        return Format.padLeft(Format.fixed(rates.best, 1) + " (" + Format.fixed(rates.median, 0) + ")", 15)
     }
 
     /// GFLOP/s of each call of `call` run for about `budget` seconds: the

@@ -1,6 +1,11 @@
 import Corpus
 import Model
 import TensorCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The epochs of `rnntrain charlm`: per epoch the line (loss, bits per
 /// character, perplexity, characters/s, for training and validation), a
@@ -152,7 +157,7 @@ final class CharLMSession {
         if s.keepProb < 1 { model += ", keep \(Format.fixed(Double(s.keepProb), 2)) on the top output" }
         console.note("model: \(model), \(Format.grouped(network.parameterCount)) parameters")
         console.note("training: \(trainer.optimizer.spec.description), \(o.epochs) epochs, \(trainer.workers.count) thread\(trainer.workers.count == 1 ? "" : "s")"
-            + (o.group.map { " on each of \($0.size) MPI ranks" } ?? "") + (o.clipNorm.map { ", clip \($0)" } ?? "") + "; BLAS \(BLASEnvironment.summary())")
+            + (o.group.map { " on each of \($0.size) MPI ranks" } ?? "") + (o.clipNorm.map { ", clip \($0)" } ?? "") + "; \(BLASEnvironment.kernelSummary())")
     }
 
     func finish() {
@@ -165,7 +170,3 @@ final class CharLMSession {
         console.note("peak memory: \(Format.fixed(peakResidentMegabytes(), 1)) MB (max resident set)")
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

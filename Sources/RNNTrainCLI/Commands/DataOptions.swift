@@ -1,6 +1,8 @@
 import Corpus
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// The options every data-reading command shares, and loading the corpus

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
 import FoundationEssentials
+#else
+import Foundation
+#endif
 import Model
 
 /// `eval --json`: the report's figures as one JSON object (keys sorted),

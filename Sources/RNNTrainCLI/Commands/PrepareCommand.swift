@@ -1,6 +1,8 @@
 import Corpus
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// `rnntrain prepare`: raw corpus -> tokenized CSV + vocabulary, with the

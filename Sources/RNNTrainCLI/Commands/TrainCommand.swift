@@ -4,6 +4,8 @@ import Model
 import TensorCore
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// `rnntrain classify` and `rnntrain seq2seq`: load, split, batch, train,
@@ -62,7 +64,11 @@ enum TrainCommand {
 func peakResidentMegabytes() -> Double {
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_maxrss) * 1024 / 1e6
+    #if os(Linux)
+    return Double(usage.ru_maxrss) * 1024 / 1e6      // kilobytes on Linux
+    #else
+    return Double(usage.ru_maxrss) / 1e6             // bytes on Darwin
+    #endif
 }
 
 /// A failure during a run that is not about the input data.

@@ -2,6 +2,8 @@ import Corpus
 import Model
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// A training command's flags, checked and turned into what a run needs:

@@ -61,7 +61,7 @@ extension TrainSession {
         let length = self.plan.steps.limit.map { "\(Format.grouped($0)) step\($0 == 1 ? "" : "s")" } ?? "\(o.epochs) epoch\(o.epochs == 1 ? "" : "s")"
         console.note("training: \(trainer.optimizer.spec.fullDescription), \(length), \(o.threads) thread\(o.threads == 1 ? "" : "s")"
             + (o.group.map { " on each of \($0.size) MPI ranks" } ?? "")
-            + (o.clipNorm.map { ", clip \($0)" } ?? "") + "; BLAS \(BLASEnvironment.summary())")
+            + (o.clipNorm.map { ", clip \($0)" } ?? "") + "; \(BLASEnvironment.kernelSummary())")
         if let extras = trainingExtras { console.note(extras) }
     }
 

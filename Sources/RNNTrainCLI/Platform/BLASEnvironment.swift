@@ -1,6 +1,8 @@
 import TensorCore
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Making OpenBLAS use the right kernels without the user exporting anything.
@@ -12,12 +14,13 @@ import Glibc
 /// set stops any loop, and `RNNTRAIN_BLAS_REASON` carries the reason to the
 /// new process for its summary.
 public enum BLASEnvironment {
-    static let reasonVariable = "RNNTRAIN_BLAS_REASON"
+    static let reasonVariable = EnvironmentSwitch.blasReason.rawValue
 
     /// Why the running core runs: set by `ensureBestKernels`.
     nonisolated(unsafe) static var chosenReason: String?
 
     public static func ensureBestKernels() {
+        #if os(Linux) && arch(x86_64)
         if let r = getenv(reasonVariable) {
             // The re-executed process: keep the reason, do not pass it on.
             chosenReason = String(cString: r)
@@ -36,16 +39,27 @@ public enum BLASEnvironment {
         // exec failed (no /proc?): carry on with the kernels we have.
         unsetenv("OPENBLAS_CORETYPE")
         unsetenv(reasonVariable)
+        #endif
     }
 
     /// The decision for this process as it runs now. The tests of the
     /// re-execution set `RNNTRAIN_TEST_OPENBLAS_REPORTS` to stand for a core
     /// OpenBLAS would report on another CPU.
     static func currentChoice() -> BLASCoreChoice {
-        let reported = getenv("RNNTRAIN_TEST_OPENBLAS_REPORTS").map { String(cString: $0) } ?? BLASRuntime.coreName
+        let reported = EnvironmentSwitch.testOpenBLASReports.value ?? BLASRuntime.coreName
         return BLASCoreChoice.decide(features: .current, reported: reported,
                                      userCore: getenv("OPENBLAS_CORETYPE").map { String(cString: $0) })
     }
+
+    /// The start-up summary's word on the products, e.g. "kernels avx512
+    /// (4x64 register tiles; same bits as avx2 and portable); denormals
+    /// flushed to zero", and OpenBLAS's kernels under `blas`.
+    public static func kernelSummary() -> String {
+        let family = KernelFamily.active
+        return "kernels \(family.summary)" + (family == .blas ? ": \(summary())" : "; \(denormals)")
+    }
+
+    static var denormals: String { FloatingPointMode.flushesToZero ? "denormals flushed to zero" : "denormals kept (IEEE)" }
 
     /// e.g. "OpenBLAS 0.3.21, core SkylakeX (chosen by rnntrain: CPU has
     /// AVX-512, OpenBLAS reported Prescott); denormals flushed to zero".
@@ -62,7 +76,6 @@ public enum BLASEnvironment {
            asked.lowercased() != running.lowercased() {
             why = "rnntrain asked for \(asked), this OpenBLAS does not have it"
         }
-        let denormals = FloatingPointMode.flushesToZero ? "denormals flushed to zero" : "denormals kept (IEEE)"
         return "\(config), core \(running) (\(why)); \(denormals)"
     }
 }

@@ -1,7 +1,13 @@
 import Corpus
+#if canImport(FoundationEssentials)
 import FoundationEssentials
+#else
+import Foundation
+#endif
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// One epoch in a metrics file (`--metrics PATH`): one JSON object per line,
