@@ -12,7 +12,9 @@ final class GradientCheckTests: XCTestCase {
     /// (4 per tensor, ±1 per element), compared with the analytic gradient's
     /// projection on the same direction. Projections average out float32
     /// rounding, so deep and layer-normalized networks check as tightly as
-    /// one layer; a wrong gradient anywhere in a tensor shows.
+    /// one layer; a wrong gradient anywhere in a tensor shows. Every kernel
+    /// family computes the same bits on every CPU, so this check's figures
+    /// are the same on every machine.
     func check(_ net: SequenceNetwork, analytic: [Float], what: String = "", relative: Double = 1e-2, loss: () -> Double,
                file: StaticString = #filePath, line: UInt = #line) {
         let eps: Float = 1e-3
@@ -35,8 +37,14 @@ final class GradientCheckTests: XCTestCase {
                 let numeric = (4 * narrow - wide) / 3
                 for i in 0 ..< spec.count { p[spec.offset + i] = saved[i] }
                 let projected = (0 ..< spec.count).reduce(0.0) { $0 + Double(analytic[spec.offset + $1] * v[$1]) }
-                XCTAssertEqual(numeric, projected, accuracy: 2e-3 + relative * abs(projected),
-                               "\(what) \(spec.name): directional derivative", file: file, line: line)
+                // The estimate's own uncertainty: float32 rounding of the
+                // perturbed losses shows as disagreement between the two
+                // step sizes (a wrong gradient does not: both differences
+                // agree with each other and not with it).
+                let uncertainty = 2 * abs(wide - narrow)
+                XCTAssertEqual(numeric, projected, accuracy: 2e-3 + relative * abs(projected) + uncertainty,
+                               "\(what) \(spec.name): directional derivative (wide \(wide), narrow \(narrow))",
+                               file: file, line: line)
             }
         }
     }
@@ -54,9 +62,10 @@ final class GradientCheckTests: XCTestCase {
             let net = tinyNetwork(spec)
             let g = lossAndGrads(net, corpus, rows: rows).grads
             // Layer norm over 5 units of small variance amplifies float32
-            // rounding in the differences; its exact gradients are checked
-            // against the PyTorch reference in GoldenLayerNormTests.
-            check(net, analytic: g, what: describe(spec), relative: spec.layerNorm ? 4e-2 : 1e-2) {
+            // rounding in the differences (the check's uncertainty term);
+            // its exact gradients are checked against the PyTorch reference
+            // in GoldenLayerNormTests.
+            check(net, analytic: g, what: describe(spec)) {
                 lossAndGrads(net, corpus, rows: rows).loss
             }
         }
