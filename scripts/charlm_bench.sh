@@ -2,7 +2,7 @@
 # rnntrain charlm against the PyTorch reference (scripts/charlm_reference.py)
 # on the same text and settings; not part of make test.
 #
-#   scripts/charlm_bench.sh [TEXT] [parity|speed|generate|all|equal-time]
+#   scripts/charlm_bench.sh [TEXT] [parity|speed|generate|all|equal-time|families]
 #
 # parity:   per-epoch training (and validation) loss and seconds, the
 #           tutorial's configuration (3-layer LSTM 100, batch 32, 200 steps,
@@ -16,6 +16,13 @@
 # equal-time: the best validation loss in 10 minutes each (SECONDS_LIMIT),
 #           2-layer LSTM 256 for both, one after the other.
 # generate: characters/s of rnntrain generate (one stream).
+# families: the tutorial's network on the first 200,000 characters, 2
+#           threads each, ROUNDS (3) interleaved rounds: rnntrain under every
+#           register kernel family this CPU runs, then PyTorch; the median
+#           loop rates, the ratio to PyTorch and the share of the family's
+#           FMA peak on 2 cores (FLOPs: 6 x the multiply-adds of PyTorch's
+#           dense formulation per character; peak: the family's best
+#           bench-gemm figure, one core, times 2).
 # TEXT defaults to ../shared/data/tinyshakespeare.txt. PyTorch is
 # /opt/torchenv/bin/python unless PYTHON says otherwise.
 set -euo pipefail
@@ -74,6 +81,37 @@ if [[ $what == speed || $what == all ]]; then
             done
         done
     done
+fi
+
+if [[ $what == families ]]; then
+    head -c 200000 "$text" > "$out/head.txt"
+    tut=(--layers 3 --hidden 100 --batch-size 32 --steps 200 --lr 1e-4 --epochs 1 --val-fraction 0)
+    chars=$(( (200000 / 32 - 1) / 200 * 200 * 32 ))
+    families=$($bin --version | sed -n 's/.*this CPU runs //p' | tr -d , | sed 's/ *blas//')
+    vocab=$(( $(LC_ALL=C.UTF-8 grep -o . "$out/head.txt" | sort -u | wc -l) + 1 ))   # and the line break
+    flops=$(( 6 * (3 * 4 * 100 * (100 + 100) + 100 * vocab) ))
+    $bin bench-gemm --seconds 0.2 > "$out/gemm.txt"
+    loop() { grep '^Epoch' "$1" | tail -1 | sed -E 's/.* - ([0-9,]+) chars\/s.*/\1/' | tr -d ,; }
+    for round in $(seq 1 "${ROUNDS:-3}"); do
+        for f in $families; do
+            RNNTRAIN_KERNELS=$f $bin charlm --text "$out/head.txt" "${tut[@]}" --threads 2 --sample-length 0 --quiet > "$out/f.log" 2>&1
+            echo "$f $(loop "$out/f.log")" >> "$out/families.txt"
+        done
+        "$py" scripts/charlm_reference.py "$out/head.txt" "${tut[@]}" --threads 2 > "$out/f.log" 2>&1
+        echo "PyTorch $(loop "$out/f.log")" >> "$out/families.txt"
+    done
+    echo "tutorial network (3-layer LSTM 100), $chars characters, 2 threads each, ${ROUNDS:-3} interleaved rounds; $flops FLOP/character"
+    median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+    torch=$(awk '$1 == "PyTorch" {print $2}' "$out/families.txt" | median)
+    printf "%-9s %12s %8s %10s %8s\n" tool "chars/s" "vs torch" "GFLOP/s" "of peak"
+    for f in $families; do
+        rate=$(awk -v f="$f" '$1 == f {print $2}' "$out/families.txt" | median)
+        col=$(awk -v f="$f" 'NR == 2 {for (i = 1; i <= NF; i++) if ($i == f) print i - 5}' "$out/gemm.txt")   # sgemm is 1
+        peak=$(awk -v c="$col" 'NR > 2 {v = $(2 * c); if (v > m) m = v} END {print m}' "$out/gemm.txt")
+        echo "$f $rate $torch $flops $peak" | awk '{g = $2 * $4 / 1e9; printf "%-9s %12.0f %7.2fx %10.1f %7.0f%%\n", $1, $2, $2 / $3, g, 100 * g / (2 * $5)}'
+    done
+    echo "$torch $flops" | awk '{printf "%-9s %12.0f %8s %10.1f\n", "PyTorch", $1, "1.00x", $1 * $2 / 1e9}'
+    rm -f "$out/families.txt"
 fi
 
 if [[ $what == equal-time ]]; then

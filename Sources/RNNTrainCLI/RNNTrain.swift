@@ -141,7 +141,7 @@ public enum RNNTrain {
         let shown = commands.filter { !$0.hidden }
         let width = (shown.map(\.name.count).max() ?? 0) + 2
         for c in shown { lines.append("  " + Format.padRight(c.name, width) + c.summary) }
-        lines += ["", "  --help      show this help", "  --version   show the version and the BLAS kernels in use", "",
+        lines += ["", "  --help      show this help", "  --version   show the version, the kernel families and the BLAS in use", "",
                   "Run 'rnntrain <command> --help' for a command's options.",
                   "Exit status: 0 ok, 1 data or runtime error, 64 usage error, 130 interrupted."]
         return lines.joined(separator: "\n") + "\n"
