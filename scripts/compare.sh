@@ -13,6 +13,11 @@
 # prints the median real tokens/s of the epochs after each run's first, and
 # the ratios.
 #
+# FAMILIES (a list of kernel families, e.g. "avx512 avx2 portable"; default
+# the one RNNTRAIN_KERNELS or auto picks) gives rnntrain a column per family,
+# each run inside every round; ONLY (e.g. "classify bucketed,seq2seq
+# bucketed") keeps the runs named.
+#
 # Environment: ROUNDS (2), EPOCHS (3), TORCH_EPOCHS (3), THREADS (all cores),
 # TORCH_FLUSH ("off on"), LONG_ROWS (rows of the 5..240 corpus, 5000; 5..400
 # gets 3/5 of it; 0 leaves the long runs out), ARCH (1; 0 leaves the other
@@ -33,6 +38,8 @@ TORCH_FLUSH=${TORCH_FLUSH:-off on}
 LONG_ROWS=${LONG_ROWS:-5000}
 ARCH=${ARCH:-1}
 DATA=${DATA:-bench-data/synth-100k-seed1.csv}
+FAMILIES=${FAMILIES:-${RNNTRAIN_KERNELS:-auto}}
+ONLY=${ONLY:-}
 "$PYTHON" -c 'import torch' 2>/dev/null || { echo "error: $PYTHON cannot import torch (set PYTHON=...)" >&2; exit 1; }
 mkdir -p bench-data
 [ -f "$DATA" ] || "$BIN" synth --rows 100000 --seed 1 --out "$DATA"
@@ -61,34 +68,42 @@ median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else prin
 
 echo "rnntrain vs PyTorch $("$PYTHON" -c 'import torch; print(torch.__version__)'): $(nproc) cores, $THREADS threads each," \
      "$ROUNDS interleaved rounds, median tokens/s of epochs after the first"
-echo "rnntrain: $("$BIN" --version | tail -1)"
+echo "rnntrain: $("$BIN" --version | tail -2 | tr "\n" " ")"
 echo "PyTorch flush denormal (torch.set_flush_denormal): $TORCH_FLUSH"
 echo
-header="| $(printf '%-22s' run) | $(printf '%14s' 'rnntrain tok/s') |"; rule="|------------------------|----------------|"
-for f in $TORCH_FLUSH; do header+=" $(printf '%15s' "PyTorch FTZ $f") | ratio |"; rule+="-----------------|-------|"; done
+header="| $(printf '%-22s' run) |"; rule="|------------------------|"
+for k in $FAMILIES; do header+=" $(printf '%15s' "rnntrain $k") |"; rule+="-----------------|"; done
+for f in $TORCH_FLUSH; do
+    header+=" $(printf '%15s' "PyTorch FTZ $f") |"; rule+="-----------------|"
+    for k in $FAMILIES; do header+=" $(printf '%14s' "$k ratio") |"; rule+="----------------|"; done
+done
 echo "$header"; echo "$rule"
 for run in "${runs[@]}"; do
     IFS=: read -r name cmd flag mode data maxlen model <<<"$run"
-    ours=$(mktemp)
-    declare -A theirs=()
+    [[ -z $ONLY || ",$ONLY," == *",$name,"* ]] || continue
+    declare -A ours=() theirs=()
+    for k in $FAMILIES; do ours[$k]=$(mktemp); done
     for f in $TORCH_FLUSH; do theirs[$f]=$(mktemp); done
     for _ in $(seq "$ROUNDS"); do
-        # shellcheck disable=SC2086
-        "$BIN" "$cmd" $flag $model --data "$data" --max-len "$maxlen" --epochs "$EPOCHS" --lr 1e-4 --val-fraction 0 --threads "$THREADS" --quiet 2>/dev/null \
-            | later_epochs >>"$ours"
+        for k in $FAMILIES; do
+            # shellcheck disable=SC2086
+            RNNTRAIN_KERNELS=$k "$BIN" "$cmd" $flag $model --data "$data" --max-len "$maxlen" --epochs "$EPOCHS" --lr 1e-4 --val-fraction 0 \
+                --threads "$THREADS" --quiet 2>/dev/null | later_epochs >>"${ours[$k]}"
+        done
         for f in $TORCH_FLUSH; do
             # shellcheck disable=SC2086
             "$PYTHON" scripts/pytorch_reference.py --data "$data" --max-len "$maxlen" --mode "$mode" $model --epochs "$TORCH_EPOCHS" \
                 --threads "$THREADS" --flush-denormal "$f" 2>/dev/null | later_epochs >>"${theirs[$f]}"
         done
     done
-    a=$(median <"$ours")
-    line="| $(printf '%-22s' "$name") | $(printf '%14.0f' "$a") |"
+    line="| $(printf '%-22s' "$name") |"
+    declare -A a=()
+    for k in $FAMILIES; do a[$k]=$(median <"${ours[$k]}"); line+=" $(printf '%15.0f' "${a[$k]}") |"; rm -f "${ours[$k]}"; done
     for f in $TORCH_FLUSH; do
         b=$(median <"${theirs[$f]}")
-        line+=" $(printf '%15.0f' "$b") | $(printf '%4.1fx' "$(awk -v a="$a" -v b="$b" 'BEGIN {print a / b}')") |"
+        line+=" $(printf '%15.0f' "$b") |"
+        for k in $FAMILIES; do line+=" $(printf '%13.1fx' "$(awk -v a="${a[$k]}" -v b="$b" 'BEGIN {print a / b}')") |"; done
         rm -f "${theirs[$f]}"
     done
     echo "$line"
-    rm -f "$ours"
 done
