@@ -25,7 +25,8 @@ enum TrainCommand {
             OptionSpec("--bucketed", help: "draw batches from length buckets (less padding) instead of random batches"),
             OptionSpec("--buckets", "N", help: "number of length buckets; implies --bucketed", default: "5"),
             OptionSpec("--seed", "N", help: "seed of every random choice (split, init, order, dropout)", default: "1"),
-            OptionSpec("--threads", "N", help: "workers splitting each batch", default: "the number of cores"),
+            OptionSpec("--threads", "N", help: "threads running each batch's shards", default: "the number of cores"),
+            TrainCommand.shardsSpec,
             OptionSpec("--save", "PATH", help: "write the model (safetensors, PyTorch names) after every epoch"),
             OptionSpec("--save-best", help: "with --save: keep only the epoch with the lowest validation loss"),
             OptionSpec("--resume", "PATH", help: "continue the run saved in PATH (weights, optimizer state, epoch, data order)"),
@@ -50,6 +51,27 @@ enum TrainCommand {
             try plan.spread(over: group)
             return try TrainSession(plan: plan, console: console).run()
         }
+    }
+
+    /// `--shards N`: the same for every training command.
+    static let shardsSpec = OptionSpec("--shards", "N", help: "cut every batch into N shards, summed in a fixed order: the same bits on "
+        + "any --threads and MPI ranks (a power of two per rank)", default: "one per thread")
+
+    /// S from `--shards`, or the resumed run's; nil: one shard per thread
+    /// of every rank.
+    static func shards(_ o: ParsedOptions, recorded: Int?) throws -> Int? {
+        guard o.has("--shards") else { return recorded }
+        return try o.int("--shards", default: 1, min: 1, max: 4096)
+    }
+
+    /// ", 2 threads" and, with S fixed, ", 8 shards (the same bits on any threads and ranks)".
+    static func parallelText(threads: Int, layout: ShardLayout, fixed: Bool) -> String {
+        var s = "\(threads) thread\(threads == 1 ? "" : "s")"
+        if layout.ranks > 1 { s += " on each of \(layout.ranks) MPI ranks" }
+        guard fixed else { return s }
+        s += ", \(layout.shards) shard\(layout.shards == 1 ? "" : "s") (the same bits on any threads and ranks)"
+        if layout.perRank < threads { s += "; \(threads - layout.perRank) of the threads idle: raise --shards" }
+        return s
     }
 
     /// The cores (at most 8), shared among the MPI ranks on this machine.
