@@ -51,7 +51,7 @@ enum CharLMCommand {
                  perplexity and characters/s, for training and the held-out end of the text, and
                  a sample. Generate text from a saved model with 'rnntrain generate'.
                  """,
-                 specs: specs, footer: "Same seed and thread count give identical output, run after run.")
+                 specs: specs, footer: "Same seed and shard count give identical output on any --threads and MPI ranks, run after run.")
     }
 
     static func run(_ arguments: [String], _ console: Console) throws -> Int32 {

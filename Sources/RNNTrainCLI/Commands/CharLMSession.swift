@@ -152,8 +152,7 @@ final class CharLMSession {
         if s.keepProb < 1 { model += ", keep \(Format.fixed(Double(s.keepProb), 2)) on the top output" }
         console.note("model: \(model), \(Format.grouped(network.parameterCount)) parameters")
         console.note("training: \(trainer.optimizer.spec.description), \(o.epochs) epochs, "
-            + TrainCommand.parallelText(threads: o.shards == nil ? trainer.workers.count : o.threads, layout: trainer.layout,
-                                        fixed: o.shards != nil)
+            + TrainCommand.parallelText(threads: o.threads, layout: trainer.layout)
             + (o.clipNorm.map { ", clip \($0)" } ?? "") + "; BLAS \(BLASEnvironment.summary())")
     }
 

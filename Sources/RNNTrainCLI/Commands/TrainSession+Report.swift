@@ -60,7 +60,7 @@ extension TrainSession {
         console.note("model: " + modelText(network.spec) + ", \(Format.grouped(network.parameterCount)) parameters")
         let length = self.plan.steps.limit.map { "\(Format.grouped($0)) step\($0 == 1 ? "" : "s")" } ?? "\(o.epochs) epoch\(o.epochs == 1 ? "" : "s")"
         console.note("training: \(trainer.optimizer.spec.fullDescription), \(length), "
-            + TrainCommand.parallelText(threads: o.threads, layout: trainer.layout, fixed: o.shards != nil)
+            + TrainCommand.parallelText(threads: o.threads, layout: trainer.layout)
             + (o.clipNorm.map { ", clip \($0)" } ?? "") + "; BLAS \(BLASEnvironment.summary())")
         if let extras = trainingExtras { console.note(extras) }
     }
