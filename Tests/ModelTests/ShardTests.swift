@@ -8,15 +8,6 @@ import TensorCore
 /// epoch's losses, so any thread count trains the same bits. (Across MPI
 /// ranks: `MPITests`.)
 final class ShardTests: XCTestCase {
-    func corpus(rows: Int = 300) -> Corpus {
-        var c = Corpus(classNames: ["a", "b", "c"], vocabularySize: 50)
-        var rng = RNG(seed: 5)
-        for _ in 0 ..< rows {
-            let len = 1 + rng.below(12)
-            c.append(ids: (0 ..< len).map { _ in Int32(rng.below(50)) }, label: UInt8(rng.below(3)))
-        }
-        return c
-    }
 
     /// The tree's pairs: stride 1, 2, 4 ...; a block of a power-of-two
     /// size starting at a multiple of it is a whole subtree.
@@ -54,7 +45,7 @@ final class ShardTests: XCTestCase {
     }
 
     func train(_ task: Task, threads: Int, shards: Int?, batch: Int = 32, clip: Float? = nil, sparse: Bool = false) -> Run {
-        let c = corpus()
+        let c = randomCorpus(seed: 5)
         let net = SequenceNetwork(spec: ModelSpec(task: task, vocabularySize: 50, embedDim: 8, hiddenSize: 16, numClasses: 3), seed: 2)
         var o = TrainingOptions()
         (o.threads, o.shards, o.batchSize, o.clipNorm) = (threads, shards, batch, clip)

@@ -40,8 +40,8 @@ public final class GradientPath: @unchecked Sendable {
     /// `fusedSeconds` in stages 1 and 4 run as one pass (`sumAndStep`).
     public private(set) var busySeconds = 0.0
     public private(set) var reduceSeconds = 0.0, stepSeconds = 0.0, fusedSeconds = 0.0
-    /// The slab ranges each thread owns in stages 3 and 4 (dense update),
-    /// and in stage 1 (the whole slab).
+    /// The slab ranges each thread owns in stages 3 and 4 (dense update;
+    /// the fused sum-and-step sums them too), and in stage 1 (the whole slab).
     private var ranges: [[Range<Int>]]
     private let sumRanges: [[Range<Int>]]
     /// Across ranks, a step sharded over them: each rank receives only its
