@@ -330,6 +330,24 @@ extension MPITests {
         try assertSameBitsOnThreadsAndRanks(charArgs(short) + ["--epochs", "2", "--shards", "4", "--clip", "0.5"], epochs: 2)
     }
 
+    /// 4 ranks x 1 thread with 8 shards (the ranks' sums added by the
+    /// tree's upper levels) and batches of 6 rows (the last rank has none,
+    /// every batch): the bits of one process, with the step sharded and
+    /// with a sparse embedding update.
+    func testFourRanksWithAnEmptyRankGiveOneProcessBits() throws {
+        let dir = temporaryDirectory()
+        let args = ["classify", "--synth-rows", "600", "--bucketed", "--batch-size", "6", "--embed", "16", "--hidden", "16", "--lr", "3e-3",
+                    "--epochs", "1", "--shards", "8", "--quiet"]
+        for (name, extra) in [("dense", ["--clip", "0.5"]), ("sparse", ["--sparse-embedding"])] {
+            let one = try run(args + extra + ["--threads", "2", "--save", "\(dir)/\(name)1.safetensors"], ranks: 0)
+            XCTAssertEqual(one.status, 0, one.err)
+            let four = try run(args + extra + ["--threads", "1", "--save", "\(dir)/\(name)4.safetensors"], ranks: 4)
+            XCTAssertEqual(four.status, 0, four.err)
+            XCTAssertEqual(epochLines(four.out), epochLines(one.out), name)
+            try assertSameTensors(dir + "/\(name)4.safetensors", dir + "/\(name)1.safetensors")
+        }
+    }
+
     /// A shard count the ranks cannot split into equal power-of-two blocks
     /// is refused before training.
     func testShardsThatTheRanksCannotSplitAreAClearError() throws {

@@ -186,8 +186,8 @@ public final class CharLMTrainer: @unchecked Sendable {
     private func run(_ s: CharStreams, window w: Int, ranges: [Range<Int>], dropoutKey: DropoutKey?, gradScale: Float) {
         layout.run(workers.count) { k in
             let rows = ranges[k]
-            guard !rows.isEmpty else { // fewer streams than shards: this one adds zeros (its batch is empty)
-                if dropoutKey != nil { self.workers[k].clearGradients() }
+            guard !rows.isEmpty else { // fewer streams than shards: this one adds zeros
+                if dropoutKey != nil { self.workers[k].clearGradients(recording: false) }
                 self.outcomes.slots[k] = NetworkWorker.Outcome()
                 return
             }

@@ -260,9 +260,8 @@ public final class Trainer: @unchecked Sendable {
         let active = layout.active(distribute(rows))
         let scale = 1 / Float(lossDenominator(rows))
         let key = DropoutKey(seed: options.seed, step: UInt64(optimizer.step + 1))
-        if active.local == 0 { // a short last batch left this rank no rows: it adds zeros
-            workers[0].batch.fill(corpus: corpus, rows: [])
-            workers[0].clearGradients()
+        if active.local == 0 { // a short batch left this rank no rows: it adds zeros
+            workers[0].clearGradients(recording: false)
         }
         layout.run(active.local) { w in
             self.workers[w].batch.fill(corpus: self.corpus, rows: self.shards[self.layout.first + w])
