@@ -28,8 +28,9 @@ final class TrainerTests: XCTestCase {
         }
     }
 
-    /// Two workers splitting every batch train the same network as one
-    /// worker, up to float rounding in the gradient sum.
+    /// Without a fixed shard count (the library's `shards = nil`: one shard
+    /// per thread) two threads train the same network as one up to float
+    /// rounding in the gradient sum; with one, bit for bit (`ShardTests`).
     func testTwoWorkersMatchOne() {
         let c = corpus()
         func train(threads: Int, clip: Float?) -> [Float] {
