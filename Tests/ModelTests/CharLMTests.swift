@@ -152,8 +152,9 @@ final class CharLMTests: XCTestCase {
         XCTAssertEqual(resumed.tally.tokens, expected.tally.tokens)
     }
 
-    /// Two workers over the streams give the one-worker result (up to the
-    /// order of the gradient sums).
+    /// Two workers over the streams (one shard per thread: no fixed shard
+    /// count) give the one-worker result up to the order of the gradient
+    /// sums; with a fixed count, bit for bit (`ShardTests`).
     func testTwoWorkersEqualOne() {
         let ids = text(480, seed: 10)
         let one = makeTrainer(SequenceNetwork(spec: charSpec(), seed: 3), ids, threads: 1).trainEpoch(1)

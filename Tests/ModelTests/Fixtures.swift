@@ -12,6 +12,17 @@ func tinyCorpus(padding: Int32 = 0) -> Corpus {
                   numClasses: 4, vocabularySize: 12)
 }
 
+/// `rows` random rows of lengths 1 ..< 13 over 50 ids, 3 classes.
+func randomCorpus(rows: Int = 300, seed: UInt64 = 4) -> Corpus {
+    var c = Corpus(classNames: ["a", "b", "c"], vocabularySize: 50)
+    var rng = RNG(seed: seed)
+    for _ in 0 ..< rows {
+        let len = 1 + rng.below(12)
+        c.append(ids: (0 ..< len).map { _ in Int32(rng.below(50)) }, label: UInt8(rng.below(3)))
+    }
+    return c
+}
+
 /// The tiny corpus's model: vocabulary 12, embedding 3, 4 classes.
 func tinySpec(_ task: Task, keep: Float = 1, hidden: Int = 5) -> ModelSpec {
     ModelSpec(task: task, vocabularySize: 12, embedDim: 3, hiddenSize: hidden, numClasses: 4, keepProb: keep)

@@ -7,15 +7,7 @@ import TensorCore
 /// The training loop's bookkeeping: gradient slabs reused across batches,
 /// gradients summed over workers, Adam over split ranges.
 final class TrainerTests: XCTestCase {
-    func corpus(rows: Int = 300) -> Corpus {
-        var c = Corpus(classNames: ["a", "b", "c"], vocabularySize: 50)
-        var rng = RNG(seed: 4)
-        for _ in 0 ..< rows {
-            let len = 1 + rng.below(12)
-            c.append(ids: (0 ..< len).map { _ in Int32(rng.below(50)) }, label: UInt8(rng.below(3)))
-        }
-        return c
-    }
+    func corpus(rows: Int = 300) -> Corpus { randomCorpus(rows: rows) }
 
     /// Only the embedding rows a batch touched are cleared before the next
     /// one; the next batch's gradient must still be exactly a fresh one's.
@@ -36,8 +28,9 @@ final class TrainerTests: XCTestCase {
         }
     }
 
-    /// Two workers splitting every batch train the same network as one
-    /// worker, up to float rounding in the gradient sum.
+    /// Without a fixed shard count (the library's `shards = nil`: one shard
+    /// per thread) two threads train the same network as one up to float
+    /// rounding in the gradient sum; with one, bit for bit (`ShardTests`).
     func testTwoWorkersMatchOne() {
         let c = corpus()
         func train(threads: Int, clip: Float?) -> [Float] {

@@ -275,3 +275,86 @@ extension MPITests {
         XCTAssertEqual(r.out, "")
     }
 }
+
+/// A fixed shard count (`--shards`): 1 thread, 2 threads and 2 ranks x 1
+/// thread train the same bits.
+extension MPITests {
+    /// The epoch lines without their time and speed fields.
+    func epochLines(_ out: String) -> [String] {
+        out.split(separator: "\n").filter { $0.hasPrefix("Epoch ") }.map { $0.components(separatedBy: " - ").dropLast(2).joined(separator: " - ") }
+    }
+
+    /// Every tensor of the two checkpoints (weights and optimizer state) bit for bit.
+    func assertSameTensors(_ pathA: String, _ pathB: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let a = try Checkpoint.read(path: pathA).tensors, b = try Checkpoint.read(path: pathB).tensors
+        XCTAssertEqual(Set(a.keys), Set(b.keys), file: file, line: line)
+        for (name, t) in a {
+            XCTAssertEqual(t.shape, b[name]?.shape, name, file: file, line: line)
+            XCTAssertTrue(t.values.map(\.bitPattern) == b[name]?.values.map(\.bitPattern), "\(name) differs", file: file, line: line)
+        }
+    }
+
+    /// Runs `args` on 1 thread, on 2 threads and on 2 ranks x 1 thread,
+    /// each saving to its own checkpoint; asserts the same epoch lines and
+    /// checkpoint tensors, and returns the epoch lines.
+    @discardableResult
+    func assertSameBitsOnThreadsAndRanks(_ args: [String], epochs: Int, file: StaticString = #filePath, line: UInt = #line) throws -> [String] {
+        let dir = temporaryDirectory()
+        var outs: [String] = []
+        for (name, threads, ranks) in [("t1", 1, 0), ("t2", 2, 0), ("r2", 1, 2)] {
+            let r = try run(args + ["--threads", "\(threads)", "--save", "\(dir)/\(name).safetensors"], ranks: ranks)
+            XCTAssertEqual(r.status, 0, r.err, file: file, line: line)
+            outs.append(r.out)
+        }
+        XCTAssertEqual(epochLines(outs[0]).count, epochs, outs[0], file: file, line: line)
+        XCTAssertEqual(epochLines(outs[1]), epochLines(outs[0]), "2 threads", file: file, line: line)
+        XCTAssertEqual(epochLines(outs[2]), epochLines(outs[0]), "2 ranks", file: file, line: line)
+        try assertSameTensors(dir + "/t2.safetensors", dir + "/t1.safetensors", file: file, line: line)
+        try assertSameTensors(dir + "/r2.safetensors", dir + "/t1.safetensors", file: file, line: line)
+        return epochLines(outs[0])
+    }
+
+    /// classify (GRU, 2 epochs) with 4 shards: plain, with clipping (the
+    /// step sharded over the ranks), and with a sparse embedding update
+    /// and clipping (the whole gradient on every rank).
+    func testFixedShardsClassifyGivesTheSameBitsOnThreadsAndRanks() throws {
+        for extra in [[], ["--clip", "0.5"], ["--sparse-embedding", "--clip", "0.5"]] {
+            try assertSameBitsOnThreadsAndRanks(["classify"] + data + extra + ["--epochs", "2", "--shards", "4", "--quiet"], epochs: 2)
+        }
+    }
+
+    /// charlm (a few windows an epoch, 2 epochs, clipping) with 4 shards;
+    /// the samples come out the same too.
+    func testFixedShardsCharLMGivesTheSameBitsOnThreadsAndRanks() throws {
+        // 1,800 characters for training: 9 windows of 8 streams x 25 steps.
+        let short = temporaryDirectory() + "/short.txt"
+        writeFile(short, String(try String(contentsOfFile: charText(), encoding: .utf8).prefix(2_000)))
+        try assertSameBitsOnThreadsAndRanks(charArgs(short) + ["--epochs", "2", "--shards", "4", "--clip", "0.5"], epochs: 2)
+    }
+
+    /// 4 ranks x 1 thread with 8 shards (the ranks' sums added by the
+    /// tree's upper levels) and batches of 6 rows (the last rank has none,
+    /// every batch): the bits of one process, with the step sharded and
+    /// with a sparse embedding update.
+    func testFourRanksWithAnEmptyRankGiveOneProcessBits() throws {
+        let dir = temporaryDirectory()
+        let args = ["classify", "--synth-rows", "600", "--bucketed", "--batch-size", "6", "--embed", "16", "--hidden", "16", "--lr", "3e-3",
+                    "--epochs", "1", "--shards", "8", "--quiet"]
+        for (name, extra) in [("dense", ["--clip", "0.5"]), ("sparse", ["--sparse-embedding"])] {
+            let one = try run(args + extra + ["--threads", "2", "--save", "\(dir)/\(name)1.safetensors"], ranks: 0)
+            XCTAssertEqual(one.status, 0, one.err)
+            let four = try run(args + extra + ["--threads", "1", "--save", "\(dir)/\(name)4.safetensors"], ranks: 4)
+            XCTAssertEqual(four.status, 0, four.err)
+            XCTAssertEqual(epochLines(four.out), epochLines(one.out), name)
+            try assertSameTensors(dir + "/\(name)4.safetensors", dir + "/\(name)1.safetensors")
+        }
+    }
+
+    /// A shard count the ranks cannot split into equal power-of-two blocks
+    /// is refused before training.
+    func testShardsThatTheRanksCannotSplitAreAClearError() throws {
+        let r = try run(["classify"] + data + ["--epochs", "1", "--shards", "3"], ranks: 2)
+        XCTAssertEqual(r.status, 64, r.err)
+        XCTAssertTrue(r.err.contains("error: --shards 3 cannot be split over 2 MPI ranks"), r.err)
+    }
+}

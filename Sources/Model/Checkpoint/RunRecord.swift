@@ -25,6 +25,9 @@ public struct RunSettings: Codable, Equatable, Sendable {
     /// "padded" or "bucketed N".
     public var batching = "padded"
     public var clipNorm: Float?
+    /// S, the shards every batch was cut into (`ShardLayout`); nil: one per
+    /// thread of every rank.
+    public var shards: Int?
     /// The training data as named to the user ("built-in sample", a path).
     public var data = ""
     public var maxLength = 30

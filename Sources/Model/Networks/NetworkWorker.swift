@@ -64,15 +64,15 @@ public final class NetworkWorker: @unchecked Sendable {
     /// Zeroes the gradient slab cheaply: everything after the embedding
     /// table, and only the embedding rows written since the last clear (a
     /// batch touches a few thousand of the V rows). Then records this
-    /// batch's rows.
-    func clearGradients() {
+    /// batch's rows (`recording`; a shard without rows touches none).
+    func clearGradients(recording: Bool = true) {
         let emb = network.embedding
         let g = grads.base
         let tableEnd = emb.offset + emb.vocabularySize * emb.dim
         (g + tableEnd).update(repeating: 0, count: grads.count - tableEnd)
         for r in touched.rows { (g + emb.offset + Int(r) * emb.dim).update(repeating: 0, count: emb.dim) }
         touched.reset()
-        touched.add(batch.tokenIDs)
+        if recording { touched.add(batch.tokenIDs) }
     }
 
     /// Result of one forward (and backward) pass over the worker's batch.

@@ -11,14 +11,25 @@ public struct CharLMOptions: Sendable {
     public var optimizer = OptimizerSpec()
     public var clipNorm: Float?
     public var seed: UInt64 = 1
-    /// Workers, each running a contiguous share of the streams.
+    /// Threads that run the shards.
     public var threads = 1
+    /// S, the contiguous shares of the streams (`ShardLayout`): the same S
+    /// gives the same bits on any threads and ranks. nil: one per thread of
+    /// every rank (at most the streams).
+    public var shards: Int?
     /// The ranks of a data-parallel run (nil: this process alone). The
-    /// streams are dealt to threads x ranks workers; this rank runs (and
-    /// carries the state of) its `threads` contiguous shares.
+    /// streams are cut into S shards; this rank runs (and carries the
+    /// state of) its S / ranks contiguous shares.
     public var group: (any RankGroup)?
 
     public init() {}
+
+    /// S as the run uses it: `shards`, or threads x ranks (each rank at
+    /// most as many as it has streams).
+    public var shardCount: Int {
+        let ranks = group?.size ?? 1
+        return shards ?? min(threads, streams / ranks) * ranks
+    }
 }
 
 /// Trains a character language model with truncated backpropagation
@@ -34,31 +45,34 @@ public struct CharLMOptions: Sendable {
 /// same `NetworkWorker` path as classify and seq2seq, and hand their
 /// gradients to the `GradientPath`.
 ///
-/// Across ranks (`options.group`) the streams are cut into workers x ranks
-/// contiguous shares, rank r running shares r*n ..< (r+1)*n: with 2 ranks x 1
-/// thread exactly the two shares of one process with 2 threads (dropout is
-/// keyed by stream), summed in the same order (`RankReduction`). Each rank
-/// carries the state of its own streams; the checkpoint holds all of them,
-/// in stream order, whatever the rank count.
+/// The streams are cut into S contiguous shares (`ShardLayout`), one worker
+/// each; across ranks (`options.group`) rank r runs shares r*m ..< (r+1)*m,
+/// so 1 thread, T threads and R ranks run the same shares (dropout is keyed
+/// by stream) and sum them by the same tree. Each rank carries the state of
+/// its own streams; the checkpoint holds all of them, in stream order,
+/// whatever the rank count.
 public final class CharLMTrainer: @unchecked Sendable {
     public let network: SequenceNetwork
     public let options: CharLMOptions
     public let optimizer: any Optimizer
+    /// One worker per shard of this rank.
     public let workers: [NetworkWorker]
     public let gradientPath: GradientPath
+    /// The shards, and which of them this rank runs on which thread.
+    public let layout: ShardLayout
     public let train: CharStreams
     public let validation: CharStreams?
     /// The carried state of each worker's streams (`[L]` x `[rows x H]`).
     public let states: [StackState]
     /// Streams of each of this rank's workers, for training and for validation.
     let trainRanges: [Range<Int>], validationRanges: [Range<Int>]
-    /// The streams of every rank's workers (rank r: `r*n ..< (r+1)*n`).
+    /// The streams of every shard (rank r's: `r*m ..< (r+1)*m`).
     let allTrainRanges: [Range<Int>]
     /// Stage 2 of the gradient path across ranks (nil in one process).
     public let rankReduction: RankReduction?
     /// Each worker's window ids (one object each: workers fill them at once).
     private let windows: [WindowIDs]
-    private let outcomes: UnsafeMutableBufferPointer<NetworkWorker.Outcome>
+    private let outcomes: ShardOutcomes
 
     /// `validation` is held-out text read with the same window length by up
     /// to `streams` streams of at least `steps` characters each.
@@ -75,25 +89,24 @@ public final class CharLMTrainer: @unchecked Sendable {
         }
         BLASRuntime.setThreads(1)
         optimizer = options.optimizer.make(parameterCount: network.layout.totalCount)
-        let ranks = options.group?.size ?? 1, rank = options.group?.rank ?? 0
+        let ranks = options.group?.size ?? 1
         precondition(options.streams >= ranks, "every rank needs a stream")
-        let n = min(options.threads, options.streams / ranks), mine = rank * n ..< (rank + 1) * n
-        allTrainRanges = CharLMTrainer.split(options.streams, into: n * ranks)
+        layout = ShardLayout(shards: options.shardCount, ranks: ranks, rank: options.group?.rank ?? 0, threads: options.threads)
+        let s = layout.shards, mine = layout.first ..< layout.first + layout.perRank
+        allTrainRanges = CharLMTrainer.split(options.streams, into: s)
         trainRanges = Array(allTrainRanges[mine])
-        validationRanges = Array(CharLMTrainer.split(self.validation?.streams ?? n * ranks, into: n * ranks)[mine])
-        let perWorker = trainRanges.map(\.count).max()!
-        let workers = (0 ..< n).map { _ in NetworkWorker(network: network, maxRows: perWorker, maxLength: options.steps) }
+        validationRanges = Array(CharLMTrainer.split(self.validation?.streams ?? s, into: s)[mine])
+        let perWorker = max(trainRanges.map(\.count).max()!, 1)
+        let workers = mine.map { _ in NetworkWorker(network: network, maxRows: perWorker, maxLength: options.steps) }
         self.workers = workers
-        states = (0 ..< n).map { _ in StackState(stack: network.stack, rows: perWorker) }
-        windows = (0 ..< n).map { _ in WindowIDs() }
-        outcomes = .allocate(capacity: n)
-        outcomes.initialize(repeating: NetworkWorker.Outcome())
-        gradientPath = GradientPath(network: network, workers: workers, optimizer: optimizer, clipNorm: options.clipNorm)
+        states = mine.map { _ in StackState(stack: network.stack, rows: perWorker) }
+        windows = mine.map { _ in WindowIDs() }
+        outcomes = ShardOutcomes(count: mine.count, group: options.group)
+        gradientPath = GradientPath(network: network, workers: workers, optimizer: optimizer, clipNorm: options.clipNorm,
+                                    threads: options.threads)
         rankReduction = options.group.map { RankReduction(group: $0, network: network, owner: workers[0]) }
         rankReduction?.attach(to: gradientPath)
     }
-
-    deinit { outcomes.deallocate() }
 
     /// `0 ..< total` in `n` contiguous ranges of near-equal size (an empty
     /// range when there are fewer items than parts).
@@ -150,8 +163,8 @@ public final class CharLMTrainer: @unchecked Sendable {
         let scale = 1 / Float(train.length(ofWindow: w) * train.streams)
         let key = DropoutKey(seed: options.seed, step: UInt64(optimizer.step + 1))
         run(train, window: w, ranges: trainRanges, dropoutKey: key, gradScale: scale)
-        gradientPath.apply(activeWorkers: workers.count)
-        return total()
+        gradientPath.apply(activeWorkers: workers.count, activeRanks: layout.ranks)
+        return outcomes.total(active: workers.count)
     }
 
     /// Loss per character (nats), next-character accuracy and characters
@@ -163,7 +176,7 @@ public final class CharLMTrainer: @unchecked Sendable {
         var lossSum = 0.0, correct = 0, count = 0
         for w in 0 ..< v.windows {
             run(v, window: w, ranges: validationRanges, dropoutKey: nil, gradScale: 1)
-            let o = total()
+            let o = outcomes.total(active: workers.count)
             lossSum += o.lossSum; correct += o.correct; count += o.count
         }
         return (lossSum / Double(count), Double(correct) / Double(count), count)
@@ -171,9 +184,13 @@ public final class CharLMTrainer: @unchecked Sendable {
 
     /// Every worker runs window w of its streams from its carried state.
     private func run(_ s: CharStreams, window w: Int, ranges: [Range<Int>], dropoutKey: DropoutKey?, gradScale: Float) {
-        runParallel(workers.count) { k in
+        layout.run(workers.count) { k in
             let rows = ranges[k]
-            guard !rows.isEmpty else { self.outcomes[k] = NetworkWorker.Outcome(); return }
+            guard !rows.isEmpty else { // fewer streams than shards: this one adds zeros
+                if dropoutKey != nil { self.workers[k].clearGradients(recording: false) }
+                self.outcomes.slots[k] = NetworkWorker.Outcome()
+                return
+            }
             let ids = self.windows[k], worker = self.workers[k]
             s.fill(window: w, rows: rows, inputs: &ids.inputs, targets: &ids.targets)
             ids.inputs.withUnsafeBufferPointer { x in
@@ -181,20 +198,8 @@ public final class CharLMTrainer: @unchecked Sendable {
                     worker.batch.fillUniform(rows: rows.count, ids: x, stepLabels: y, firstRow: rows.lowerBound)
                 }
             }
-            self.outcomes[k] = worker.run(dropoutKey: dropoutKey, gradScale: gradScale, carried: self.states[k])
+            self.outcomes.slots[k] = worker.run(dropoutKey: dropoutKey, gradScale: gradScale, carried: self.states[k])
         }
-    }
-
-    /// The workers' outcomes of the last window, in worker order (and
-    /// across ranks in rank order).
-    private func total() -> NetworkWorker.Outcome {
-        var t = NetworkWorker.Outcome()
-        for o in outcomes {
-            t.lossSum += o.lossSum; t.correct += o.correct; t.count += o.count; t.tokens += o.tokens
-        }
-        guard let group = options.group else { return t }
-        let s = group.sum([t.lossSum, Double(t.correct), Double(t.count), Double(t.tokens)])
-        return NetworkWorker.Outcome(lossSum: s[0], correct: Int(s[1]), count: Int(s[2]), tokens: Int(s[3]))
     }
 
     /// `shouldStop`, agreed by every rank: all stop at the same window when

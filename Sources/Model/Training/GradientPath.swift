@@ -2,17 +2,23 @@ import TensorCore
 
 /// What happens to the gradients of one batch, in stages:
 ///
-///     1. sum     the workers' slabs into worker 0's, in worker order
+///     1. sum     the shards' slabs into shard 0's, by the pairwise tree
+///                of `ShardTree` (the workers are this rank's shards)
 ///     2. reduce  across processes (a hook; nothing in one process)
 ///     3. clip    by the global norm of the summed gradient
 ///     4. step    the optimizer, over disjoint slab ranges in parallel
+///
+/// The order of every sum is fixed by the shards, never by the threads:
+/// stage 1 adds whole slabs by the tree element by element (so any cut of
+/// the slab among threads gives the same bits), and the clipping norm is
+/// summed in one part per shard of the whole job, the parts added in order.
 ///
 /// Stage 1 adds only what is non-zero: the dense tensors after the
 /// embedding table and the embedding rows each worker touched (a batch
 /// touches a few thousand of V rows), so it stays cheap. The embedding
 /// gradient is then a sparse one, PyTorch's coalesced form: the distinct
 /// token ids in ascending order, each with its row summed over the batch
-/// (`Embedding.backward`, in packed order, then worker order).
+/// (`Embedding.backward`, in packed order, then by the shard tree).
 ///
 /// Stages 3 and 4 run over the whole slab (the default, PyTorch's dense
 /// update), or, when the optimizer spec asks for a sparse embedding, over
@@ -21,33 +27,42 @@ import TensorCore
 public final class GradientPath: @unchecked Sendable {
     public let network: SequenceNetwork
     public let workers: [NetworkWorker]
+    /// Threads of stages 1, 3 and 4.
+    public let threads: Int
     public let optimizer: any Optimizer
     public let clipNorm: Float?
     /// Cross-process reduction of the summed gradient (stage 2): called with
-    /// the slab and the embedding rows it holds; nil in one process.
-    public var reduce: ((FloatBuffer, [Int32]) -> Void)?
+    /// the slab, the embedding rows it holds and how many ranks hold any
+    /// rows of the batch; nil in one process.
+    public var reduce: ((FloatBuffer, [Int32], Int) -> Void)?
     /// Wall seconds spent in `apply` (all four stages) so far, and in
     /// stage 2 (the reduce across ranks) and stages 3 and 4 (clip, step);
     /// `fusedSeconds` in stages 1 and 4 run as one pass (`sumAndStep`).
     public private(set) var busySeconds = 0.0
     public private(set) var reduceSeconds = 0.0, stepSeconds = 0.0, fusedSeconds = 0.0
-    /// The slab ranges each thread owns in stages 3 and 4 (dense update).
+    /// The slab ranges each thread owns in stages 3 and 4 (dense update;
+    /// the fused sum-and-step sums them too), and in stage 1 (the whole slab).
     private var ranges: [[Range<Int>]]
+    private let sumRanges: [[Range<Int>]]
     /// Across ranks, a step sharded over them: each rank receives only its
     /// span's gradient, steps it, and the spans are gathered (nil: every
     /// rank receives the whole gradient and steps the whole slab).
     private var shard: (reduction: RankReduction, spans: [Range<Int>])?
     /// The embedding table and its row-wise optimizer, when updated sparsely.
     private let sparse: (table: RowTable, optimizer: any SparseRowOptimizer)?
-    /// The parts the clipping norm is summed in (`squaredNorm`), and their sums.
+    /// The parts the clipping norm is summed in (`squaredNorm`: one per
+    /// shard of the whole job; this rank's when the step is sharded), and their sums.
     private var normRanges: [[Range<Int>]]
     private var normParts: UnsafeMutableBufferPointer<Double>
     /// The slab segments of the dense update (the slab without a sparse or frozen table).
     private let dense: [Range<Int>]
 
-    public init(network: SequenceNetwork, workers: [NetworkWorker], optimizer: any Optimizer, clipNorm: Float?) {
+    /// `workers`: one per shard of this rank; `threads`: the team that runs
+    /// them (one per worker when nil).
+    public init(network: SequenceNetwork, workers: [NetworkWorker], optimizer: any Optimizer, clipNorm: Float?, threads: Int? = nil) {
         self.network = network
         self.workers = workers
+        self.threads = threads ?? workers.count
         self.optimizer = optimizer
         self.clipNorm = clipNorm
         let emb = network.embedding, spec = optimizer.spec
@@ -64,8 +79,9 @@ public final class GradientPath: @unchecked Sendable {
         let dense = spec.isSparseEmbedding || spec.isEmbeddingFrozen
             ? [0 ..< table.offset, table.range.upperBound ..< total].filter { !$0.isEmpty } : [0 ..< total]
         self.dense = dense
-        ranges = GradientPath.split(dense, parts: n)
-        normRanges = ranges
+        ranges = GradientPath.split(dense, parts: self.threads)
+        sumRanges = GradientPath.split([0 ..< total], parts: self.threads)
+        normRanges = GradientPath.split(dense, parts: n)
         normParts = .allocate(capacity: n)
         normParts.initialize(repeating: 0)
     }
@@ -75,10 +91,11 @@ public final class GradientPath: @unchecked Sendable {
     /// The summed gradient after `apply`: worker 0's slab.
     public var gradient: FloatBuffer { workers[0].grads }
 
-    /// Runs the four stages after the first `active` workers ran a batch.
+    /// Runs the four stages after the first `active` workers ran a batch
+    /// (on `activeRanks` ranks: those holding any of its rows).
     /// Returns the gradient norm before clipping (nil when not clipping).
     @discardableResult
-    public func apply(activeWorkers active: Int) -> Float? {
+    public func apply(activeWorkers active: Int, activeRanks: Int = 1) -> Float? {
         let clock = ContinuousClock(), start = clock.now
         defer { busySeconds += seconds(clock.now - start) }
         if fusesSumAndStep {
@@ -90,15 +107,15 @@ public final class GradientPath: @unchecked Sendable {
         workers[0].touched.sort()
         let reduceStart = clock.now
         if let shard {
-            shard.reduction.reduceScatter(gradient, rows: workers[0].touched.rows, spans: shard.spans)
+            shard.reduction.reduceScatter(gradient, rows: workers[0].touched.rows, spans: shard.spans, activeRanks: activeRanks)
         } else {
-            reduce?(gradient, workers[0].touched.rows)
+            reduce?(gradient, workers[0].touched.rows, activeRanks)
         }
         let stepStart = clock.now
         reduceSeconds += seconds(stepStart - reduceStart)
         defer { stepSeconds += seconds(clock.now - stepStart) }
         let rows = workers[0].touched.rows
-        let n = workers.count
+        let n = threads
         var scale: Float = 1, norm: Float?
         if let clipNorm {
             norm = Float(squaredNorm(rows: rows).squareRoot())
@@ -121,12 +138,12 @@ public final class GradientPath: @unchecked Sendable {
 
     /// The gradient's squared norm: each part of `normRanges` (and its
     /// chunk of the sparse table's `rows`) summed by a thread, the parts
-    /// added in order. Across ranks the parts are those of one process with
-    /// all of the ranks' threads, so the sum has that process's bits: a
-    /// sharded step gathers every rank's parts; with the whole gradient on
-    /// every rank each rank sums all of them itself.
+    /// added in order. The parts are one per shard of the whole job, so the
+    /// sum has the same bits on any threads and ranks: a sharded step
+    /// gathers every rank's parts; with the whole gradient on every rank
+    /// each rank sums all of them itself.
     private func squaredNorm(rows: [Int32]) -> Double {
-        let parts = normRanges.count, n = workers.count
+        let parts = normRanges.count, n = threads
         runParallel(n) { k in
             for part in stride(from: k, to: parts, by: n) {
                 var s = 0.0
@@ -147,7 +164,7 @@ public final class GradientPath: @unchecked Sendable {
     }
 
     /// Across `ranks` ranks that each hold the whole gradient: the norm is
-    /// summed in the parts of one process with ranks x threads workers.
+    /// summed in one part per shard of the whole job (ranks x workers).
     func matchNormParts(ranks: Int) {
         normRanges = GradientPath.split(dense, parts: ranks * workers.count)
         normParts.deallocate()
@@ -156,18 +173,20 @@ public final class GradientPath: @unchecked Sendable {
     }
 
     /// Shards stages 3 and 4 over the ranks of `reduction` (ZeRO stage 1):
-    /// the dense slab is cut into threads x ranks parts as one process with
-    /// that many threads cuts it, rank r steps parts r*T ..< (r+1)*T, and
-    /// the ranks' spans of the parameters are gathered after the step.
-    /// Only for a dense update of one contiguous segment (not with a sparse
-    /// embedding); returns whether the step is sharded.
+    /// the dense slab is cut into the clipping norm's parts, one per shard
+    /// of the job (m = this rank's shards), rank r owns parts
+    /// r*m ..< (r+1)*m and steps them (cut among its threads), and the ranks'
+    /// spans of the parameters are gathered after the step. Only for a
+    /// dense update of one contiguous segment (not with a sparse embedding);
+    /// returns whether the step is sharded.
     public func shardStep(over reduction: RankReduction) -> Bool {
         guard sparse == nil, dense.count == 1 else { return false }
-        let group = reduction.group, t = workers.count, seg = dense[0]
-        let cut = { (k: Int) in seg.lowerBound + GradientPath.cut(k, of: group.size * t, total: seg.count) }
-        ranges = Array(GradientPath.split(dense, parts: group.size * t)[group.rank * t ..< (group.rank + 1) * t])
-        normRanges = ranges
-        shard = (reduction, (0 ..< group.size).map { q in cut(q * t) ..< cut((q + 1) * t) })
+        let group = reduction.group, m = workers.count, seg = dense[0]
+        let cut = { (k: Int) in seg.lowerBound + GradientPath.cut(k, of: group.size * m, total: seg.count) }
+        let spans = (0 ..< group.size).map { q in cut(q * m) ..< cut((q + 1) * m) }
+        normRanges = Array(GradientPath.split(dense, parts: group.size * m)[group.rank * m ..< (group.rank + 1) * m])
+        ranges = GradientPath.split([spans[group.rank]], parts: threads)
+        shard = (reduction, spans)
         return true
     }
 
@@ -188,48 +207,54 @@ public final class GradientPath: @unchecked Sendable {
 
     /// Stages 1 and 4 fused: thread k adds the workers' gradients over its
     /// own slab ranges and steps them at once, while they are in its cache
-    /// (the same sums, element by element in worker order, as `sum`).
-    /// Thread 0 also merges the workers' touched rows into worker 0's.
+    /// (the same sums, element by element in tree order, as `sum`). The
+    /// touched rows are merged up the tree first: the adds read them.
     private func sumAndStep(_ active: Int) {
         optimizer.beginStep()
+        mergeTouchedRows(active)
         let p = network.params.base, g = UnsafePointer(gradient.base)
-        runParallel(workers.count) { k in
+        runParallel(threads) { k in
             for r in self.ranges[k] { self.sum(active, over: r) }
-            if k == 0 { self.mergeTouchedRows(active) }
             for r in self.ranges[k] { self.optimizer.apply(params: p, grads: g, gradScale: 1, range: r) }
         }
     }
 
-    /// slab_0 += slab_w over `range` for w = 1 ..< active: outside the
-    /// embedding table every float, inside it the rows worker w touched.
+    /// The tree's adds slab_i += slab_j (`ShardTree`, over the first
+    /// `active` workers) over `range`: outside the embedding table every
+    /// float, inside it the rows of j's subtree (its touched rows, once
+    /// `mergeTouchedRows` ran).
     private func sum(_ active: Int, over range: Range<Int>) {
         let emb = network.embedding, total = network.params.count
         let table = emb.offset ..< emb.offset + emb.vocabularySize * emb.dim
         let inTable = range.clamped(to: table)
         let before = range.clamped(to: 0 ..< table.lowerBound), after = range.clamped(to: table.upperBound ..< total)
-        let g0 = workers[0].grads.base
-        for w in 1 ..< max(active, 1) {
-            let gw = workers[w].grads.base
-            Kernels.add(gw + before.lowerBound, into: g0 + before.lowerBound, count: before.count)
-            Kernels.add(gw + after.lowerBound, into: g0 + after.lowerBound, count: after.count)
-            guard !inTable.isEmpty else { continue }
-            for id in workers[w].touched.rows {
+        ShardTree.forEachAdd(count: active) { i, j in
+            let gi = self.workers[i].grads.base, gj = self.workers[j].grads.base
+            Kernels.add(gj + before.lowerBound, into: gi + before.lowerBound, count: before.count)
+            Kernels.add(gj + after.lowerBound, into: gi + after.lowerBound, count: after.count)
+            guard !inTable.isEmpty else { return }
+            for id in self.workers[j].touched.rows {
                 let row = (emb.offset + Int(id) * emb.dim ..< emb.offset + (Int(id) + 1) * emb.dim).clamped(to: inTable)
-                if !row.isEmpty { Kernels.add(gw + row.lowerBound, into: g0 + row.lowerBound, count: row.count) }
+                if !row.isEmpty { Kernels.add(gj + row.lowerBound, into: gi + row.lowerBound, count: row.count) }
             }
         }
     }
 
-    /// Stage 1: slab_0 += slab_w for w = 1 ..< active over the whole slab;
-    /// worker 0 then owns (and later clears) the union of rows.
+    /// Stage 1: the tree over the whole slab, `threads` parts in parallel
+    /// (each element's adds in tree order whatever the cut); worker 0 then
+    /// owns (and later clears) the union of rows.
     private func sum(_ active: Int) {
-        sum(active, over: 0 ..< network.params.count)
         mergeTouchedRows(active)
+        runParallel(threads) { k in
+            for r in self.sumRanges[k] { self.sum(active, over: r) }
+        }
     }
 
-    /// Worker 0's touched rows gain every other active worker's.
+    /// Up the tree: each worker's touched rows gain those of the subtree it
+    /// receives, so a worker that sends holds its whole subtree's rows and
+    /// worker 0 all of them.
     private func mergeTouchedRows(_ active: Int) {
-        for w in 1 ..< max(active, 1) { workers[0].touched.add(workers[w].touched.rows) }
+        ShardTree.forEachAdd(count: active) { i, j in self.workers[i].touched.add(self.workers[j].touched.rows) }
     }
 
     /// Where part k of n starts in `total` floats (a multiple of 64; part n

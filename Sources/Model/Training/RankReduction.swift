@@ -11,10 +11,11 @@ import Darwin
 /// (`reduceScatter`, for a step sharded over the ranks), the same bits
 /// wherever it is held.
 ///
-/// Order: the ranks' values are gathered and added in rank order
-/// (g_0 + g_1 + ... + g_{R-1}), which is the order in which one process
-/// with R workers sums its workers (R ranks x 1 thread give one process x R
-/// threads' bits; with T threads per rank the first T terms are pre-summed).
+/// Order: each rank holds the sum of its block of shards (a whole subtree
+/// of `ShardTree`, see `ShardLayout`); the ranks' values are gathered and
+/// added by the same pairwise tree over the ranks, which is the upper levels
+/// of the tree over all shards: the bits of one process running every shard
+/// (for 2 ranks, g_0 + g_1).
 ///
 /// Sparse: a batch touches a few thousand of the V embedding rows. The ranks
 /// first allgather the row ids they touched; then each sends the rows of the
@@ -49,7 +50,7 @@ public final class RankReduction: @unchecked Sendable {
     /// update allows it, else every rank reduces the whole gradient.
     func attach(to path: GradientPath) {
         if RankReduction.shardsSteps && path.shardStep(over: self) { return }
-        path.reduce = { [unowned self] in self.reduce($0, rows: $1) }
+        path.reduce = { [unowned self] in self.reduce($0, rows: $1, activeRanks: $2) }
         path.matchNormParts(ranks: group.size)
     }
 
@@ -63,8 +64,9 @@ public final class RankReduction: @unchecked Sendable {
     }
 
     /// Reduces `gradient` (worker 0's slab holding this rank's `rows`):
-    /// every rank gets the whole sum.
-    func reduce(_ gradient: FloatBuffer, rows: [Int32]) {
+    /// every rank gets the whole sum of the first `activeRanks` ranks' (the
+    /// others held no rows of the batch).
+    func reduce(_ gradient: FloatBuffer, rows: [Int32], activeRanks: Int) {
         let packing = plan(rows)
         let n = packing.count
         bytesMoved += 4 * (group.size - 1) * n
@@ -74,9 +76,7 @@ public final class RankReduction: @unchecked Sendable {
                 let s = s.baseAddress!, r = r.baseAddress!, g = gradient.base
                 packing.forEachRun(in: 0 ..< n) { p, o, c in (s + p).update(from: g + o, count: c) }
                 group.allgather(UnsafePointer(s), count: n, into: r)
-                // sum = g_0; sum += g_1; ... (rank order)
-                s.update(from: r, count: n)
-                for k in 1 ..< group.size { Kernels.add(r + k * n, into: s, count: n) }
+                RankReduction.treeSum(r, stride: n, ranks: activeRanks, into: s)
                 packing.forEachRun(in: 0 ..< n) { p, o, c in (g + o).update(from: s + p, count: c) }
             }
         }
@@ -85,9 +85,9 @@ public final class RankReduction: @unchecked Sendable {
 
     /// Reduces `gradient` onto its owners: rank q receives every rank's
     /// values inside `spans[q]` (an all-to-all of the packed gradient) and
-    /// sums them in rank order; afterwards this rank's span holds the sum,
-    /// the rest of the slab only this rank's part.
-    func reduceScatter(_ gradient: FloatBuffer, rows: [Int32], spans: [Range<Int>]) {
+    /// sums those of the first `activeRanks` ranks by the tree; afterwards
+    /// this rank's span holds the sum, the rest of the slab only this rank's part.
+    func reduceScatter(_ gradient: FloatBuffer, rows: [Int32], spans: [Range<Int>], activeRanks: Int) {
         let packing = plan(rows), ranks = group.size
         let sendRanges = spans.map { packing.range(of: $0) }, mine = sendRanges[group.rank], m = mine.count
         bytesMoved += 4 * (ranks - 1) * m
@@ -97,13 +97,18 @@ public final class RankReduction: @unchecked Sendable {
                 let s = s.baseAddress!, r = r.baseAddress!, g = gradient.base
                 packing.forEachRun(in: 0 ..< packing.count) { p, o, c in (s + p).update(from: g + o, count: c) }
                 group.alltoall(UnsafePointer(s), sendRanges: sendRanges, into: r, recvRanges: (0 ..< ranks).map { $0 * m ..< ($0 + 1) * m })
-                let sum = s + mine.lowerBound
-                sum.update(from: r, count: m)
-                for k in 1 ..< ranks { Kernels.add(r + k * m, into: sum, count: m) }
+                RankReduction.treeSum(r, stride: m, ranks: activeRanks, into: s + mine.lowerBound)
                 packing.forEachRun(in: mine) { p, o, c in (g + o).update(from: s + p, count: c) }
             }
         }
         holdUnion(packing.rows)
+    }
+
+    /// `sum` [n] = the ranks' vectors `recv` [ranks x n] (row k at k*n)
+    /// added by `ShardTree` over the ranks, in place in `recv`.
+    static func treeSum(_ recv: UnsafeMutablePointer<Float>, stride n: Int, ranks: Int, into sum: UnsafeMutablePointer<Float>) {
+        ShardTree.forEachAdd(count: ranks) { i, j in Kernels.add(recv + j * n, into: recv + i * n, count: n) }
+        sum.update(from: recv, count: n)
     }
 
     /// After a sharded step: rank r's `spans[r]` of `buffer` (parameters or

@@ -10,8 +10,12 @@ public struct TrainingOptions: Sendable {
     /// Clip the global gradient norm to this value (off when nil).
     public var clipNorm: Float?
     public var seed: UInt64 = 1
-    /// Workers that split each batch (each runs single-threaded BLAS).
+    /// Threads that run the batch's shards (each runs single-threaded BLAS).
     public var threads = 1
+    /// S, the shards every batch is cut into (`ShardLayout`): the same S
+    /// gives the same bits on any threads and ranks. nil: one shard per
+    /// thread of every rank (the sum then changes with them).
+    public var shards: Int?
     public var mode: BatchingMode = .padded
     public var maxLength = 30
     /// The learning rate per update (`optimizer.learningRate` is its base).
@@ -19,10 +23,13 @@ public struct TrainingOptions: Sendable {
     /// Per-class loss weights, or nil (every class 1).
     public var classWeights: [Float]?
     /// The ranks of a data-parallel run (nil: this process alone). Each rank
-    /// runs `threads` of the `threads x size` workers every batch is dealt to.
+    /// runs S / size of the shards every batch is dealt to.
     public var group: (any RankGroup)?
 
     public init() {}
+
+    /// S as the run uses it: `shards`, or threads x ranks.
+    public var shardCount: Int { shards ?? threads * (group?.size ?? 1) }
 }
 
 /// The figures of one epoch.
@@ -100,10 +107,11 @@ public struct BatchProgress: Sendable {
     public var tally: EpochTally
 }
 
-/// Runs epochs: draws the epoch's batches, splits each across the workers,
-/// hands their gradients to the `GradientPath` (sum in worker order, so
-/// deterministic for a given thread count; reduce; clip; optimizer step);
-/// then evaluates on the test rows.
+/// Runs epochs: draws the epoch's batches, deals each to the shards (one
+/// worker per shard of this rank, run by the thread team), hands their
+/// gradients to the `GradientPath` (sum by the shard tree, so the same bits
+/// for a given shard count on any threads and ranks; reduce; clip;
+/// optimizer step); then evaluates on the test rows.
 ///
 /// Every random decision derives from `options.seed`: the epoch's batch order
 /// from (seed, epoch), dropout from (seed, step, row), so an epoch can be
@@ -117,21 +125,23 @@ public final class Trainer: @unchecked Sendable {
     public let valRows: [Int]
     public let options: TrainingOptions
     public let optimizer: any Optimizer
+    /// One worker per shard of this rank.
     public let workers: [NetworkWorker]
     public let gradientPath: GradientPath
+    /// The shards, and which of them this rank runs on which thread.
+    public let layout: ShardLayout
     let planner: BatchPlanner
     private var sorted: [Int] = []
     private var lengthStart: [Int] = []
     /// The longest row the workers are sized for.
     private let longest: Int
-    /// One shard per worker of the whole job (threads x ranks); this rank
-    /// runs shards `firstShard ..< firstShard + threads`.
+    /// The rows of every shard of the whole job; this rank runs shards
+    /// `layout.first ..< layout.first + layout.perRank`.
     private var shards: [[Int]]
-    private let firstShard: Int
     /// Stage 2 of the gradient path across ranks (nil in one process).
     public let rankReduction: RankReduction?
-    /// Each worker's outcome of the current batch (allocated once).
-    private let outcomes: UnsafeMutableBufferPointer<NetworkWorker.Outcome>
+    /// Each shard's outcome of the current batch.
+    private let outcomes: ShardOutcomes
     /// ReduceLROnPlateau's state (`observeValidation` after each epoch).
     public var plateau = PlateauState()
     /// Updates from the peak to the end of the cosine schedule.
@@ -152,25 +162,23 @@ public final class Trainer: @unchecked Sendable {
         BLASRuntime.setThreads(1)
         let optimizer = options.optimizer.make(parameterCount: network.layout.totalCount)
         self.optimizer = optimizer
-        let ranks = options.group?.size ?? 1, allWorkers = options.threads * ranks
-        let perWorker = (options.batchSize + allWorkers - 1) / allWorkers
+        layout = ShardLayout(shards: options.shardCount, ranks: options.group?.size ?? 1, rank: options.group?.rank ?? 0,
+                             threads: options.threads)
+        let perShard = (options.batchSize + layout.shards - 1) / layout.shards
         let maxLen = max(options.maxLength, corpus.lengthSummary().max)
         longest = maxLen
-        let workers = (0 ..< options.threads).map { _ in NetworkWorker(network: network, maxRows: perWorker, maxLength: maxLen) }
+        let workers = (0 ..< layout.perRank).map { _ in NetworkWorker(network: network, maxRows: perShard, maxLength: maxLen) }
         for w in workers { w.classWeights = options.classWeights }
         self.workers = workers
         planner = BatchPlanner(corpus: corpus, rows: trainRows, batchSize: options.batchSize, mode: options.mode)
-        shards = Array(repeating: [], count: allWorkers)
-        firstShard = (options.group?.rank ?? 0) * options.threads
-        outcomes = .allocate(capacity: options.threads)
-        outcomes.initialize(repeating: NetworkWorker.Outcome())
-        gradientPath = GradientPath(network: network, workers: workers, optimizer: optimizer, clipNorm: options.clipNorm)
+        shards = Array(repeating: [], count: layout.shards)
+        outcomes = ShardOutcomes(count: layout.perRank, group: options.group)
+        gradientPath = GradientPath(network: network, workers: workers, optimizer: optimizer, clipNorm: options.clipNorm,
+                                    threads: options.threads)
         rankReduction = options.group.map { RankReduction(group: $0, network: network, owner: workers[0]) }
         rankReduction?.attach(to: gradientPath)
-        for w in 0 ..< allWorkers { shards[w].reserveCapacity(perWorker) }
+        for w in 0 ..< layout.shards { shards[w].reserveCapacity(perShard) }
     }
-
-    deinit { outcomes.deallocate() }
 
     /// The batches of `epoch` (1-based), a pure function of (seed, epoch).
     public func batches(epoch: Int) -> [[Int]] {
@@ -249,19 +257,18 @@ public final class Trainer: @unchecked Sendable {
     /// by `options.classWeights` when given.
     @discardableResult
     public func trainStep(_ rows: [Int]) -> NetworkWorker.Outcome {
-        let active = distribute(rows)
+        let active = layout.active(distribute(rows))
         let scale = 1 / Float(lossDenominator(rows))
         let key = DropoutKey(seed: options.seed, step: UInt64(optimizer.step + 1))
-        if active == 0 { // a short last batch left this rank no rows: it adds zeros
-            workers[0].batch.fill(corpus: corpus, rows: [])
-            workers[0].clearGradients()
+        if active.local == 0 { // a short batch left this rank no rows: it adds zeros
+            workers[0].clearGradients(recording: false)
         }
-        runParallel(active) { w in
-            self.workers[w].batch.fill(corpus: self.corpus, rows: self.shards[self.firstShard + w])
-            self.outcomes[w] = self.workers[w].run(dropoutKey: key, gradScale: scale)
+        layout.run(active.local) { w in
+            self.workers[w].batch.fill(corpus: self.corpus, rows: self.shards[self.layout.first + w])
+            self.outcomes.slots[w] = self.workers[w].run(dropoutKey: key, gradScale: scale)
         }
-        gradientPath.apply(activeWorkers: active)
-        return total(of: active)
+        gradientPath.apply(activeWorkers: active.local, activeRanks: active.ranks)
+        return outcomes.total(active: active.local)
     }
 
     /// The rows' count (pooled heads) or real tokens (per-step head), each
@@ -293,12 +300,12 @@ public final class Trainer: @unchecked Sendable {
         var i = 0
         while i < byLength.count {
             let chunk = Array(byLength[i ..< min(i + options.batchSize, byLength.count)])
-            let active = distribute(chunk)
-            runParallel(active) { w in
-                self.workers[w].batch.fill(corpus: self.corpus, rows: self.shards[self.firstShard + w])
-                self.outcomes[w] = self.workers[w].run(dropoutKey: nil)
+            let active = layout.active(distribute(chunk)).local
+            layout.run(active) { w in
+                self.workers[w].batch.fill(corpus: self.corpus, rows: self.shards[self.layout.first + w])
+                self.outcomes.slots[w] = self.workers[w].run(dropoutKey: nil)
             }
-            let o = total(of: active)
+            let o = outcomes.total(active: active)
             lossSum += o.lossSum; weightSum += o.weightSum; correct += o.correct; count += o.count
             i += options.batchSize
         }
@@ -307,8 +314,8 @@ public final class Trainer: @unchecked Sendable {
 
     /// Sorts `rows` by decreasing length (a counting sort into reused
     /// buffers; ties keep their order) and deals them round-robin to the
-    /// workers of the whole job, so every worker gets a similar share of
-    /// tokens. Returns how many of this rank's workers got rows.
+    /// shards of the whole job, so every shard gets a similar share of
+    /// tokens. Returns how many shards of the job got rows.
     private func distribute(_ rows: [Int]) -> Int {
         let maxLen = longest
         lengthStart.removeAll(keepingCapacity: true)
@@ -325,19 +332,7 @@ public final class Trainer: @unchecked Sendable {
         let n = min(shards.count, sorted.count)
         for w in 0 ..< shards.count { shards[w].removeAll(keepingCapacity: true) }
         for (i, r) in sorted.enumerated() { shards[i % n].append(r) }
-        return min(max(n - firstShard, 0), workers.count)
-    }
-
-    /// The workers' outcomes of the last run, added up in worker order (and
-    /// across ranks in rank order).
-    private func total(of active: Int) -> NetworkWorker.Outcome {
-        var t = NetworkWorker.Outcome()
-        for o in outcomes[0 ..< active] {
-            t.lossSum += o.lossSum; t.correct += o.correct; t.count += o.count; t.tokens += o.tokens; t.weightSum += o.weightSum
-        }
-        guard let group = options.group else { return t }
-        let s = group.sum([t.lossSum, Double(t.correct), Double(t.count), Double(t.tokens), t.weightSum])
-        return NetworkWorker.Outcome(lossSum: s[0], correct: Int(s[1]), count: Int(s[2]), tokens: Int(s[3]), weightSum: s[4])
+        return n
     }
 
     /// `shouldStop`, agreed by every rank: all stop at the same batch when

@@ -27,7 +27,8 @@ enum CharLMCommand {
         ] + model + [
             OptionSpec("--clip", "X", help: "clip the global gradient norm to X", default: "off"),
             OptionSpec("--seed", "N", help: "seed of every random choice (init, dropout, samples)", default: "1"),
-            OptionSpec("--threads", "N", help: "workers, each running a share of the streams", default: "the number of cores"),
+            OptionSpec("--threads", "N", help: "threads running the shares of the streams", default: "the number of cores"),
+            TrainCommand.shardsSpec,
             OptionSpec("--sample-length", "N", help: "characters sampled after every epoch (0: none)", default: "100"),
             OptionSpec("--save", "PATH", help: "write the model (safetensors, PyTorch names, the characters) after every epoch"),
             OptionSpec("--save-best", help: "with --save: keep only the epoch with the lowest validation loss"),
@@ -50,7 +51,7 @@ enum CharLMCommand {
                  perplexity and characters/s, for training and the held-out end of the text, and
                  a sample. Generate text from a saved model with 'rnntrain generate'.
                  """,
-                 specs: specs, footer: "Same seed and thread count give identical output, run after run.")
+                 specs: specs, footer: "Same seed and shard count give identical output on any --threads and MPI ranks, run after run.")
     }
 
     static func run(_ arguments: [String], _ console: Console) throws -> Int32 {
@@ -113,6 +114,7 @@ struct CharLMPlan {
         settings.batchSize = options.streams
         settings.batching = "streams"
         settings.clipNorm = options.clipNorm
+        settings.shards = options.shards
         settings.data = path
         settings.maxLength = options.steps
         settings.command = (["rnntrain", "charlm"] + arguments).joined(separator: " ")
@@ -130,6 +132,7 @@ struct CharLMPlan {
         }
         try TrainPlan.checkMemory(model: model, options: {
             var t = TrainingOptions(); t.batchSize = options.streams; t.maxLength = options.steps; t.threads = options.threads
+            t.shards = options.shards
             t.optimizer = options.optimizer; return t
         }())
     }
@@ -144,6 +147,7 @@ struct CharLMPlan {
         if o.has("--clip") { t.clipNorm = Float(try o.double("--clip", default: 0, min: 0, exclusiveMin: true)) } else { t.clipNorm = saved?.settings.clipNorm }
         t.seed = seed
         t.threads = try o.int("--threads", default: TrainCommand.defaultThreads(), min: 1, max: 256)
+        t.shards = try TrainCommand.shards(o, recorded: saved?.settings.shards)
         if let saved, saved.progress.partial != nil,
            saved.settings.batchSize != t.streams || saved.settings.charLM?.steps != t.steps {
             throw UsageError("the run was interrupted mid-epoch with --batch-size \(saved.settings.batchSize) --steps "

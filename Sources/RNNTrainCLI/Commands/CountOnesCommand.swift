@@ -58,7 +58,7 @@ enum CountOnesCommand {
                  notebook applied softmax to the logits and then softmax cross-entropy to those
                  probabilities: softmax twice, which squashes the loss and its gradients.)
                  """,
-                 specs: specs, footer: "Same seed and thread count give identical output, run after run.")
+                 specs: specs, footer: "Same seed and shard count give identical output on any --threads and MPI ranks, run after run.")
     }
 
     static func run(_ arguments: [String], _ console: Console) throws -> Int32 {

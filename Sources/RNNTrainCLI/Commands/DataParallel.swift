@@ -27,6 +27,12 @@ enum DataParallel {
         }
     }
 
+    /// Refuses a fixed shard count that the ranks cannot split into whole
+    /// subtrees of the sum (`ShardLayout.problem`).
+    static func requireShards(_ shards: Int?, _ group: any RankGroup) throws {
+        if let shards, let problem = ShardLayout.problem(shards: shards, ranks: group.size) { throw UsageError(problem) }
+    }
+
     /// What a rank other than 0 reports when it fails.
     struct RankFailure: Error, CustomStringConvertible {
         var rank: Int
@@ -37,11 +43,12 @@ enum DataParallel {
 
 extension TrainPlan {
     /// Runs the plan on the ranks of `group`: the same global batches, each
-    /// dealt over threads x ranks workers. Every rank needs a row of every
-    /// full batch.
+    /// dealt to the shards, each rank running its block of them. Every rank
+    /// needs a row of every full batch.
     mutating func spread(over group: (any RankGroup)?) throws {
         guard let group else { return }
         try DataParallel.requireRanks(group, atMost: training.batchSize, eachNeeds: "rows of each batch")
+        try DataParallel.requireShards(training.shards, group)
         training.group = group
     }
 }
@@ -52,6 +59,7 @@ extension CharLMPlan {
     mutating func spread(over group: (any RankGroup)?) throws {
         guard let group else { return }
         try DataParallel.requireRanks(group, atMost: options.streams, eachNeeds: "streams of its own")
+        try DataParallel.requireShards(options.shards, group)
         options.group = group
     }
 }
@@ -71,7 +79,7 @@ extension CharLMSession {
     var writesFiles: Bool { (plan.options.group?.rank ?? 0) == 0 }
 
     var rankSummary: String? {
-        DataParallel.summary(group: plan.options.group, threads: trainer.workers.count, reduction: trainer.rankReduction)
+        DataParallel.summary(group: plan.options.group, threads: min(plan.options.threads, trainer.workers.count), reduction: trainer.rankReduction)
     }
 }
 
@@ -83,8 +91,8 @@ extension DataParallel {
         if let r = reduction, r.steps > 0 {
             let b = r.bytesPerStep
             s += r.sharded
-                ? "; gradients reduce-scattered (all-to-all + rank-order sum), step sharded, parameters allgathered: "
-                : "; gradients reduced by allgather + rank-order sum: "
+                ? "; gradients reduce-scattered (all-to-all + shard-tree sum), step sharded, parameters allgathered: "
+                : "; gradients reduced by allgather + shard-tree sum: "
             s += "\(Format.grouped(b.moved)) bytes received per step per rank"
                 + " (\(Format.grouped(b.rows)) embedding rows touched on average; the dense slab would be \(Format.grouped(b.dense)))"
         }

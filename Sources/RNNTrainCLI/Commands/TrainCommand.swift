@@ -27,7 +27,8 @@ enum TrainCommand {
             OptionSpec("--bucketed", help: "draw batches from length buckets (less padding) instead of random batches"),
             OptionSpec("--buckets", "N", help: "number of length buckets; implies --bucketed", default: "5"),
             OptionSpec("--seed", "N", help: "seed of every random choice (split, init, order, dropout)", default: "1"),
-            OptionSpec("--threads", "N", help: "workers splitting each batch", default: "the number of cores"),
+            OptionSpec("--threads", "N", help: "threads running each batch's shards", default: "the number of cores"),
+            TrainCommand.shardsSpec,
             OptionSpec("--save", "PATH", help: "write the model (safetensors, PyTorch names) after every epoch"),
             OptionSpec("--save-best", help: "with --save: keep only the epoch with the lowest validation loss"),
             OptionSpec("--resume", "PATH", help: "continue the run saved in PATH (weights, optimizer state, epoch, data order)"),
@@ -43,7 +44,7 @@ enum TrainCommand {
             ? "Trains embedding -> recurrent layers -> dropout -> linear on the last relevant output\nof each sequence (or its mean or max) and prints train/validation accuracy per epoch,\nthen the test accuracy of the kept model."
             : "Trains embedding -> recurrent layers -> dropout -> linear predicting the class at\nevery step; loss and accuracy count real tokens only (padding is masked)."
         return helpText(usage: "rnntrain \(task.rawValue) [options]", summary: summary, specs: specs(task),
-                        footer: "Same seed and thread count give identical output, run after run.")
+                        footer: "Same seed and shard count give identical output on any --threads and MPI ranks, run after run.")
     }
 
     static func run(task: Task, _ arguments: [String], _ console: Console) throws -> Int32 {
@@ -52,6 +53,32 @@ enum TrainCommand {
             try plan.spread(over: group)
             return try TrainSession(plan: plan, console: console).run()
         }
+    }
+
+    /// `--shards N`: the same for every training command.
+    static let shardsSpec = OptionSpec("--shards", "N", help: "cut every batch into N shards, summed in a fixed order: the same bits on "
+        + "any --threads and MPI ranks; at most N threads work on a batch (each rank needs a power-of-two share)",
+        default: "\(defaultShards)")
+
+    /// S when neither `--shards` nor a resumed run says: the cores of the
+    /// machine this was measured on (more shards cost throughput: README,
+    /// "Scaling out").
+    static let defaultShards = 2
+
+    /// S from `--shards`, or the resumed run's, or the default.
+    static func shards(_ o: ParsedOptions, recorded: Int?) throws -> Int {
+        guard o.has("--shards") else { return recorded ?? defaultShards }
+        return try o.int("--shards", default: defaultShards, min: 1, max: 4096)
+    }
+
+    /// "2 threads, 2 shards (...)" for the start-up summary, with the
+    /// threads that have no shard to run.
+    static func parallelText(threads: Int, layout: ShardLayout) -> String {
+        var s = "\(threads) thread\(threads == 1 ? "" : "s")"
+        if layout.ranks > 1 { s += " on each of \(layout.ranks) MPI ranks" }
+        s += ", \(layout.shards) shard\(layout.shards == 1 ? "" : "s") (the same bits on any --threads and ranks)"
+        if layout.perRank < threads { s += "; \(threads - layout.perRank) of the threads idle: raise --shards" }
+        return s
     }
 
     /// The cores (at most 8), shared among the MPI ranks on this machine.

@@ -78,7 +78,8 @@ struct TrainPlan {
         // A resumed run keeps its seed (hence its split and data order) unless told otherwise.
         let seed = try o.seed("--seed", default: resumed?.record.settings.seed ?? 1)
         let data = try source(o, seed)
-        training = try TrainPlan.trainingOptions(o, seed: seed, maxLength: data.maxLength, resumed: resumed?.record.optimizer)
+        training = try TrainPlan.trainingOptions(o, seed: seed, maxLength: data.maxLength, resumed: resumed?.record.optimizer,
+                                                 recordedShards: resumed?.record.settings.shards)
         pretrained = try EmbeddingOptions.pretrained(o, vocabPath: data.vocabPath, resuming: resumed != nil)
         steps = try StepOptions(o, savePath: savePath, saveBest: saveBest)
         let bucketed = o.flag("--bucketed") || o.has("--buckets")
@@ -120,6 +121,7 @@ struct TrainPlan {
         settings.batchSize = training.batchSize
         if case .bucketed(let n) = training.mode { settings.batching = "bucketed \(n)" }
         settings.clipNorm = training.clipNorm
+        settings.shards = training.shards
         settings.data = loaded.name
         settings.maxLength = training.maxLength
         settings.classNames = loaded.corpus.classNames
@@ -137,7 +139,8 @@ struct TrainPlan {
         if s.schedule.kind == .plateau { throw UsageError("--lr-schedule plateau \(why)") }
     }
 
-    static func trainingOptions(_ o: ParsedOptions, seed: UInt64, maxLength: Int, resumed: OptimizerSpec? = nil) throws -> TrainingOptions {
+    static func trainingOptions(_ o: ParsedOptions, seed: UInt64, maxLength: Int, resumed: OptimizerSpec? = nil,
+                                recordedShards: Int? = nil) throws -> TrainingOptions {
         var t = TrainingOptions()
         t.epochs = try o.int("--epochs", default: 10, min: 1, max: 1_000_000)
         t.batchSize = try o.int("--batch-size", default: 256, min: 1, max: 1_000_000)
@@ -148,21 +151,22 @@ struct TrainPlan {
         t.mode = o.flag("--bucketed") || o.has("--buckets") ? .bucketed(buckets: buckets) : .padded
         t.seed = seed
         t.threads = try o.int("--threads", default: TrainCommand.defaultThreads(), min: 1, max: 256)
+        t.shards = try TrainCommand.shards(o, recorded: recordedShards)
         t.maxLength = maxLength
         return t
     }
 
     /// Refuses, before allocating, a run that cannot fit in this machine's
-    /// memory (parameters, gradient slabs, optimizer state and the batch
-    /// buffers per worker), instead of being killed by the kernel later.
+    /// memory (parameters, optimizer state, one gradient slab per shard and
+    /// the batch buffers, which the shards share), instead of being killed
+    /// by the kernel later.
     static func checkMemory(model m: ModelSpec, options o: TrainingOptions) throws {
         let params = Double(NetworkArchitecture(m).layout.totalCount)
         let tokens = Double(o.batchSize) * Double(o.maxLength)
         // Per token: embeddings and their gradient, each layer's outputs,
         // gradients and cell scratch (about 16H per direction), the head.
         let perToken = Double(2 * m.embedDim + m.layers * m.directions * m.hiddenSize * 20 + 2 * m.numClasses)
-        let perWorker = params + tokens * perToken
-        let need = 4 * (Double(2 + o.optimizer.stateCount) * params + Double(o.threads) * perWorker)
+        let need = 4 * (Double(2 + o.optimizer.stateCount + o.shardCount) * params + Double(o.threads) * tokens * perToken)
         let pages = Double(sysconf(Int32(_SC_PHYS_PAGES))), pageSize = Double(sysconf(Int32(_SC_PAGESIZE)))
         let have = pages * pageSize
         if have > 0 && need > 0.8 * have {

@@ -59,8 +59,8 @@ extension TrainSession {
             + "padding share \(Format.percent(Double(padded - real) / Double(max(padded, 1)))) (never computed: batches are packed)")
         console.note("model: " + modelText(network.spec) + ", \(Format.grouped(network.parameterCount)) parameters")
         let length = self.plan.steps.limit.map { "\(Format.grouped($0)) step\($0 == 1 ? "" : "s")" } ?? "\(o.epochs) epoch\(o.epochs == 1 ? "" : "s")"
-        console.note("training: \(trainer.optimizer.spec.fullDescription), \(length), \(o.threads) thread\(o.threads == 1 ? "" : "s")"
-            + (o.group.map { " on each of \($0.size) MPI ranks" } ?? "")
+        console.note("training: \(trainer.optimizer.spec.fullDescription), \(length), "
+            + TrainCommand.parallelText(threads: o.threads, layout: trainer.layout)
             + (o.clipNorm.map { ", clip \($0)" } ?? "") + "; \(BLASEnvironment.kernelSummary())")
         if let extras = trainingExtras { console.note(extras) }
     }
