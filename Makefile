@@ -1,6 +1,6 @@
 # rnntrain: the two commands are `make run` and `make test`.
 #
-#   make deps    install OpenBLAS (libopenblas-dev) if it is missing
+#   make deps    install the system libraries (OpenBLAS, zlib, OpenMPI) if missing
 #   make build   release build tuned for this CPU
 #   make run     the main job: classify --bucketed on a synthetic corpus
 #   make test    the test suite (release build: the numeric kernels are

@@ -7,52 +7,72 @@ import Glibc
 import Darwin
 #endif
 
-/// The README's examples are real output of the current code: every
-/// `$ command` in its fenced blocks runs (in order, in one scratch folder,
-/// with the release binary as `rnntrain`) and must print what the README
-/// shows, timings aside (see `ReadmeExamples.swift` for the rules).
+/// The README's examples, and those of every `docs/*.md`, are real output of
+/// the current code: every `$ command` in their fenced blocks runs (a
+/// document's examples in order, in one scratch folder of its own, with the
+/// release binary as `rnntrain`) and must print what the document shows,
+/// timings aside (see `ReadmeExamples.swift` for the rules). A failure names
+/// the document and line (`docs/training.md:120`).
 ///
 /// After a change of behaviour, `RNNTRAIN_README_UPDATE=1` rewrites the
-/// README's output lines whose figures changed with the fresh output
-/// wherever the words still match (lines that differ only in timings stay),
-/// so only changed wording needs a hand edit.
+/// output lines whose figures changed, in whichever document holds them,
+/// with the fresh output wherever the words still match (lines that differ
+/// only in timings stay), so only changed wording needs a hand edit.
 final class ReadmeTests: XCTestCase {
     var binary: String { repoRoot + "/.build/release/rnntrain" }
 
-    func testTheReadmeExamplesPrintWhatTheReadmeShows() throws {
-        guard FileManager.default.isExecutableFile(atPath: binary) else { throw XCTSkip("no release binary (run make build)") }
-        let path = repoRoot + "/README.md"
-        let text = try String(contentsOfFile: path, encoding: .utf8)
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        let examples = ReadmeParser.examples(in: text)
-        XCTAssertGreaterThan(examples.count, 10, "the README's examples were not found")
-        let update = ProcessInfo.processInfo.environment["RNNTRAIN_README_UPDATE"] == "1"
-        // Every register family this CPU runs prints the README's figures
-        // (they compute the same bits); an update is written from one.
-        let families = update ? [KernelFamily.widestSupported] : KernelFamily.supported.filter { $0 != .blas }
-        for family in families {
-            try check(examples, family: family, update: update, into: &lines)
-        }
-        if update { try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8) }
+    /// The checked documents, relative to the repository: README.md, then
+    /// docs/*.md in name order.
+    static func documents() throws -> [String] {
+        let docs = try FileManager.default.contentsOfDirectory(atPath: repoRoot + "/docs")
+            .filter { $0.hasSuffix(".md") }.sorted().map { "docs/" + $0 }
+        return ["README.md"] + docs
     }
 
-    /// Runs every example with `RNNTRAIN_KERNELS=family`; with `update`,
-    /// rewrites `lines` where the figures changed.
-    func check(_ examples: [ReadmeExample], family: KernelFamily, update: Bool, into lines: inout [String]) throws {
+    /// Examples checked over all documents: this number may grow, never drop.
+    static let minimumExampleCount = 50
+
+    func testTheReadmeExamplesPrintWhatTheReadmeShows() throws {
+        guard FileManager.default.isExecutableFile(atPath: binary) else { throw XCTSkip("no release binary (run make build)") }
+        let update = ProcessInfo.processInfo.environment["RNNTRAIN_README_UPDATE"] == "1"
+        // Every register family this CPU runs prints the documents' figures
+        // (they compute the same bits); an update is written from one.
+        let families = update ? [KernelFamily.widestSupported] : KernelFamily.supported.filter { $0 != .blas }
+        var total = 0
+        for document in try Self.documents() {
+            let path = repoRoot + "/" + document
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            let examples = ReadmeParser.examples(in: text)
+            total += examples.count
+            for family in families {
+                try check(examples, document: document, family: family, update: update, into: &lines)
+            }
+            let updated = lines.joined(separator: "\n")
+            if update, updated != text { try updated.write(toFile: path, atomically: true, encoding: .utf8) }
+        }
+        XCTAssertGreaterThanOrEqual(total, Self.minimumExampleCount, "examples were not found, or some were lost")
+    }
+
+    /// Runs every example of `document` with `RNNTRAIN_KERNELS=family`, in a
+    /// scratch folder of its own; with `update`, rewrites `lines` where the
+    /// figures changed.
+    func check(_ examples: [ReadmeExample], document: String, family: KernelFamily, update: Bool, into lines: inout [String]) throws {
+        guard !examples.isEmpty else { return }
         let runner = try ExampleRunner(binary: binary, kernels: family)
         defer { runner.removeScratch() }
         for example in examples {
             for setup in example.setup {
                 let r = runner.run(setup)
-                XCTAssertEqual(r.status, 0, "README.md:\(example.line): setup `\(setup)` failed:\n\(r.lines.joined(separator: "\n"))")
+                XCTAssertEqual(r.status, 0, "\(document):\(example.line): setup `\(setup)` failed:\n\(r.lines.joined(separator: "\n"))")
             }
             let result = runner.run(example.command, interruptAfter: interruptTrigger(example))
-            let where_ = "README.md:\(example.line) (kernels \(family)): `\(example.command)`"
+            let where_ = "\(document):\(example.line) (kernels \(family)): `\(example.command)`"
             let wanted = example.exitStatus ?? 0
             if example.exitStatus != nil || !example.expectsError {
                 XCTAssertEqual(result.status, wanted, "\(where_) exited \(result.status):\n\(result.lines.joined(separator: "\n"))")
             } else {
-                XCTAssertNotEqual(result.status, 0, "\(where_) succeeded although the README shows an error")
+                XCTAssertNotEqual(result.status, 0, "\(where_) succeeded although \(document) shows an error")
             }
             switch OutputMatcher.match(example.expected, result.lines, varies: example.varies, checkNumbers: !update) {
             case .success(let matched):
@@ -65,7 +85,7 @@ final class ReadmeTests: XCTestCase {
                     }
                 }
             case .failure(let m):
-                let at = m.index.map { "README.md:\($0 + 1)" } ?? where_
+                let at = m.index.map { "\(document):\($0 + 1)" } ?? where_
                 XCTFail("\(at) (\(where_)):\n\(m.message)\nwhole output:\n\(result.lines.joined(separator: "\n"))")
             }
         }
@@ -111,6 +131,16 @@ final class ReadmeTests: XCTestCase {
         XCTAssertEqual(ex[1].expected[0].suffix, "          (exit 64)")
     }
 
+    func testTheReadmeAndEveryDocHoldTheirExamples() throws {
+        let documents = try Self.documents()
+        XCTAssertEqual(documents.first, "README.md")
+        XCTAssertTrue(documents.contains("docs/training.md"), "\(documents)")
+        let count = try documents.reduce(0) { n, d in
+            n + ReadmeParser.examples(in: try String(contentsOfFile: repoRoot + "/" + d, encoding: .utf8)).count
+        }
+        XCTAssertGreaterThanOrEqual(count, Self.minimumExampleCount)
+    }
+
     func testTimingsAreMaskedButChangedFiguresAndWordsAreNot() {
         let expected = ReadmeParser.examples(in: sample)[0].expected
         let same = ["Epoch 1/2 - train acc 0.2136 - loss 1.7477 - 9.9 s - 12,000 tok/s", "x", "best test accuracy: 0.4247 at epoch 5"]
@@ -142,7 +172,7 @@ final class ReadmeTests: XCTestCase {
     }
 }
 
-/// Runs README commands through bash in a scratch folder that holds a copy of
+/// Runs the documents' commands through bash in a scratch folder that holds a copy of
 /// `data/sample.csv` and has `rnntrain` (the release binary) on the PATH;
 /// `REPO` names the repository for setup commands.
 final class ExampleRunner {

@@ -15,7 +15,8 @@ import TensorCore
 /// times each (i, f, g, o blocks have their own statistics), and on the new
 /// cell state before the output tanh. Unlike TF1's `LayerNormBasicLSTMCell`
 /// the carried c' is the unnormalised one (as in the paper and the r2rt
-/// tutorial; see DESIGN.md §7).
+/// tutorial; see docs/training.md, "Cells, layers, directions, pooling,
+/// optimizers").
 ///
 /// Tensors (names through `CellNames`, e.g. `lstm.ln_hh_weight_l0`):
 ///
