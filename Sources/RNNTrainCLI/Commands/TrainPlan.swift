@@ -14,6 +14,8 @@ struct TrainPlan {
     var trainRows: [Int], valRows: [Int], testRows: [Int]
     /// "7,000 train / 1,000 validation / 2,000 test by post_id".
     var splitText: String
+    /// The leakage line: held-out rows and posts also in training (nil without held-out rows).
+    var overlapText: String?
     var selection: SelectionOptions
     var model: ModelSpec
     var training: TrainingOptions
@@ -37,6 +39,9 @@ struct TrainPlan {
         var vocabPath: String?
         /// `--synth-rows`, recorded so eval can regenerate the corpus.
         var synthRows: Int? = nil
+        /// Generated data whose held-out rows repeat training rows by design
+        /// (count-ones: 50,000 draws of at most 2^15 sequences): reported, not refused.
+        var repeatsByDesign = false
         var load: () throws -> DataOptions.Loaded
         /// Loads another file with the same options (--val-data, --test-data); nil when the data is generated.
         var loadFile: ((String) throws -> DataOptions.Loaded)? = nil
@@ -80,7 +85,8 @@ struct TrainPlan {
         pretrained = try EmbeddingOptions.pretrained(o, vocabPath: data.vocabPath, resuming: resumed != nil)
         steps = try StepOptions(o, savePath: savePath, saveBest: saveBest)
         let bucketed = o.flag("--bucketed") || o.has("--buckets")
-        let split = try SplitOptions(o, resumed: resumed?.record.settings)
+        var split = try SplitOptions(o, resumed: resumed?.record.settings)
+        split.allowOverlap = split.allowOverlap || data.repeatsByDesign
         selection = try SelectionOptions(o, epochs: training.epochs, resumed: resumed?.record.settings)
         quiet = o.flag("--quiet")
         runName = o.string("--run-name") ?? (command == task.rawValue ? "\(task.rawValue) \(bucketed ? "bucketed" : "padded")" : command)
@@ -88,6 +94,7 @@ struct TrainPlan {
         loaded = try data.load()
         let (parts, text, byPost) = try split.apply(to: &loaded, loadFile: data.loadFile, seed: seed)
         splitText = text
+        overlapText = try split.checkOverlap(loaded.corpus, parts)
         (trainRows, valRows, testRows) = (parts.train, parts.val, parts.test)
         training.schedule = selection.schedule
         training.classWeights = try selection.weights(corpus: loaded.corpus, trainRows: trainRows, recorded: resumed?.record.settings.classWeights)

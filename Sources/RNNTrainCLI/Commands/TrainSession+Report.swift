@@ -40,6 +40,7 @@ extension TrainSession {
         let lengths = corpus.lengthSummary()
         console.note(plan.loaded.summary)
         console.note("split: \(self.plan.splitText) (seed \(o.seed))")
+        if let overlap = self.plan.overlapText { console.note(overlap) }
         console.note("classes: " + zip(corpus.classNames, counts).map { "\($0) \(Format.grouped($1))" }.joined(separator: ", ")
             + " (majority share \(Format.fixed(majority, 4)))")
         console.note("lengths: min \(lengths.min), mean \(Format.fixed(lengths.mean, 1)), max \(lengths.max)")
