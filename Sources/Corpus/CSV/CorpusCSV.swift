@@ -6,11 +6,15 @@ public struct CSVLoadOptions: Sendable {
     public var vocabularySize: Int
     /// Skip and count malformed rows instead of stopping at the first.
     public var skipBadRows: Bool
+    /// Keep each row's `post_id` and `string` text (`Corpus.postIDs`,
+    /// `Corpus.texts`) so the corpus can be written again without loss.
+    public var keepText: Bool
 
-    public init(maxLength: Int = 30, vocabularySize: Int = 10_000, skipBadRows: Bool = false) {
+    public init(maxLength: Int = 30, vocabularySize: Int = 10_000, skipBadRows: Bool = false, keepText: Bool = false) {
         self.maxLength = maxLength
         self.vocabularySize = vocabularySize
         self.skipBadRows = skipBadRows
+        self.keepText = keepText
     }
 }
 
@@ -123,7 +127,7 @@ public enum CorpusCSV {
                     corpus.closeRow(label: UInt8(label), stepLabels: nil as [UInt8]?)
                 }
                 maxLabel = max(maxLabel, label)
-                if let pc = columns.post { corpus.postKeys.append(postKey(fields[pc], reader)) }
+                columns.keepPost(fields, reader, options, into: &corpus)
             } catch let e as DataError {
                 guard options.skipBadRows else { throw e }
                 corpus.tokenIDs.removeSubrange(mark...)
@@ -148,6 +152,8 @@ public enum CorpusCSV {
         var stepLabels: Int?
         /// `post_id`: rows of one post stay on one side of a split.
         var post: Int?
+        /// `string`: the sentence's text (kept only to be written again).
+        var string: Int?
         var fileName: String
         var blogSchema: Bool { gender != nil }
 
@@ -169,6 +175,7 @@ public enum CorpusCSV {
             label = find("label")
             stepLabels = find("labels")
             post = find("post_id")
+            string = find("string")
             switch (gender, age) {
             case (.some, .some): break
             case (.some, nil): throw DataError(file: fileName, line: 1, "missing column 'age_bracket' (header has: \(listed))")
@@ -178,6 +185,28 @@ public enum CorpusCSV {
                     throw DataError(file: fileName, line: 1, "missing columns 'gender' and 'age_bracket' (or 'label') (header has: \(listed))")
                 }
             }
+        }
+
+        /// The row's post key (and, with `keepText`, its `post_id` and `string` text).
+        func keepPost(_ f: [CSVRecordReader.Field], _ r: CSVRecordReader, _ options: CSVLoadOptions, into corpus: inout Corpus) {
+            if let post {
+                let id = CorpusCSV.trimmed(f[post], r)
+                corpus.postKeys.append(Corpus.postKey(id))
+                if options.keepText { corpus.postIDs.append(id) }
+            }
+            guard options.keepText, let string else { return }
+            let field = f[string]
+            let raw = UnsafeRawBufferPointer(rebasing: r.bytes[field.start ..< field.end])
+            guard field.escaped else { corpus.texts.append(raw); return }
+            var previousQuote = false
+            corpus.texts.bytes.reserveCapacity(corpus.texts.bytes.count + raw.count)
+            for b in raw {
+                // A doubled quote inside a quoted field stands for one.
+                if b == 0x22 && previousQuote { previousQuote = false; continue }
+                previousQuote = b == 0x22
+                corpus.texts.bytes.append(b)
+            }
+            corpus.texts.offsets.append(corpus.texts.bytes.count)
         }
 
         func label(_ f: [CSVRecordReader.Field], _ r: CSVRecordReader, line: Int, _ options: CSVLoadOptions) throws -> Int {
@@ -194,16 +223,13 @@ public enum CorpusCSV {
         }
     }
 
-    /// A 64-bit FNV-1a hash of a field's bytes (spaces around it ignored):
-    /// equal post ids give equal keys.
-    static func postKey(_ f: CSVRecordReader.Field, _ r: CSVRecordReader) -> UInt64 {
+    /// A field's bytes without the spaces and tabs around it.
+    static func trimmed(_ f: CSVRecordReader.Field, _ r: CSVRecordReader) -> UnsafeRawBufferPointer {
         let b = r.bytes
         var i = f.start, end = f.end
         while i < end && (b[i] == 0x20 || b[i] == 0x09) { i += 1 }
         while end > i && (b[end - 1] == 0x20 || b[end - 1] == 0x09) { end -= 1 }
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        while i < end { h = (h ^ UInt64(b[i])) &* 0x100_0000_01b3; i += 1 }
-        return h
+        return UnsafeRawBufferPointer(rebasing: b[i ..< end])
     }
 
     /// An integer field ("2", " 2 ", or pandas' float form "2.0").

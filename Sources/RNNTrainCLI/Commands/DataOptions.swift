@@ -37,6 +37,8 @@ struct DataOptions {
     var vocabPath: String?
     /// `--labels`: the class names file.
     var labelsPath: String?
+    /// Keep each row's `post_id` and `string` text (convert writes them again).
+    var keepText = false
 
     init(_ o: ParsedOptions, synthSeed: UInt64) throws {
         path = o.string("--data")
@@ -79,7 +81,7 @@ struct DataOptions {
         let clock = ContinuousClock()
         let start = clock.now
         if let path {
-            let rows = CSVLoadOptions(maxLength: maxLength, vocabularySize: vocabularySize, skipBadRows: skipBadRows)
+            let rows = CSVLoadOptions(maxLength: maxLength, vocabularySize: vocabularySize, skipBadRows: skipBadRows, keepText: keepText)
             var result = try CorpusFiles.load(paths: CorpusFiles.expand(path),
                                               tfrecord: TFRecordLoadOptions(rows: rows, names: names, gzip: gzip))
             try applyClasses(&result.corpus, name: path)
@@ -100,6 +102,7 @@ struct DataOptions {
         let generated = SyntheticCorpus.generate(rows: rows, seed: seed)
         var corpus = generated.corpus
         corpus.postKeys = generated.postIDs.map { UInt64($0) }
+        if keepText { for id in generated.postIDs { corpus.postIDs.append(Corpus.decimalText(Int64(id))) } }
         let longest = corpus.lengthSummary().max
         if longest > maxLength {
             throw UsageError("the synthetic corpus has rows of length \(longest); --max-len must be at least that")
