@@ -35,6 +35,8 @@ struct DataOptions {
     var synthSeed: UInt64
     /// The `--vocab` file, as an absolute path (recorded in checkpoints).
     var vocabPath: String?
+    /// The `--vocab` file's vocabulary.
+    var vocabulary: Vocabulary?
     /// `--labels`: the class names file.
     var labelsPath: String?
     /// Keep each row's `post_id` and `string` text (convert writes them again).
@@ -48,6 +50,7 @@ struct DataOptions {
         vocabularySize = try o.int("--vocab-size", default: 10_000, min: 2, max: 10_000_000)
         if let v = o.string("--vocab") {
             let vocab = try Vocabulary.load(path: v)
+            vocabulary = vocab
             if o.has("--vocab-size") {
                 guard vocabularySize >= vocab.count else {
                     throw UsageError("--vocab-size \(vocabularySize) is smaller than the \(vocab.count) tokens of \(v)")
@@ -143,6 +146,17 @@ extension DataOptions {
         }
         corpus.classNames = names
         return file
+    }
+}
+
+extension DataOptions {
+    /// The fingerprint and size of the data's vocabulary, when known: the
+    /// --vocab file, or the synthetic corpus's own (recorded in checkpoints).
+    var vocabularyIdentity: (hash: String, size: Int)? {
+        if let vocabulary { return (vocabulary.fingerprint, vocabulary.count) }
+        guard path == nil else { return nil }
+        let synthetic = Vocabulary(tokens: SyntheticCorpus.vocabulary())
+        return (synthetic.fingerprint, synthetic.count)
     }
 }
 

@@ -37,6 +37,8 @@ struct TrainPlan {
     struct DataSource {
         var maxLength: Int
         var vocabPath: String?
+        /// The vocabulary's fingerprint and size, when known (`DataOptions.vocabularyIdentity`).
+        var vocabulary: (hash: String, size: Int)? = nil
         /// `--synth-rows`, recorded so eval can regenerate the corpus.
         var synthRows: Int? = nil
         /// Generated data whose held-out rows repeat training rows by design
@@ -54,7 +56,8 @@ struct TrainPlan {
         let o = try ParsedOptions.parse(arguments, specs: TrainCommand.specs(task))
         try self.init(task: task, command: task.rawValue, arguments: arguments, options: o) { o, seed in
             let data = try DataOptions(o, synthSeed: seed)
-            return DataSource(maxLength: data.maxLength, vocabPath: data.vocabPath, synthRows: data.synthRows, load: data.load) { path in
+            return DataSource(maxLength: data.maxLength, vocabPath: data.vocabPath, vocabulary: data.vocabularyIdentity,
+                              synthRows: data.synthRows, load: data.load) { path in
                 var d = data
                 (d.path, d.synthRows) = (path, nil)
                 return try d.load()
@@ -129,6 +132,7 @@ struct TrainPlan {
         settings.maxLength = training.maxLength
         settings.classNames = loaded.corpus.classNames
         settings.vocab = data.vocabPath
+        (settings.vocabHash, settings.vocabSize) = (data.vocabulary?.hash, data.vocabulary?.size)
         return settings
     }
 
