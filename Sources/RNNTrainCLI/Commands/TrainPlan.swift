@@ -27,6 +27,8 @@ struct TrainPlan {
     var metricsPath: String?, plotPath: String?
     var runName: String
     var quiet: Bool
+    /// `--baseline`: train the baselines (classify only) on the same split.
+    var baseline: Bool
     var resumed: (path: String, checkpoint: Checkpoint, record: RunRecord)?
     /// `--embeddings`: the vector file and the vocabulary it is matched to.
     var pretrained: (path: String, vocabulary: Vocabulary)?
@@ -92,6 +94,8 @@ struct TrainPlan {
         split.allowOverlap = split.allowOverlap || data.repeatsByDesign
         selection = try SelectionOptions(o, epochs: training.epochs, resumed: resumed?.record.settings)
         quiet = o.flag("--quiet")
+        baseline = try ModelOptions.choice(o, "--baseline", ["on", "off"], default: "off") == "on" && task == .classify
+        if task != .classify && o.string("--baseline") == "on" { throw UsageError("option --baseline applies to classify") }
         runName = o.string("--run-name") ?? (command == task.rawValue ? "\(task.rawValue) \(bucketed ? "bucketed" : "padded")" : command)
 
         loaded = try data.load()

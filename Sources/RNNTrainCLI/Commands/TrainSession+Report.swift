@@ -32,6 +32,17 @@ extension TrainSession {
         return line + " - \(Format.duration(s.trainSeconds)) - \(speed) tok/s"
     }
 
+    /// "baseline on the same split: bag-of-ids logistic regression val acc 0.3990, test acc 0.4012;
+    /// majority class val acc 0.2126, test acc 0.2133 (31 L-BFGS iterations, 0.2 s)".
+    static func baselineLine(_ b: BaselineFigures) -> String {
+        func accuracies(_ val: Double, _ test: Double) -> String {
+            [val.isNaN ? nil : "val acc \(Format.fixed(val, 4))", test.isNaN ? nil : "test acc \(Format.fixed(test, 4))"]
+                .compactMap { $0 }.joined(separator: ", ")
+        }
+        return "baseline on the same split: bag-of-ids logistic regression \(accuracies(b.bagVal, b.bagTest)); "
+            + "majority class \(accuracies(b.majorityVal, b.majorityTest)) (\(b.iterations) L-BFGS iterations, \(Format.duration(b.seconds)))"
+    }
+
     func printSummary() {
         let corpus = trainer.corpus
         let o = trainer.options

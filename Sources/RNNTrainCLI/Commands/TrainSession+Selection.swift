@@ -61,6 +61,7 @@ extension TrainSession {
         if plan.selecting, let w = best.weights {
             w.withUnsafeBufferPointer { network.params.base.update(from: $0.baseAddress!, count: w.count) }
         }
+        defer { if let baseline, !plan.quiet { console.note(TrainSession.baselineLine(baseline)) } }
         guard !plan.quiet, hasVal, best.epoch > 0 else { return }
         let last = outputs.history.last?.epoch ?? 0
         console.note("lowest validation loss\(unit): \(Format.fixed(best.loss, 4)) at epoch \(best.epoch) (validation accuracy\(unit) \(Format.fixed(best.accuracy, 4)))")

@@ -31,6 +31,8 @@ final class TrainSession {
     let epochs: Int
     /// Step lines and checkpoints (TrainSession+Steps).
     var steps = StepState()
+    /// The baselines on the same split (`--baseline`, classify).
+    var baseline: BaselineFigures?
 
     init(plan: TrainPlan, console: Console) throws {
         self.plan = plan
@@ -70,6 +72,10 @@ final class TrainSession {
         if let resumed = plan.resumed, !plan.quiet {
             console.note(resumeNote(path: resumed.path, epoch: firstEpoch, partial: partial, unit: "batch",
                                     optimizerStep: trainer.optimizer.step))
+        }
+        if plan.baseline {
+            baseline = BaselineFigures.compute(trainer.corpus, train: plan.trainRows, val: plan.valRows, test: plan.testRows,
+                                               threads: plan.training.threads)
         }
         Interruption.install()
         defer { Interruption.uninstall() }
