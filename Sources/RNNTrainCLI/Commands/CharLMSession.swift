@@ -151,7 +151,7 @@ final class CharLMSession {
         if s.layers > 1 && s.layerKeepProb < 1 { model += ", keep \(Format.fixed(Double(s.layerKeepProb), 2)) between layers" }
         if s.keepProb < 1 { model += ", keep \(Format.fixed(Double(s.keepProb), 2)) on the top output" }
         console.note("model: \(model), \(Format.grouped(network.parameterCount)) parameters")
-        console.note("training: \(trainer.optimizer.spec.description), \(o.epochs) epochs, \(trainer.workers.count) thread\(trainer.workers.count == 1 ? "" : "s")"
+        console.note("training: \(trainer.optimizer.spec.description), \(o.epochs) epoch\(o.epochs == 1 ? "" : "s"), \(trainer.workers.count) thread\(trainer.workers.count == 1 ? "" : "s")"
             + (o.group.map { " on each of \($0.size) MPI ranks" } ?? "") + (o.clipNorm.map { ", clip \($0)" } ?? "") + "; BLAS \(BLASEnvironment.summary())")
     }
 

@@ -8,7 +8,11 @@ enum EvalCommand {
     static let specs: [OptionSpec] = [
         OptionSpec("--model", "PATH", help: "checkpoint written by --save (required)"),
     ] + DataOptions.specs.map { spec in
-        spec.name == "--vocab-size" ? OptionSpec("--vocab-size", "N", help: spec.help, default: "the model's vocabulary") : spec
+        switch spec.name {
+        case "--vocab-size": return OptionSpec("--vocab-size", "N", help: spec.help, default: "the model's vocabulary")
+        case "--data": return OptionSpec("--data", "PATH", help: spec.help, default: "the data the model was trained on, as it records it")
+        default: return spec
+        }
     } + [
         OptionSpec("--split", "WHICH", help: "all rows, or the test, val or train rows of the training run's split (its seed, fractions and --split-by)", default: "all"),
         OptionSpec("--batch-size", "N", help: "rows per forward pass", default: "256"),
