@@ -75,7 +75,7 @@ struct TrainPlan {
         savePath = o.string("--save")
         saveBest = o.flag("--save-best")
         metricsPath = o.string("--metrics")
-        plotPath = o.string("--plot")
+        plotPath = try LearningCurves.checkedPath(o.string("--plot"), option: "--plot")
         // An unwritable output is refused now, not after an hour of training.
         for path in [savePath, metricsPath, plotPath].compactMap({ $0 }) { try AtomicFile.checkWritable(path: path) }
         if saveBest && savePath == nil { throw UsageError("option --save-best needs --save PATH") }

@@ -100,7 +100,7 @@ final class TrainSession {
             try record(s)
             if reachedStepLimit || stopsEarly(after: epoch) { break }
         }
-        finish()
+        try finish()
         return RNNTrain.ExitCode.ok
     }
 
@@ -129,7 +129,7 @@ final class TrainSession {
         let improved = hasVal && best.improves(on: s.valLoss)
         if improved { best.keep(epoch: s.epoch, loss: s.valLoss, accuracy: s.valAccuracy, network: network) }
         guard writesFiles else { return }
-        try outputs.add(m)
+        try outputs.add(m, kept: plan.selecting ? best.epoch : s.epoch)
         if let path = plan.savePath, improved || !plan.selecting {
             var r = runRecord(epoch: s.epoch)
             if hasTest { r.progress.testAccuracy = s.testAccuracy }
@@ -157,7 +157,7 @@ final class TrainSession {
             + "; stopped without saving\(kept). Try --clip 5 or a lower --lr (now \(trainer.optimizer.learningRate))")
     }
 
-    func finish() {
+    func finish() throws {
         if GEMMClock.isOn {
             console.note(blasShare.summary)
             let inside = trainer.gradientPath.busySeconds
@@ -165,7 +165,7 @@ final class TrainSession {
                 + " of \(Format.fixed(trainSeconds, 2)) training s (\(trainer.gradientPath.stageShares(of: trainSeconds)))")
         }
         if let ranks = rankSummary, !plan.quiet { console.note(ranks) }
-        selectAndTest()
+        try selectAndTest()
         guard !plan.quiet else { return }
         if let path = plan.plotPath { console.note("learning curves: \(path)") }
         console.note("peak memory: \(Format.fixed(peakResidentMegabytes(), 1)) MB (max resident set)")
