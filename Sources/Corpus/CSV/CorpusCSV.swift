@@ -9,23 +9,32 @@ public struct CSVLoadOptions: Sendable {
     /// Keep each row's `post_id` and `string` text (`Corpus.postIDs`,
     /// `Corpus.texts`) so the corpus can be written again without loss.
     public var keepText: Bool
+    /// Rows longer than `maxLength` keep their first (`.post`) or last
+    /// (`.pre`) `maxLength` tokens instead of being errors (Keras's `truncating`).
+    public var truncate: Truncation?
 
-    public init(maxLength: Int = 30, vocabularySize: Int = 10_000, skipBadRows: Bool = false, keepText: Bool = false) {
+    /// Which end of a too-long row goes: Keras's `truncating='pre'` drops the
+    /// start (keeps the last tokens), `'post'` the end (keeps the first).
+    public enum Truncation: String, Sendable { case pre, post }
+
+    public init(maxLength: Int = 30, vocabularySize: Int = 10_000, skipBadRows: Bool = false, keepText: Bool = false,
+                truncate: Truncation? = nil) {
         self.maxLength = maxLength
         self.vocabularySize = vocabularySize
         self.skipBadRows = skipBadRows
         self.keepText = keepText
+        self.truncate = truncate
     }
 }
 
 extension CSVLoadOptions {
     /// What the user can do about a row that is too long.
-    public static let lengthHint = " (raise --max-len, or pass --skip-bad-rows to skip such rows)"
+    public static let lengthHint = " (raise --max-len, pass --truncate post to keep the first --max-len tokens, or --skip-bad-rows to skip such rows)"
 
     /// Why a row of `count` ids is refused, or nil (every loader's rule).
     public func lengthProblem(_ count: Int) -> String? {
         if count == 0 { return "empty sequence (no token ids)" }
-        if count > maxLength { return "sequence of \(count) tokens is longer than the maximum length \(maxLength)\(CSVLoadOptions.lengthHint)" }
+        if count > maxLength && truncate == nil { return "sequence of \(count) tokens is longer than the maximum length \(maxLength)\(CSVLoadOptions.lengthHint)" }
         return nil
     }
 
@@ -43,6 +52,12 @@ extension CSVLoadOptions {
 
     /// The message for a token id outside `0 ..< vocabularySize` (as written in the data).
     public func idProblem(_ id: String) -> String { "token id \(id) out of range [0, \(vocabularySize))" }
+
+    /// The part of a row of `count` values that `truncate` keeps (all of it when it fits).
+    public func kept(_ count: Int) -> Range<Int> {
+        guard count > maxLength, let truncate else { return 0 ..< count }
+        return truncate == .post ? 0 ..< maxLength : count - maxLength ..< count
+    }
 }
 
 /// Rows skipped with `skipBadRows`: how many, and the first few errors.
@@ -115,13 +130,18 @@ public enum CorpusCSV {
                         throw DataError(file: fileName, line: line, "length \(stated) does not match the \(count) token ids in as_numbers")
                     }
                 }
+                let keep = options.kept(count)
+                if keep.count < count {
+                    corpus.tokenIDs.removeSubrange(mark + keep.upperBound ..< mark + count)
+                    corpus.tokenIDs.removeSubrange(mark ..< mark + keep.lowerBound)
+                }
                 if let lc = columns.stepLabels {
                     stepLabels.removeAll(keepingCapacity: true)
                     let n = try parseIDs(fields[lc], reader, line: line, options: options, column: "labels", into: &stepLabels)
                     if n != count {
                         throw DataError(file: fileName, line: line, "labels holds \(n) labels, as_numbers \(count) token ids (one label per step)")
                     }
-                    corpus.closeRow(label: UInt8(label), stepLabels: stepLabels.lazy.map { UInt8($0) })
+                    corpus.closeRow(label: UInt8(label), stepLabels: stepLabels[keep].lazy.map { UInt8($0) })
                     maxLabel = max(maxLabel, Int(stepLabels.max() ?? 0))
                 } else {
                     corpus.closeRow(label: UInt8(label), stepLabels: nil as [UInt8]?)
@@ -166,7 +186,7 @@ public enum CorpusCSV {
             let shown = names.prefix(12).map { $0.isEmpty ? "(unnamed)" : $0 }.joined(separator: ", ")
             let listed = names.count > 12 ? shown + ", ... \(names.count) columns" : shown
             guard let ids = find("as_numbers") else {
-                throw DataError(file: fileName, line: 1, "missing column 'as_numbers' (header has: \(listed))")
+                throw DataError(file: fileName, line: 1, "missing column 'as_numbers' (header has: \(listed))" + Columns.delimiterHint(names))
             }
             self.ids = ids
             length = find("length")
@@ -207,6 +227,17 @@ public enum CorpusCSV {
                 corpus.texts.bytes.append(b)
             }
             corpus.texts.offsets.append(corpus.texts.bytes.count)
+        }
+
+        /// When a header without commas holds tabs or semicolons: the file was
+        /// written with another delimiter (pandas' `sep='\\t'`, a European spreadsheet).
+        static func delimiterHint(_ names: [String]) -> String {
+            guard names.count == 1, let name = names.first else { return "" }
+            for (byte, what) in [(UInt8(0x09), "tab"), (UInt8(0x3B), "semicolon")] where name.utf8.contains(byte) {
+                return "; the header is one field holding \(what)s: the file looks \(what)-separated, and rnntrain reads "
+                    + "comma-separated files (rewrite it with commas, e.g. pandas' to_csv)"
+            }
+            return ""
         }
 
         func label(_ f: [CSVRecordReader.Field], _ r: CSVRecordReader, line: Int, _ options: CSVLoadOptions) throws -> Int {
@@ -301,7 +332,7 @@ public enum CorpusCSV {
             }
             ids.append(Int32(truncatingIfNeeded: v))
             count += 1
-            if count > options.maxLength + 1 {
+            if count > options.maxLength + 1 && options.truncate == nil {
                 // Stop early on absurd rows (a 10-million-id line).
                 throw DataError(file: r.fileName, line: line, "sequence of more than \(options.maxLength) \(noun)s is longer than the maximum length \(options.maxLength)\(CSVLoadOptions.lengthHint)")
             }

@@ -53,23 +53,24 @@ struct TFRecordRowDecoder {
         guard try read(slot: 0, names.tokens) else { throw missing(names.tokens) }
         ids.removeAll(keepingCapacity: true)
         if let problem = options.lengthProblem(values.count) { throw ProtoError(problem) }
-        for v in values {
+        let count = values.count, keep = options.kept(count)
+        for v in values[keep] {
             guard v >= 0 && v < Int64(options.vocabularySize) else { throw ProtoError(options.idProblem("\(v)")) }
             ids.append(Int32(v))
         }
         hasStepLabels = try read(slot: 1, names.labels)
         stepLabels.removeAll(keepingCapacity: true)
         if hasStepLabels {
-            guard values.count == ids.count else {
-                throw ProtoError("'\(names.labels)' holds \(values.count) labels, '\(names.tokens)' \(ids.count) tokens (one label per step)")
+            guard values.count == count else {
+                throw ProtoError("'\(names.labels)' holds \(values.count) labels, '\(names.tokens)' \(count) tokens (one label per step)")
             }
-            for v in values {
+            for v in values[keep] {
                 if let p = options.labelProblem(Int(clamping: v), "label") { throw ProtoError(p + " (in '\(names.labels)')") }
                 stepLabels.append(UInt8(v))
             }
         }
-        if let stated = try scalar(slot: 3, names.length), stated != Int64(ids.count) {
-            throw ProtoError("'\(names.length)' \(stated) does not match the \(ids.count) tokens in '\(names.tokens)'")
+        if let stated = try scalar(slot: 3, names.length), stated != Int64(count) {
+            throw ProtoError("'\(names.length)' \(stated) does not match the \(count) tokens in '\(names.tokens)'")
         }
         try readLabel()
         postID = try decoder.features[6].map { try textFeature($0, "post_id", integer: true) }

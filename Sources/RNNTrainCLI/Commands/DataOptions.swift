@@ -14,6 +14,8 @@ struct DataOptions {
         OptionSpec("--max-len", "N", help: "longest sequence accepted", default: "30"),
         OptionSpec("--vocab", "PATH", help: "the data's vocabulary file (vocab.txt): ids must be below its line count", default: "none"),
         OptionSpec("--vocab-size", "N", help: "token ids must be below N", default: "10000, or the --vocab line count"),
+        OptionSpec("--truncate", "END", help: "rows longer than --max-len keep their first tokens (post) or their last (pre), "
+                   + "as Keras's truncating=; otherwise such a row is an error", default: "off"),
         OptionSpec("--skip-bad-rows", help: "skip and count malformed rows (or TFRecord records) instead of stopping at the first"),
         OptionSpec("--labels", "PATH", help: "class names, one per line (line k names class k)", default: "X.labels.txt beside X.csv, as prepare writes it"),
         OptionSpec("--classes", "N", help: "number of classes (labels must be below N)", default: "from the data"),
@@ -41,6 +43,8 @@ struct DataOptions {
     var labelsPath: String?
     /// Keep each row's `post_id` and `string` text (convert writes them again).
     var keepText = false
+    /// `--truncate pre|post`.
+    var truncate: CSVLoadOptions.Truncation?
 
     init(_ o: ParsedOptions, synthSeed: UInt64) throws {
         path = o.string("--data")
@@ -61,6 +65,7 @@ struct DataOptions {
             vocabPath = absolutePath(v)
         }
         skipBadRows = o.flag("--skip-bad-rows")
+        truncate = try ModelOptions.choice(o, "--truncate", ["pre", "post"], default: nil).flatMap(CSVLoadOptions.Truncation.init)
         labelsPath = o.string("--labels")
         self.synthSeed = synthSeed
         classes = o.has("--classes") ? try o.int("--classes", default: 2, min: 2, max: 256) : nil
@@ -84,7 +89,8 @@ struct DataOptions {
         let clock = ContinuousClock()
         let start = clock.now
         if let path {
-            let rows = CSVLoadOptions(maxLength: maxLength, vocabularySize: vocabularySize, skipBadRows: skipBadRows, keepText: keepText)
+            let rows = CSVLoadOptions(maxLength: maxLength, vocabularySize: vocabularySize, skipBadRows: skipBadRows, keepText: keepText,
+                                      truncate: truncate)
             var result = try CorpusFiles.load(paths: CorpusFiles.expand(path),
                                               tfrecord: TFRecordLoadOptions(rows: rows, names: names, gzip: gzip))
             try applyClasses(&result.corpus, name: path)
