@@ -38,6 +38,8 @@ public struct RunSettings: Codable, Equatable, Sendable {
     public var vocabSize: Int?
     /// The command line that started the run.
     public var command = ""
+    /// The --embeddings vector file the run started from (absolute path), when any.
+    public var embeddings: String?
     // Added with validation and schedules; absent in older checkpoints.
     /// Share of rows held out for validation (model selection).
     public var valFraction: Double?

@@ -27,6 +27,9 @@ struct TrainPlan {
     var metricsPath: String?, plotPath: String?
     var runName: String
     var quiet: Bool
+    /// Without a terminal: a progress line at most this often in a long epoch
+    /// (`RNNTRAIN_PROGRESS_SECONDS`, default 30; 0 turns it off).
+    var progressLogSeconds: Double?
     /// `--baseline`: train the baselines (classify only) on the same split.
     var baseline: Bool
     var resumed: (path: String, checkpoint: Checkpoint, record: RunRecord)?
@@ -87,13 +90,14 @@ struct TrainPlan {
         let seed = try o.seed("--seed", default: resumed?.record.settings.seed ?? 1)
         let data = try source(o, seed)
         training = try TrainPlan.trainingOptions(o, seed: seed, maxLength: data.maxLength, resumed: resumed?.record.optimizer)
-        pretrained = try EmbeddingOptions.pretrained(o, vocabPath: data.vocabPath, resuming: resumed != nil)
+        pretrained = try EmbeddingOptions.pretrained(o, vocabPath: data.vocabPath, resumed: resumed?.record.settings)
         steps = try StepOptions(o, savePath: savePath, saveBest: saveBest)
         let bucketed = o.flag("--bucketed") || o.has("--buckets")
         var split = try SplitOptions(o, resumed: resumed?.record.settings)
         split.allowOverlap = split.allowOverlap || data.repeatsByDesign
         selection = try SelectionOptions(o, epochs: training.epochs, resumed: resumed?.record.settings)
         quiet = o.flag("--quiet")
+        progressLogSeconds = TrainPlan.progressLogSeconds(environment: getenv("RNNTRAIN_PROGRESS_SECONDS").map { String(cString: $0) })
         baseline = try ModelOptions.choice(o, "--baseline", ["on", "off"], default: "off") == "on" && task == .classify
         if task != .classify && o.string("--baseline") == "on" { throw UsageError("option --baseline applies to classify") }
         runName = o.string("--run-name") ?? (command == task.rawValue ? "\(task.rawValue) \(bucketed ? "bucketed" : "padded")" : command)
@@ -113,6 +117,7 @@ struct TrainPlan {
         settings = TrainPlan.settings(seed: seed, split: split, byPost: byPost, data: data, loaded: loaded, training: training,
                                       selection: selection)
         settings.command = (["rnntrain", command] + arguments).joined(separator: " ")
+        settings.embeddings = pretrained.map { absolutePath($0.path) } ?? resumed?.record.settings.embeddings
     }
 
     /// The run's settings as its checkpoints record them (the command line is added by the caller).
@@ -138,6 +143,12 @@ struct TrainPlan {
         settings.vocab = data.vocabPath
         (settings.vocabHash, settings.vocabSize) = (data.vocabulary?.hash, data.vocabulary?.size)
         return settings
+    }
+
+    /// 30 s, or the environment's positive number of seconds (0: no lines).
+    static func progressLogSeconds(environment value: String?) -> Double? {
+        guard let value, let seconds = Double(value), seconds >= 0 else { return 30 }
+        return seconds > 0 ? seconds : nil
     }
 
     /// Selecting an epoch needs validation rows; without them --save-best

@@ -79,7 +79,8 @@ final class TrainSession {
         }
         Interruption.install()
         defer { Interruption.uninstall() }
-        let progress = ProgressBar(console: console, enabled: console.errIsTerminal && !plan.quiet)
+        let progress = ProgressBar(console: console, enabled: console.errIsTerminal && !plan.quiet,
+                                   logInterval: console.errIsTerminal || plan.quiet ? nil : plan.progressLogSeconds)
         for epoch in firstEpoch ... epochs {
             let resuming = epoch == firstEpoch ? partial : EpochTally()
             steps.startEpoch(resuming)
