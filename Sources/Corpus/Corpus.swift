@@ -24,6 +24,10 @@ public struct Corpus: Sendable {
     /// split can keep a post's sentences together; empty when the data has no
     /// post ids.
     public var postKeys: [UInt64] = []
+    /// Each row's `post_id` text and `string` text, kept only when the loader
+    /// was asked to (`CSVLoadOptions.keepText`, for convert); else empty.
+    public var postIDs = TextColumn()
+    public var texts = TextColumn()
 
     public init(tokenIDs: [Int32] = [], offsets: [Int] = [0], labels: [UInt8] = [],
                 classNames: [String] = Corpus.blogClassNames, vocabularySize: Int = 10_000) {
@@ -96,7 +100,9 @@ public struct Corpus: Sendable {
     /// Post keys survive only when both sides have them.
     public mutating func append(contentsOf other: Corpus) {
         let keys = count == 0 ? other.postKeys : (postKeys.isEmpty || other.postKeys.isEmpty ? [] : postKeys + other.postKeys)
-        defer { postKeys = keys }
+        let ids = postIDs.merged(rows: count, with: other.postIDs, otherRows: other.count)
+        let strings = texts.merged(rows: count, with: other.texts, otherRows: other.count)
+        defer { (postKeys, postIDs, texts) = (keys, ids, strings) }
         if other.hasTokenLabels || hasTokenLabels {
             for r in 0 ..< other.count {
                 let labels = other.hasTokenLabels ? Array(other.tokenLabels[other.offsets[r] ..< other.offsets[r + 1]])

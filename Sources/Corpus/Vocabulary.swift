@@ -16,6 +16,20 @@ public struct Vocabulary: Sendable {
 
     public func id(of token: String) -> Int32? { index[token] }
 
+    /// "fnv1a64:0123456789abcdef": a 64-bit FNV-1a hash of every token with a
+    /// line break after it, so files holding the same tokens in the same
+    /// order match (whatever their line endings) and any other file almost
+    /// surely does not. Checkpoints record it with the token count.
+    public var fingerprint: String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for t in tokens {
+            for b in t.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+            h = (h ^ 0x0A) &* 0x100_0000_01b3
+        }
+        let hex = String(h, radix: 16)
+        return "fnv1a64:" + String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
     public static func load(path: String, maxTokens: Int = 1_000_000) throws -> Vocabulary {
         let file = try MappedFile(path: path)
         return try file.withBytes { try parse($0, fileName: path, maxTokens: maxTokens) }

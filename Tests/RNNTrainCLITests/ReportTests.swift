@@ -10,10 +10,19 @@ final class ReportTests: XCTestCase {
         let dir = temporaryDirectory()
         let r = cli(["classify", "--epochs", "3", "--lr", "3e-3", "--quiet", "--report-test", "--metrics", dir + "/m.jsonl", "--run-name", "a \"quoted\" run"])
         XCTAssertEqual(r.status, 0, r.err)
-        XCTAssertEqual(r.err, "", "--quiet prints only the epoch lines")
-        XCTAssertEqual(r.out.split(separator: "\n").count, 3)
-        let records = try MetricsFile.read(path: dir + "/m.jsonl")
+        XCTAssertEqual(r.err, "", "--quiet prints only the epoch lines and the result")
+        XCTAssertEqual(r.out.split(separator: "\n").count, 4)
+        let all3 = try MetricsFile.read(path: dir + "/m.jsonl")
+        let records = all3.filter { $0.final != true }
         XCTAssertEqual(records.map(\.epoch), [1, 2, 3])
+        // The final record: the kept model (the last epoch: no --save-best) with the test figures printed last.
+        let final = try XCTUnwrap(all3.last)
+        XCTAssertEqual(final.final, true)
+        XCTAssertEqual(final.epoch, 3)
+        XCTAssertEqual(final.valAccuracy, records[2].valAccuracy)
+        let printed = try XCTUnwrap(r.out.split(separator: "\n").last)
+        XCTAssertTrue(printed.hasPrefix("test accuracy: "), String(printed))
+        XCTAssertEqual(try XCTUnwrap(final.testAccuracy), Double(printed.dropFirst(15).prefix(6))!, accuracy: 5e-5)
         let lines = epochLines(r.out)
         for (rec, line) in zip(records, lines) {
             XCTAssertEqual(rec.trainAccuracy, line.train, accuracy: 5e-5)
@@ -27,7 +36,7 @@ final class ReportTests: XCTestCase {
         // A second run appends; the file then holds two runs.
         XCTAssertEqual(cli(["classify", "--epochs", "2", "--quiet", "--metrics", dir + "/m.jsonl"]).status, 0)
         let all = try MetricsFile.read(path: dir + "/m.jsonl")
-        XCTAssertEqual(all.count, 5)
+        XCTAssertEqual(all.count, 7, "3 + 2 epochs and each run's final record")
         XCTAssertEqual(LearningCurves.series(from: all, fallbackLabel: "x").map(\.records.count), [3, 2])
     }
 
@@ -59,11 +68,11 @@ final class ReportTests: XCTestCase {
             }
         }
         XCTAssertTrue(svg.contains(">epoch</text>") && svg.contains(">accuracy</text>") && svg.contains(">loss</text>"))
-        // The kept epoch (lowest validation loss) is ringed in both panels; the majority share is drawn.
+        // The kept epoch (the last: no --save-best) is ringed in both panels; the majority share is drawn.
         let records = try MetricsFile.read(path: dir + "/m.jsonl")
-        let losses = records.map { $0.valLoss! }
-        let selected = losses.firstIndex(of: losses.min()!)! + 1
-        XCTAssertEqual(svg.components(separatedBy: "class=\"selected\" data-epoch=\"\(selected)\"").count - 1, 2)
+        XCTAssertEqual(records.last?.final, true)
+        XCTAssertEqual(svg.components(separatedBy: "class=\"selected\" data-epoch=\"3\"").count - 1, 2)
+        XCTAssertEqual(svg.components(separatedBy: "class=\"selected\"").count - 1, 2)
         XCTAssertEqual(svg.components(separatedBy: "class=\"majority\"").count - 1, 1)
         XCTAssertEqual(try XCTUnwrap(records.last?.majorityShare), 0.2143, accuracy: 0.01)
     }

@@ -38,9 +38,9 @@ final class SelectionTests: XCTestCase {
         // The test figure printed at the end is the restored model's.
         let e = cli(["eval", "--model", dir + "/best.safetensors", "--split", "test"])
         XCTAssertEqual(e.status, 0, e.err)
-        let printed = try XCTUnwrap(figure(early.err, after: "test accuracy: "), early.err)
+        let printed = try XCTUnwrap(figure(early.out, after: "test accuracy: "), early.out)
         XCTAssertEqual(try XCTUnwrap(figure(e.out, after: "\naccuracy: ")), printed, accuracy: 5e-5)
-        XCTAssertTrue(early.err.contains("(model of epoch \(best), the epoch of lowest validation loss)"), early.err)
+        XCTAssertTrue(early.out.contains("(model of epoch \(best), the epoch of lowest validation loss)"), early.out)
     }
 
     /// Three epochs in one go, and two then a resume to three, end with the

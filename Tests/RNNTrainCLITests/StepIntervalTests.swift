@@ -31,15 +31,16 @@ final class StepIntervalTests: XCTestCase {
         let r = cli(common + ["--log-every-steps", "4", "--metrics", dir + "/m.jsonl"])
         XCTAssertEqual(r.status, 0, r.err)
         let records = try MetricsFile.read(path: dir + "/m.jsonl")
-        XCTAssertEqual(records.map(\.step), [4, 8, nil, 12, 16, 20, nil])
-        XCTAssertEqual(records.map(\.epoch), [1, 1, 1, 2, 2, 2, 2])
+        XCTAssertEqual(records.map(\.step), [4, 8, nil, 12, 16, 20, nil, nil])
+        XCTAssertEqual(records.map(\.epoch), [1, 1, 1, 2, 2, 2, 2, 2])
+        XCTAssertEqual(records.map { $0.final ?? false }, [false, false, false, false, false, false, false, true])
         XCTAssertEqual(stepLines(r.out).map { $0.components(separatedBy: " - ")[0] },
                        ["Step 4 (epoch 1, batch 4/10)", "Step 8 (epoch 1, batch 8/10)", "Step 12 (epoch 2, batch 2/10)",
                         "Step 16 (epoch 2, batch 6/10)", "Step 20 (epoch 2, batch 10/10)"])
         let whole = cli(common + ["--log-every-steps", "10", "--metrics", dir + "/e.jsonl"])
         XCTAssertEqual(whole.status, 0, whole.err)
         let e = try MetricsFile.read(path: dir + "/e.jsonl")
-        XCTAssertEqual(e.map(\.step), [10, nil, 20, nil])
+        XCTAssertEqual(e.map(\.step), [10, nil, 20, nil, nil])
         for k in [0, 2] {
             XCTAssertEqual(e[k].trainLoss, e[k + 1].trainLoss, accuracy: 1e-9)
             XCTAssertEqual(e[k].trainAccuracy, e[k + 1].trainAccuracy, accuracy: 1e-12)

@@ -6,22 +6,35 @@ public struct CSVLoadOptions: Sendable {
     public var vocabularySize: Int
     /// Skip and count malformed rows instead of stopping at the first.
     public var skipBadRows: Bool
+    /// Keep each row's `post_id` and `string` text (`Corpus.postIDs`,
+    /// `Corpus.texts`) so the corpus can be written again without loss.
+    public var keepText: Bool
+    /// Rows longer than `maxLength` keep their first (`.post`) or last
+    /// (`.pre`) `maxLength` tokens instead of being errors (Keras's `truncating`).
+    public var truncate: Truncation?
 
-    public init(maxLength: Int = 30, vocabularySize: Int = 10_000, skipBadRows: Bool = false) {
+    /// Which end of a too-long row goes: Keras's `truncating='pre'` drops the
+    /// start (keeps the last tokens), `'post'` the end (keeps the first).
+    public enum Truncation: String, Sendable { case pre, post }
+
+    public init(maxLength: Int = 30, vocabularySize: Int = 10_000, skipBadRows: Bool = false, keepText: Bool = false,
+                truncate: Truncation? = nil) {
         self.maxLength = maxLength
         self.vocabularySize = vocabularySize
         self.skipBadRows = skipBadRows
+        self.keepText = keepText
+        self.truncate = truncate
     }
 }
 
 extension CSVLoadOptions {
     /// What the user can do about a row that is too long.
-    public static let lengthHint = " (raise --max-len, or pass --skip-bad-rows to skip such rows)"
+    public static let lengthHint = " (raise --max-len, pass --truncate post to keep the first --max-len tokens, or --skip-bad-rows to skip such rows)"
 
     /// Why a row of `count` ids is refused, or nil (every loader's rule).
     public func lengthProblem(_ count: Int) -> String? {
         if count == 0 { return "empty sequence (no token ids)" }
-        if count > maxLength { return "sequence of \(count) tokens is longer than the maximum length \(maxLength)\(CSVLoadOptions.lengthHint)" }
+        if count > maxLength && truncate == nil { return "sequence of \(count) tokens is longer than the maximum length \(maxLength)\(CSVLoadOptions.lengthHint)" }
         return nil
     }
 
@@ -39,6 +52,12 @@ extension CSVLoadOptions {
 
     /// The message for a token id outside `0 ..< vocabularySize` (as written in the data).
     public func idProblem(_ id: String) -> String { "token id \(id) out of range [0, \(vocabularySize))" }
+
+    /// The part of a row of `count` values that `truncate` keeps (all of it when it fits).
+    public func kept(_ count: Int) -> Range<Int> {
+        guard count > maxLength, let truncate else { return 0 ..< count }
+        return truncate == .post ? 0 ..< maxLength : count - maxLength ..< count
+    }
 }
 
 /// Rows skipped with `skipBadRows`: how many, and the first few errors.
@@ -111,19 +130,24 @@ public enum CorpusCSV {
                         throw DataError(file: fileName, line: line, "length \(stated) does not match the \(count) token ids in as_numbers")
                     }
                 }
+                let keep = options.kept(count)
+                if keep.count < count {
+                    corpus.tokenIDs.removeSubrange(mark + keep.upperBound ..< mark + count)
+                    corpus.tokenIDs.removeSubrange(mark ..< mark + keep.lowerBound)
+                }
                 if let lc = columns.stepLabels {
                     stepLabels.removeAll(keepingCapacity: true)
                     let n = try parseIDs(fields[lc], reader, line: line, options: options, column: "labels", into: &stepLabels)
                     if n != count {
                         throw DataError(file: fileName, line: line, "labels holds \(n) labels, as_numbers \(count) token ids (one label per step)")
                     }
-                    corpus.closeRow(label: UInt8(label), stepLabels: stepLabels.lazy.map { UInt8($0) })
+                    corpus.closeRow(label: UInt8(label), stepLabels: stepLabels[keep].lazy.map { UInt8($0) })
                     maxLabel = max(maxLabel, Int(stepLabels.max() ?? 0))
                 } else {
                     corpus.closeRow(label: UInt8(label), stepLabels: nil as [UInt8]?)
                 }
                 maxLabel = max(maxLabel, label)
-                if let pc = columns.post { corpus.postKeys.append(postKey(fields[pc], reader)) }
+                columns.keepPost(fields, reader, options, into: &corpus)
             } catch let e as DataError {
                 guard options.skipBadRows else { throw e }
                 corpus.tokenIDs.removeSubrange(mark...)
@@ -148,6 +172,8 @@ public enum CorpusCSV {
         var stepLabels: Int?
         /// `post_id`: rows of one post stay on one side of a split.
         var post: Int?
+        /// `string`: the sentence's text (kept only to be written again).
+        var string: Int?
         var fileName: String
         var blogSchema: Bool { gender != nil }
 
@@ -160,7 +186,7 @@ public enum CorpusCSV {
             let shown = names.prefix(12).map { $0.isEmpty ? "(unnamed)" : $0 }.joined(separator: ", ")
             let listed = names.count > 12 ? shown + ", ... \(names.count) columns" : shown
             guard let ids = find("as_numbers") else {
-                throw DataError(file: fileName, line: 1, "missing column 'as_numbers' (header has: \(listed))")
+                throw DataError(file: fileName, line: 1, "missing column 'as_numbers' (header has: \(listed))" + Columns.delimiterHint(names))
             }
             self.ids = ids
             length = find("length")
@@ -169,6 +195,7 @@ public enum CorpusCSV {
             label = find("label")
             stepLabels = find("labels")
             post = find("post_id")
+            string = find("string")
             switch (gender, age) {
             case (.some, .some): break
             case (.some, nil): throw DataError(file: fileName, line: 1, "missing column 'age_bracket' (header has: \(listed))")
@@ -178,6 +205,39 @@ public enum CorpusCSV {
                     throw DataError(file: fileName, line: 1, "missing columns 'gender' and 'age_bracket' (or 'label') (header has: \(listed))")
                 }
             }
+        }
+
+        /// The row's post key (and, with `keepText`, its `post_id` and `string` text).
+        func keepPost(_ f: [CSVRecordReader.Field], _ r: CSVRecordReader, _ options: CSVLoadOptions, into corpus: inout Corpus) {
+            if let post {
+                let id = CorpusCSV.trimmed(f[post], r)
+                corpus.postKeys.append(Corpus.postKey(id))
+                if options.keepText { corpus.postIDs.append(id) }
+            }
+            guard options.keepText, let string else { return }
+            let field = f[string]
+            let raw = UnsafeRawBufferPointer(rebasing: r.bytes[field.start ..< field.end])
+            guard field.escaped else { corpus.texts.append(raw); return }
+            var previousQuote = false
+            corpus.texts.bytes.reserveCapacity(corpus.texts.bytes.count + raw.count)
+            for b in raw {
+                // A doubled quote inside a quoted field stands for one.
+                if b == 0x22 && previousQuote { previousQuote = false; continue }
+                previousQuote = b == 0x22
+                corpus.texts.bytes.append(b)
+            }
+            corpus.texts.offsets.append(corpus.texts.bytes.count)
+        }
+
+        /// When a header without commas holds tabs or semicolons: the file was
+        /// written with another delimiter (pandas' `sep='\\t'`, a European spreadsheet).
+        static func delimiterHint(_ names: [String]) -> String {
+            guard names.count == 1, let name = names.first else { return "" }
+            for (byte, what) in [(UInt8(0x09), "tab"), (UInt8(0x3B), "semicolon")] where name.utf8.contains(byte) {
+                return "; the header is one field holding \(what)s: the file looks \(what)-separated, and rnntrain reads "
+                    + "comma-separated files (rewrite it with commas, e.g. pandas' to_csv)"
+            }
+            return ""
         }
 
         func label(_ f: [CSVRecordReader.Field], _ r: CSVRecordReader, line: Int, _ options: CSVLoadOptions) throws -> Int {
@@ -194,16 +254,13 @@ public enum CorpusCSV {
         }
     }
 
-    /// A 64-bit FNV-1a hash of a field's bytes (spaces around it ignored):
-    /// equal post ids give equal keys.
-    static func postKey(_ f: CSVRecordReader.Field, _ r: CSVRecordReader) -> UInt64 {
+    /// A field's bytes without the spaces and tabs around it.
+    static func trimmed(_ f: CSVRecordReader.Field, _ r: CSVRecordReader) -> UnsafeRawBufferPointer {
         let b = r.bytes
         var i = f.start, end = f.end
         while i < end && (b[i] == 0x20 || b[i] == 0x09) { i += 1 }
         while end > i && (b[end - 1] == 0x20 || b[end - 1] == 0x09) { end -= 1 }
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        while i < end { h = (h ^ UInt64(b[i])) &* 0x100_0000_01b3; i += 1 }
-        return h
+        return UnsafeRawBufferPointer(rebasing: b[i ..< end])
     }
 
     /// An integer field ("2", " 2 ", or pandas' float form "2.0").
@@ -275,7 +332,7 @@ public enum CorpusCSV {
             }
             ids.append(Int32(truncatingIfNeeded: v))
             count += 1
-            if count > options.maxLength + 1 {
+            if count > options.maxLength + 1 && options.truncate == nil {
                 // Stop early on absurd rows (a 10-million-id line).
                 throw DataError(file: r.fileName, line: line, "sequence of more than \(options.maxLength) \(noun)s is longer than the maximum length \(options.maxLength)\(CSVLoadOptions.lengthHint)")
             }

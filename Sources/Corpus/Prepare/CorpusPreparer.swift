@@ -25,7 +25,7 @@ import Darwin
 /// Output is the same bytes for any `jobs`: counts are sums, the vocabulary
 /// order is a total order, and rows are written in file order.
 public enum CorpusPreparer {
-    public static func run(input: PrepareInput, options: PrepareOptions, csvPath: String, vocabularyPath: String,
+    public static func run(input: PrepareInput, options: PrepareOptions, csvPath: String, vocabularyPath: String?,
                            labelsPath: String? = nil,
                            progress: ((PrepareProgress) -> Void)? = nil) throws -> PrepareSummary {
         guard !input.files.isEmpty else {
@@ -50,7 +50,7 @@ public enum CorpusPreparer {
         }
         summary.bytesRead = counted.bytes
         summary.distinctTokens = counted.table.count
-        let vocabulary = selectVocabulary(counted.table, size: options.vocabularySize)
+        let vocabulary = options.vocabulary.map(givenVocabulary) ?? selectVocabulary(counted.table, size: options.vocabularySize)
         summary.vocabularySize = vocabulary.tokens.count
 
         // Pass 2: write the rows.
@@ -90,7 +90,7 @@ public enum CorpusPreparer {
         }
         summary.csvBytes = writer.bytesWritten
         // The vocabulary (and labels) first, then the CSV appears: a CSV is never there without its vocabulary.
-        try AtomicFile.write(Array((vocabulary.tokens.joined(separator: "\n") + "\n").utf8), to: vocabularyPath)
+        if let vocabularyPath { try AtomicFile.write(Array((vocabulary.tokens.joined(separator: "\n") + "\n").utf8), to: vocabularyPath) }
         if let labelsPath { try AtomicFile.write(Array((input.classNames.joined(separator: "\n") + "\n").utf8), to: labelsPath) }
         try writer.commit()
         return summary
@@ -255,6 +255,13 @@ public enum CorpusPreparer {
 
     /// `<UNK>`, `<#>`, then the `size - 2` most frequent tokens, by count
     /// (descending) then bytes (ascending). The table maps token -> id.
+    /// An existing vocabulary's table: token -> its line (the first line of a repeated token).
+    static func givenVocabulary(_ tokens: [String]) -> (tokens: [String], table: ByteStringTable) {
+        let table = ByteStringTable(capacity: tokens.count + 16)
+        for (id, token) in tokens.enumerated() { _ = table.findOrInsert(token, initial: id) }
+        return (tokens, table)
+    }
+
     static func selectVocabulary(_ counts: ByteStringTable, size: Int) -> (tokens: [String], table: ByteStringTable) {
         var order = Array(0 ..< counts.count)
         order.sort { x, y in

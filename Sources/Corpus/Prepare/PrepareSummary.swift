@@ -9,6 +9,9 @@ public struct PrepareOptions: Sendable {
     public var maxLength: Int
     /// Files processed at once.
     public var jobs: Int
+    /// An existing vocabulary (line k = id k) to tokenize with instead of
+    /// choosing one from the counts; nothing is written for it.
+    public var vocabulary: [String]?
 
     public init(vocabularySize: Int = 10_000, minLength: Int = 5, maxLength: Int = 30, jobs: Int = 1) {
         self.vocabularySize = vocabularySize

@@ -14,7 +14,8 @@ public struct TFRecordLoadOptions: Sendable {
 }
 
 /// Loads TFRecord files of `tf.train.SequenceExample` (context `length`,
-/// feature lists `tokens` and `labels`) or `tf.train.Example` (`tokens`
+/// optional `post_id` (int64 or bytes: rows of one post stay on one side of
+/// a split) and `string`; feature lists `tokens` and `labels`) or `tf.train.Example` (`tokens`
 /// list, scalar `label`) records into a `Corpus`, one row per record.
 /// Per-step labels that only repeat each row's label are dropped (the
 /// default). A bad record is a `DataError` naming the file, the record's index and
@@ -39,7 +40,7 @@ public enum CorpusTFRecord {
         var row = TFRecordRowDecoder(names: options.names, options: options.rows)
         var corpus = Corpus(vocabularySize: options.rows.vocabularySize)
         var skipped = SkippedRows()
-        var maxLabel = -1, allBlog = true
+        var maxLabel = -1, allBlog = true, allPosts = true, allTexts = true
         while true {
             do {
                 guard let record = try stream.next() else { break }
@@ -48,12 +49,18 @@ public enum CorpusTFRecord {
                 corpus.closeRow(label: UInt8(row.label), stepLabels: row.hasStepLabels ? row.stepLabels : nil)
                 maxLabel = max(maxLabel, row.label, Int(row.stepLabels.max() ?? 0))
                 allBlog = allBlog && row.blog
+                if let id = row.postID { corpus.postKeys.append(Corpus.postKey(id)) } else { allPosts = false }
+                if options.rows.keepText, let id = row.postID { corpus.postIDs.append(id) }
+                if options.rows.keepText, let text = row.text { corpus.texts.append(text) } else { allTexts = false }
             } catch let e as DataError {
                 guard options.rows.skipBadRows else { throw e }
                 skipped.add(e)
             }
         }
         corpus.dropRepeatedTokenLabels()
+        // A post id or text on some records only says nothing about the others.
+        if !allPosts { (corpus.postKeys, corpus.postIDs) = ([], TextColumn()) }
+        if !allTexts { corpus.texts = TextColumn() }
         if !(allBlog && corpus.count > 0) { corpus.classNames = Corpus.numberedClassNames(maxLabel: maxLabel) }
         return CSVLoadResult(corpus: corpus, skippedRows: skipped.count, skippedExamples: skipped.examples, bytesRead: bytes.count)
     }

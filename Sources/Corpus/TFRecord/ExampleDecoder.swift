@@ -91,8 +91,9 @@ struct ExampleDecoder {
         return found
     }
 
-    /// Appends the int64 values of the `Feature` at `range`; `name` for errors.
-    func int64s(_ range: Range<Int>, _ name: String, into out: inout [Int64]) throws {
+    /// The kind of the `Feature` at `range` (1 bytes_list, 2 float_list,
+    /// 3 int64_list; 0 none) and its list's byte range.
+    func featureList(_ range: Range<Int>, _ name: String) throws -> (kind: Int, list: Range<Int>) {
         var r = ProtoReader(bytes, range)
         var kind = 0, list = range.upperBound ..< range.upperBound
         while let (number, wire) = try r.field() {
@@ -100,6 +101,12 @@ struct ExampleDecoder {
             kind = number
             list = try r.expectMessage(wire, "feature '\(name)'")
         }
+        return (kind, list)
+    }
+
+    /// Appends the int64 values of the `Feature` at `range`; `name` for errors.
+    func int64s(_ range: Range<Int>, _ name: String, into out: inout [Int64]) throws {
+        let (kind, list) = try featureList(range, name)
         guard kind == 3 else {
             let what = kind == 0 ? "has no value list" : "is a \(kind == 1 ? "bytes_list" : "float_list")"
             throw ProtoError("feature '\(name)' \(what), expected an int64_list")
@@ -111,6 +118,16 @@ struct ExampleDecoder {
             var packed = ProtoReader(bytes, try v.expectMessage(wire, "Int64List.value"))
             while !packed.atEnd { out.append(Int64(bitPattern: try packed.varint())) }
         }
+    }
+
+    /// The byte ranges of the values of a `BytesList` at `list` (`BytesList { repeated bytes value = 1; }`).
+    func byteValues(_ list: Range<Int>, _ name: String) throws -> [Range<Int>] {
+        var v = ProtoReader(bytes, list), out: [Range<Int>] = []
+        while let (number, wire) = try v.field() {
+            guard number == 1 else { try v.skip(wire: wire); continue }
+            out.append(try v.expectMessage(wire, "BytesList.value of '\(name)'"))
+        }
+        return out
     }
 
     /// Appends one value per step of the `FeatureList` at `range`.

@@ -16,8 +16,9 @@ public struct TFRecordFeatureNames: Sendable, Equatable {
         self.length = length
     }
 
-    /// Decoder slots, in this order; the blog corpus's gender and age come last.
-    var slots: [String] { [tokens, labels, label, length, "gender", "age_bracket"] }
+    /// Decoder slots, in this order; the blog corpus's gender and age, then
+    /// the context's `post_id` (int64 or bytes) and `string` (bytes) come last.
+    var slots: [String] { [tokens, labels, label, length, "gender", "age_bracket", "post_id", "string"] }
 }
 
 /// Decodes one record into a row, in reused buffers, with the checks every
@@ -37,6 +38,9 @@ struct TFRecordRowDecoder {
     private(set) var hasStepLabels = false
     private(set) var label = 0
     private(set) var blog = false
+    /// The context's `post_id` as text (an int64 in decimal) and `string`, when there.
+    private(set) var postID: [UInt8]? = nil
+    private(set) var text: [UInt8]? = nil
 
     init(names: TFRecordFeatureNames, options: CSVLoadOptions) {
         self.names = names
@@ -49,25 +53,42 @@ struct TFRecordRowDecoder {
         guard try read(slot: 0, names.tokens) else { throw missing(names.tokens) }
         ids.removeAll(keepingCapacity: true)
         if let problem = options.lengthProblem(values.count) { throw ProtoError(problem) }
-        for v in values {
+        let count = values.count, keep = options.kept(count)
+        for v in values[keep] {
             guard v >= 0 && v < Int64(options.vocabularySize) else { throw ProtoError(options.idProblem("\(v)")) }
             ids.append(Int32(v))
         }
         hasStepLabels = try read(slot: 1, names.labels)
         stepLabels.removeAll(keepingCapacity: true)
         if hasStepLabels {
-            guard values.count == ids.count else {
-                throw ProtoError("'\(names.labels)' holds \(values.count) labels, '\(names.tokens)' \(ids.count) tokens (one label per step)")
+            guard values.count == count else {
+                throw ProtoError("'\(names.labels)' holds \(values.count) labels, '\(names.tokens)' \(count) tokens (one label per step)")
             }
-            for v in values {
+            for v in values[keep] {
                 if let p = options.labelProblem(Int(clamping: v), "label") { throw ProtoError(p + " (in '\(names.labels)')") }
                 stepLabels.append(UInt8(v))
             }
         }
-        if let stated = try scalar(slot: 3, names.length), stated != Int64(ids.count) {
-            throw ProtoError("'\(names.length)' \(stated) does not match the \(ids.count) tokens in '\(names.tokens)'")
+        if let stated = try scalar(slot: 3, names.length), stated != Int64(count) {
+            throw ProtoError("'\(names.length)' \(stated) does not match the \(count) tokens in '\(names.tokens)'")
         }
         try readLabel()
+        postID = try decoder.features[6].map { try textFeature($0, "post_id", integer: true) }
+        text = try decoder.features[7].map { try textFeature($0, "string", integer: false) }
+    }
+
+    /// The one value of a bytes feature (or, with `integer`, of an int64
+    /// feature, in decimal) as text.
+    private mutating func textFeature(_ range: Range<Int>, _ name: String, integer: Bool) throws -> [UInt8] {
+        let (kind, list) = try decoder.featureList(range, name)
+        if kind == 3 && integer {
+            guard let v = try scalar(slot: 6, name) else { throw ProtoError("feature '\(name)' has no value") }
+            return Corpus.decimalText(v)
+        }
+        guard kind == 1 else { throw ProtoError("feature '\(name)' is not a bytes_list\(integer ? " or an int64_list" : "")") }
+        let values = try decoder.byteValues(list, name)
+        guard values.count == 1 else { throw ProtoError("feature '\(name)' holds \(values.count) values, expected 1") }
+        return Array(decoder.bytes[values[0]])
     }
 
     private mutating func readLabel() throws {

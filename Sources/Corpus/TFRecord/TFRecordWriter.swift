@@ -1,6 +1,8 @@
 /// Writes a corpus as TFRecord: one `tf.train.SequenceExample` per row,
 ///
-///     context:       length (int64), label (int64); gender, age_bracket for the blog classes
+///     context:       length (int64), label (int64); gender, age_bracket for the blog classes;
+///                    post_id (int64, or bytes when the id is not a decimal integer) and
+///                    string (bytes) when the corpus kept them
 ///     feature_lists: tokens (one int64 per step), labels (one int64 per step:
 ///                    the corpus's per-step labels, else the row label repeated)
 ///
@@ -46,23 +48,58 @@ public enum TFRecordWriter {
         withUnsafeBytes(of: &crc) { out.append(contentsOf: $0) }
     }
 
+    /// A context feature's value: one int64, or one byte string.
+    enum ContextValue {
+        case int(Int64)
+        case bytes(ArraySlice<UInt8>)
+
+        var size: Int {
+            switch self {
+            case .int(let v): return TFRecordWriter.featureSize(CollectionOfOne(v))
+            case .bytes(let b): return TFRecordWriter.fieldSize(TFRecordWriter.fieldSize(b.count))
+            }
+        }
+
+        /// `Feature { int64_list = 3 }` or `Feature { bytes_list = 1 { value = 1 } }`.
+        func append(into out: inout [UInt8]) {
+            switch self {
+            case .int(let v): TFRecordWriter.appendFeature(CollectionOfOne(v), into: &out)
+            case .bytes(let b):
+                out.appendHeader(1, TFRecordWriter.fieldSize(b.count))
+                out.appendField(1, b)
+            }
+        }
+    }
+
+    /// Row `r`'s context features, in writing order.
+    static func context(_ corpus: Corpus, row r: Int) -> [(String, ContextValue)] {
+        let label = Int64(corpus.labels[r])
+        var context: [(String, ContextValue)] = [("length", .int(Int64(corpus.length(r)))), ("label", .int(label))]
+        if corpus.classNames == Corpus.blogClassNames { context += [("gender", .int(label / 3)), ("age_bracket", .int(label % 3))] }
+        if corpus.postIDs.count == corpus.count {
+            let id = corpus.postIDs[r]
+            context.append(("post_id", Corpus.canonicalInteger(id).map { .int($0) } ?? .bytes(id)))
+        }
+        if corpus.texts.count == corpus.count { context.append(("string", .bytes(corpus.texts[r]))) }
+        return context
+    }
+
     /// Row `r` as a SequenceExample message. Sizes are computed first so
     /// every message is written once, in place (no nested buffers).
     static func sequenceExample(_ corpus: Corpus, row r: Int, into out: inout [UInt8]) {
         let label = Int64(corpus.labels[r])
         let range = corpus.offsets[r] ..< corpus.offsets[r + 1]
-        var context: [(String, Int64)] = [("length", Int64(range.count)), ("label", label)]
-        if corpus.classNames == Corpus.blogClassNames { context += [("gender", label / 3), ("age_bracket", label % 3)] }
+        let context = self.context(corpus, row: r)
         let tokens = corpus.tokenIDs[range].lazy.map { Int64($0) }
         let steps = corpus.hasTokenLabels ? AnyCollection(corpus.tokenLabels[range].lazy.map { Int64($0) })
             : AnyCollection(repeatElement(label, count: range.count))
         // Message sizes: context Features, then FeatureLists.
-        let contextSize = context.reduce(0) { $0 + fieldSize(entrySize($1.0, featureSize(CollectionOfOne($1.1)))) }
+        let contextSize = context.reduce(0) { $0 + fieldSize(entrySize($1.0, $1.1.size)) }
         let listsSize = fieldSize(entrySize("tokens", listSize(tokens))) + fieldSize(entrySize("labels", listSize(steps)))
         out.appendHeader(1, contextSize)
         for (key, value) in context {
-            out.appendEntryHeader(key, featureSize(CollectionOfOne(value)))
-            appendFeature(CollectionOfOne(value), into: &out)
+            out.appendEntryHeader(key, value.size)
+            value.append(into: &out)
         }
         out.appendHeader(2, listsSize)
         for (key, values) in [("tokens", AnyCollection(tokens)), ("labels", steps)] {

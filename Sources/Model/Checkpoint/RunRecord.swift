@@ -34,8 +34,15 @@ public struct RunSettings: Codable, Equatable, Sendable {
     public var classNames: [String] = []
     /// The vocabulary file the data was made with, when known.
     public var vocab: String?
+    /// That vocabulary's `Vocabulary.fingerprint` and token count (a --vocab
+    /// file, or the synthetic corpus's); absent in older checkpoints. eval
+    /// and predict refuse another vocabulary.
+    public var vocabHash: String?
+    public var vocabSize: Int?
     /// The command line that started the run.
     public var command = ""
+    /// The --embeddings vector file the run started from (absolute path), when any.
+    public var embeddings: String?
     // Added with validation and schedules; absent in older checkpoints.
     /// Share of rows held out for validation (model selection).
     public var valFraction: Double?

@@ -84,7 +84,7 @@ struct CharLMPlan {
         guard let path = o.string("--text") else { throw UsageError("option --text is required (a UTF-8 text file)") }
         textPath = path
         savePath = o.string("--save"); saveBest = o.flag("--save-best")
-        metricsPath = o.string("--metrics"); plotPath = o.string("--plot")
+        metricsPath = o.string("--metrics"); plotPath = try LearningCurves.checkedPath(o.string("--plot"), option: "--plot")
         for p in [savePath, metricsPath, plotPath].compactMap({ $0 }) { try AtomicFile.checkWritable(path: p) }
         if saveBest && savePath == nil { throw UsageError("option --save-best needs --save PATH") }
         runName = o.string("--run-name") ?? "charlm"

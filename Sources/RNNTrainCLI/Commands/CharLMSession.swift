@@ -156,7 +156,7 @@ final class CharLMSession {
         if s.layers > 1 && s.layerKeepProb < 1 { model += ", keep \(Format.fixed(Double(s.layerKeepProb), 2)) between layers" }
         if s.keepProb < 1 { model += ", keep \(Format.fixed(Double(s.keepProb), 2)) on the top output" }
         console.note("model: \(model), \(Format.grouped(network.parameterCount)) parameters")
-        console.note("training: \(trainer.optimizer.spec.description), \(o.epochs) epochs, "
+        console.note("training: \(trainer.optimizer.spec.description), \(o.epochs) epoch\(o.epochs == 1 ? "" : "s"), "
             + TrainCommand.parallelText(threads: o.threads, layout: trainer.layout)
             + (o.clipNorm.map { ", clip \($0)" } ?? "") + "; \(BLASEnvironment.kernelSummary())")
     }

@@ -13,7 +13,7 @@ enum ConvertCommand {
 
     static var help: String {
         helpText(usage: "rnntrain convert --data IN --out OUT [options]",
-                 summary: "Converts between the tokenized CSV and TFRecord files of tf.train.SequenceExample\n(context length, label; feature lists tokens and labels, one per step). Per-step\nlabels travel as the CSV column 'labels'; without them the row label is repeated.",
+                 summary: "Converts between the tokenized CSV and TFRecord files of tf.train.SequenceExample\n(context length, label, gender and age_bracket, post_id, string; feature lists tokens\nand labels, one per step). Per-step labels travel as the CSV column 'labels'; without\nthem the row label is repeated. Everything read is written: CSV -> TFRecord -> CSV\ngives the same bytes.",
                  specs: specs)
     }
 
@@ -25,7 +25,8 @@ enum ConvertCommand {
             throw UsageError("--out \(out): the name must end in .csv, .tfrecord or .tfrecord.gz")
         }
         try AtomicFile.checkWritable(path: out)
-        let data = try DataOptions(o, synthSeed: try o.seed("--seed", default: 1))
+        var data = try DataOptions(o, synthSeed: try o.seed("--seed", default: 1))
+        data.keepText = true
         let loaded = try data.load()
         console.note(loaded.summary)
         let clock = ContinuousClock()

@@ -31,7 +31,7 @@ enum CountOnesCommand {
     /// test fraction (--test-examples says how many rows are held out) and
     /// the files or post grouping of a split. --val-fraction (default 0, as
     /// the notebook) holds out that share of all sequences for validation.
-    static let dropped: Set<String> = ["--test-fraction", "--val-data", "--test-data", "--split-by"]
+    static let dropped: Set<String> = ["--test-fraction", "--val-data", "--test-data", "--split-by", "--allow-overlap"]
 
     static var specs: [OptionSpec] {
         let shown = Dictionary(uniqueKeysWithValues: modelDefaults.map { ($0.name, $0.shown) })
@@ -87,7 +87,7 @@ enum CountOnesCommand {
         // The held-out rows as a fraction, so the usual seeded split draws exactly `test` of them.
         o.fillDefaults(["--test-fraction": "\(Double(test) / Double(examples + test))"])
         var plan = try TrainPlan(task: .classify, command: "count-ones", arguments: arguments, options: o) { _, seed in
-            TrainPlan.DataSource(maxLength: maxLength, vocabPath: nil) {
+            TrainPlan.DataSource(maxLength: maxLength, vocabPath: nil, repeatsByDesign: true) {
                 let clock = ContinuousClock()
                 let start = clock.now
                 let corpus = CountOnesCorpus.generate(rows: examples + test, seed: seed, maxLength: maxLength)

@@ -16,6 +16,8 @@ struct DataOptions {
         OptionSpec("--max-len", "N", help: "longest sequence accepted", default: "30"),
         OptionSpec("--vocab", "PATH", help: "the data's vocabulary file (vocab.txt): ids must be below its line count", default: "none"),
         OptionSpec("--vocab-size", "N", help: "token ids must be below N", default: "10000, or the --vocab line count"),
+        OptionSpec("--truncate", "END", help: "rows longer than --max-len keep their first tokens (post) or their last (pre), "
+                   + "as Keras's truncating=; otherwise such a row is an error", default: "off"),
         OptionSpec("--skip-bad-rows", help: "skip and count malformed rows (or TFRecord records) instead of stopping at the first"),
         OptionSpec("--labels", "PATH", help: "class names, one per line (line k names class k)", default: "X.labels.txt beside X.csv, as prepare writes it"),
         OptionSpec("--classes", "N", help: "number of classes (labels must be below N)", default: "from the data"),
@@ -37,8 +39,14 @@ struct DataOptions {
     var synthSeed: UInt64
     /// The `--vocab` file, as an absolute path (recorded in checkpoints).
     var vocabPath: String?
+    /// The `--vocab` file's vocabulary.
+    var vocabulary: Vocabulary?
     /// `--labels`: the class names file.
     var labelsPath: String?
+    /// Keep each row's `post_id` and `string` text (convert writes them again).
+    var keepText = false
+    /// `--truncate pre|post`.
+    var truncate: CSVLoadOptions.Truncation?
 
     init(_ o: ParsedOptions, synthSeed: UInt64) throws {
         path = o.string("--data")
@@ -48,6 +56,7 @@ struct DataOptions {
         vocabularySize = try o.int("--vocab-size", default: 10_000, min: 2, max: 10_000_000)
         if let v = o.string("--vocab") {
             let vocab = try Vocabulary.load(path: v)
+            vocabulary = vocab
             if o.has("--vocab-size") {
                 guard vocabularySize >= vocab.count else {
                     throw UsageError("--vocab-size \(vocabularySize) is smaller than the \(vocab.count) tokens of \(v)")
@@ -58,6 +67,7 @@ struct DataOptions {
             vocabPath = absolutePath(v)
         }
         skipBadRows = o.flag("--skip-bad-rows")
+        truncate = try ModelOptions.choice(o, "--truncate", ["pre", "post"], default: nil).flatMap(CSVLoadOptions.Truncation.init)
         labelsPath = o.string("--labels")
         self.synthSeed = synthSeed
         classes = o.has("--classes") ? try o.int("--classes", default: 2, min: 2, max: 256) : nil
@@ -81,7 +91,8 @@ struct DataOptions {
         let clock = ContinuousClock()
         let start = clock.now
         if let path {
-            let rows = CSVLoadOptions(maxLength: maxLength, vocabularySize: vocabularySize, skipBadRows: skipBadRows)
+            let rows = CSVLoadOptions(maxLength: maxLength, vocabularySize: vocabularySize, skipBadRows: skipBadRows, keepText: keepText,
+                                      truncate: truncate)
             var result = try CorpusFiles.load(paths: CorpusFiles.expand(path),
                                               tfrecord: TFRecordLoadOptions(rows: rows, names: names, gzip: gzip))
             try applyClasses(&result.corpus, name: path)
@@ -102,6 +113,7 @@ struct DataOptions {
         let generated = SyntheticCorpus.generate(rows: rows, seed: seed)
         var corpus = generated.corpus
         corpus.postKeys = generated.postIDs.map { UInt64($0) }
+        if keepText { for id in generated.postIDs { corpus.postIDs.append(Corpus.decimalText(Int64(id))) } }
         let longest = corpus.lengthSummary().max
         if longest > maxLength {
             throw UsageError("the synthetic corpus has rows of length \(longest); --max-len must be at least that")
@@ -142,6 +154,17 @@ extension DataOptions {
         }
         corpus.classNames = names
         return file
+    }
+}
+
+extension DataOptions {
+    /// The fingerprint and size of the data's vocabulary, when known: the
+    /// --vocab file, or the synthetic corpus's own (recorded in checkpoints).
+    var vocabularyIdentity: (hash: String, size: Int)? {
+        if let vocabulary { return (vocabulary.fingerprint, vocabulary.count) }
+        guard path == nil else { return nil }
+        let synthetic = Vocabulary(tokens: SyntheticCorpus.vocabulary())
+        return (synthetic.fingerprint, synthetic.count)
     }
 }
 

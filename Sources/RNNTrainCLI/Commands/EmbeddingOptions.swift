@@ -24,10 +24,17 @@ enum EmbeddingOptions {
     }
 
     /// The `--embeddings` file and the vocabulary its words are matched to
-    /// (--vocab; the synthetic vocabulary for synthetic data), checked.
-    static func pretrained(_ o: ParsedOptions, vocabPath: String?, resuming: Bool) throws -> (path: String, vocabulary: Vocabulary)? {
+    /// (--vocab; the synthetic vocabulary for synthetic data), checked. A
+    /// resumed run (`resumed`: its record) takes its embedding from the
+    /// checkpoint: the original command's --embeddings is accepted (nothing
+    /// to load), another file is refused, naming both.
+    static func pretrained(_ o: ParsedOptions, vocabPath: String?, resumed: RunSettings?) throws -> (path: String, vocabulary: Vocabulary)? {
         guard let path = o.string("--embeddings") else { return nil }
-        if resuming { throw UsageError("option --embeddings starts a new run; a resumed run takes its embedding from the checkpoint") }
+        if let resumed {
+            guard absolutePath(path) != resumed.embeddings else { return nil }
+            throw UsageError("option --embeddings \(path) is not the file this run started from ("
+                + (resumed.embeddings ?? "it started without pretrained vectors") + "); a resumed run takes its embedding from the checkpoint")
+        }
         if let v = vocabPath { return (path, try Vocabulary.load(path: v)) }
         guard o.string("--data") == nil else {
             throw UsageError("option --embeddings needs --vocab PATH: vectors are matched to the words of the data's vocabulary")

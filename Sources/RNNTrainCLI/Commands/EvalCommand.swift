@@ -8,11 +8,16 @@ enum EvalCommand {
     static let specs: [OptionSpec] = [
         OptionSpec("--model", "PATH", help: "checkpoint written by --save (required)"),
     ] + DataOptions.specs.map { spec in
-        spec.name == "--vocab-size" ? OptionSpec("--vocab-size", "N", help: spec.help, default: "the model's vocabulary") : spec
+        switch spec.name {
+        case "--vocab-size": return OptionSpec("--vocab-size", "N", help: spec.help, default: "the model's vocabulary")
+        case "--data": return OptionSpec("--data", "PATH", help: spec.help, default: "the data the model was trained on, as it records it")
+        default: return spec
+        }
     } + [
         OptionSpec("--split", "WHICH", help: "all rows, or the test, val or train rows of the training run's split (its seed, fractions and --split-by)", default: "all"),
         OptionSpec("--batch-size", "N", help: "rows per forward pass", default: "256"),
         OptionSpec("--json", help: "print the figures as one JSON object (for scripts)"),
+        VocabularyCheck.spec,
     ]
 
     static var help: String {
@@ -36,8 +41,15 @@ enum EvalCommand {
         let given = o.has("--data") || o.has("--synth-rows")
         let splitFile = split == "test" ? settings.testData : split == "val" ? settings.valData : nil
         if !given { try recordedData(&data, model: model, file: splitFile) }
+        let allow = o.flag("--allow-vocab-mismatch")
+        if let given = data.vocabulary, let path = data.vocabPath { try VocabularyCheck.check(given, path: path, model: model, allow: allow) }
+        data.keepText = true
         let loaded = try data.load()
-        let corpus = loaded.corpus
+        var corpus = loaded.corpus
+        if !allow, let vocabulary = VocabularyCheck.modelVocabulary(model) {
+            try VocabularyCheck.checkTexts(corpus, name: loaded.name, vocabulary: vocabulary, model: model, allow: allow)
+        }
+        (corpus.texts, corpus.postIDs) = (TextColumn(), TextColumn())
         guard corpus.numClasses == model.spec.numClasses else {
             throw DataError(file: loaded.name, line: 0, "the data has \(corpus.numClasses) classes, the model \(model.spec.numClasses)")
         }

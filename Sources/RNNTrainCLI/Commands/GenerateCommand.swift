@@ -7,7 +7,7 @@ import TensorCore
 enum GenerateCommand {
     static let specs: [OptionSpec] = [
         OptionSpec("--model", "PATH", help: "checkpoint written by rnntrain charlm --save (required)"),
-        OptionSpec("--prime", "TEXT", help: "text fed first; generation continues it (printed too)", default: "the model's first training character"),
+        OptionSpec("--prime", "TEXT", help: "text fed first; generation continues it (printed too)", default: "a line break (the model's first character if its text had none)"),
         OptionSpec("--length", "N", help: "characters to generate after the prime", default: "1000"),
         OptionSpec("--temperature", "T", help: "divide the logits by T before sampling; 0 always takes the most likely character", default: "1"),
         OptionSpec("--top-k", "K", help: "sample among the K most likely characters only", default: "all"),

@@ -19,7 +19,9 @@ enum PlotCommand {
     static func run(_ arguments: [String], _ console: Console) throws -> Int32 {
         let o = try ParsedOptions.parse(arguments, specs: specs, allowPositional: true)
         guard !o.positional.isEmpty else { throw UsageError("give at least one metrics file (written by --metrics PATH)") }
-        guard let out = o.string("--out") else { throw UsageError("option --out is required (the SVG file to write)") }
+        guard let out = try LearningCurves.checkedPath(o.string("--out"), option: "--out") else {
+            throw UsageError("option --out is required (the SVG file to write)")
+        }
         try AtomicFile.checkWritable(path: out)
         var series: [LearningCurves.Series] = [], stepSeries: [LearningCurves.Series] = []
         for path in o.positional {

@@ -11,6 +11,7 @@ enum PredictCommand {
         OptionSpec("--model", "PATH", help: "checkpoint written by --save (required)"),
         OptionSpec("--vocab", "PATH", help: "vocabulary the model's data was made with (vocab.txt, line k = id k)",
                    default: "the --vocab the model was trained with, or the synthetic vocabulary"),
+        VocabularyCheck.spec,
         OptionSpec("--ids", help: "inputs are token ids separated by spaces, not text (no vocabulary needed)"),
         OptionSpec("--input", "PATH", help: "read inputs from PATH, one per line", default: "the arguments, or stdin when there are none"),
         OptionSpec("--tsv", help: "one tab-separated line per input: predicted class, its probability, every class's probability, input"),
@@ -46,6 +47,7 @@ enum PredictCommand {
                 guard vocabulary!.count <= vocabSize else {
                     throw DataError(file: v, line: vocabSize + 1, "the vocabulary has \(vocabulary!.count) tokens but the model only \(vocabSize) ids")
                 }
+                try VocabularyCheck.check(vocabulary!, path: v, model: model, allow: o.flag("--allow-vocab-mismatch"))
             } else if model.trainedOnSynthetic {
                 vocabulary = Vocabulary(tokens: SyntheticCorpus.vocabulary(size: min(vocabSize, SyntheticCorpus.vocabularySize)))
             } else {

@@ -14,7 +14,9 @@ enum PrepareCommand {
         OptionSpec("--corpus", "DIR", help: "blog corpus folder of ID.gender.age.industry.sign.xml files"),
         OptionSpec("--text-dir", "DIR", help: "instead of --corpus: one subfolder of .txt files per class (label = its index in name order)"),
         OptionSpec("--out", "PATH", help: "tokenized CSV to write (required)"),
-        OptionSpec("--vocab-out", "PATH", help: "vocabulary to write, one token per line (required)"),
+        OptionSpec("--vocab-out", "PATH", help: "vocabulary to write, one token per line (required unless --vocab)"),
+        OptionSpec("--vocab", "PATH", help: "tokenize with this existing vocabulary (line k = id k) instead of choosing one, "
+                   + "so new text gets the ids a trained model knows"),
         OptionSpec("--labels-out", "PATH", help: "with --text-dir: class names to write, line k = label k",
                    default: "--out with .csv replaced by .labels.txt"),
         OptionSpec("--vocab-size", "N", help: "vocabulary lines: <UNK>, <#> and the N-2 most frequent tokens", default: "10000"),
@@ -24,7 +26,7 @@ enum PrepareCommand {
     ]
 
     static var help: String {
-        helpText(usage: "rnntrain prepare (--corpus DIR | --text-dir DIR) --out data.csv --vocab-out vocab.txt [options]",
+        helpText(usage: "rnntrain prepare (--corpus DIR | --text-dir DIR) --out data.csv (--vocab-out vocab.txt | --vocab existing.txt) [options]",
                  summary: "Tokenizes a raw corpus into the CSV that classify, seq2seq and padding-stats read:\n"
                      + "one row per sentence of --min-len to --max-len tokens, ids from a vocabulary of the\n"
                      + "most frequent tokens (<UNK> = 0, <#> = 1 for numbers). Same input, same bytes.",
@@ -41,8 +43,17 @@ enum PrepareCommand {
         default: break
         }
         guard let out = o.string("--out") else { throw UsageError("option --out is required (the CSV file to write)") }
-        guard let vocabOut = o.string("--vocab-out") else { throw UsageError("option --vocab-out is required (the vocabulary file to write)") }
+        let vocabIn = o.string("--vocab"), vocabOut = o.string("--vocab-out")
+        switch (vocabIn, vocabOut) {
+        case (nil, nil): throw UsageError("option --vocab-out is required (the vocabulary file to write), or --vocab (an existing one to use)")
+        case (.some, .some): throw UsageError("options --vocab and --vocab-out exclude each other (a given vocabulary is not written again)")
+        default: break
+        }
         var options = PrepareOptions()
+        if let vocabIn {
+            if o.has("--vocab-size") { throw UsageError("options --vocab and --vocab-size exclude each other (the vocabulary is given)") }
+            options.vocabulary = try Vocabulary.load(path: vocabIn).tokens
+        }
         options.vocabularySize = try o.int("--vocab-size", default: 10_000, min: 2, max: 10_000_000)
         options.minLength = try o.int("--min-len", default: 5, min: 1, max: 100_000)
         options.maxLength = try o.int("--max-len", default: 30, min: 1, max: 100_000)
@@ -52,7 +63,7 @@ enum PrepareCommand {
         }
         if o.has("--labels-out") && textDir == nil { throw UsageError("option --labels-out needs --text-dir") }
         let labelsOut = textDir == nil ? nil : (o.string("--labels-out") ?? defaultLabelsPath(out))
-        let outputs = [out, vocabOut] + (labelsOut.map { [$0] } ?? [])
+        let outputs = [out] + [vocabOut, labelsOut].compactMap { $0 }
         if Set(outputs).count != outputs.count { throw UsageError("the output files must differ: \(outputs.joined(separator: ", "))") }
         for path in outputs { try AtomicFile.checkWritable(path: path) }
 
@@ -72,7 +83,7 @@ enum PrepareCommand {
         let summary = try CorpusPreparer.run(input: input, options: options, csvPath: out, vocabularyPath: vocabOut,
                                              labelsPath: labelsOut, progress: progress)
         if drawn { console.err("\r\u{1B}[K"); drawn = false }
-        for line in report(summary, input: input, options: options, out: out, vocabOut: vocabOut, labelsOut: labelsOut) {
+        for line in report(summary, input: input, options: options, out: out, vocab: (vocabIn, vocabOut), labelsOut: labelsOut) {
             console.line(line)
         }
         return RNNTrain.ExitCode.ok
@@ -87,7 +98,7 @@ enum PrepareCommand {
 
     /// The summary printed at the end (stdout).
     static func report(_ s: PrepareSummary, input: PrepareInput, options: PrepareOptions,
-                       out: String, vocabOut: String, labelsOut: String?) -> [String] {
+                       out: String, vocab: (given: String?, out: String?), labelsOut: String?) -> [String] {
         let g = Format.grouped
         var lines: [String] = []
         var files = "files: \(g(s.filesRead)) read, \(g(s.skippedTotal)) skipped"
@@ -104,9 +115,13 @@ enum PrepareCommand {
             + "\(Format.fixed(Double(s.tokensKept) / Double(max(s.sentencesKept, 1)), 1))); <UNK> share "
             + "\(Format.percent(s.unknownShare, 2)), <#> share \(Format.percent(numberShare, 2))")
         let others = s.vocabularySize - 2
-        lines.append("vocabulary: \(g(s.vocabularySize)) tokens (<UNK>, <#> and "
-            + (others < s.distinctTokens ? "the \(g(others)) most frequent of \(g(s.distinctTokens))" : "all \(g(others))")
-            + " other distinct tokens)")
+        if let given = vocab.given {
+            lines.append("vocabulary: \(g(s.vocabularySize)) tokens from \(given) (the text has \(g(s.distinctTokens)) distinct tokens)")
+        } else {
+            lines.append("vocabulary: \(g(s.vocabularySize)) tokens (<UNK>, <#> and "
+                + (others < s.distinctTokens ? "the \(g(others)) most frequent of \(g(s.distinctTokens))" : "all \(g(others))")
+                + " other distinct tokens)")
+        }
         switch input.kind {
         case .blogCorpus:
             let classes = zip(s.classNames, s.classRows).map { "\($0) \(g($1))" }.joined(separator: ", ")
@@ -116,7 +131,7 @@ enum PrepareCommand {
                 "\(k) = \(name) (\(g(s.classFiles[k])) files, \(g(s.classRows[k])) rows)"
             }.joined(separator: ", "))
         }
-        var wrote = "wrote: \(out) (\(g(s.sentencesKept)) rows, \(Format.fixed(Double(s.csvBytes) / 1e6, 1)) MB), \(vocabOut)"
+        var wrote = "wrote: \(out) (\(g(s.sentencesKept)) rows, \(Format.fixed(Double(s.csvBytes) / 1e6, 1)) MB)" + (vocab.out.map { ", \($0)" } ?? "")
         if let labelsOut { wrote += ", \(labelsOut)" }
         lines.append(wrote)
         lines.append("time: \(Format.fixed(Double(s.bytesRead) / 1e6, 1)) MB read twice in \(Format.fixed(s.seconds, 2)) s "

@@ -14,6 +14,7 @@ struct SplitOptions {
         OptionSpec("--test-data", "PATH", help: "test rows from this file instead of --test-fraction"),
         OptionSpec("--split-by", "KEY", help: "post_id: all sentences of a post on one side; row: rows independently",
                    default: "post_id when the data has that column"),
+        OptionSpec("--allow-overlap", help: "train even when over \(SplitOptions.overlapLimitPercent)% of the validation or test rows (or posts) are also in training"),
     ]
 
     var valFraction: Double
@@ -22,6 +23,8 @@ struct SplitOptions {
     var testData: String?
     /// "post_id" or "row" when given (nil: post_id when the data has it).
     var splitBy: String?
+    /// `--allow-overlap`: report shared rows and posts but do not refuse them.
+    var allowOverlap: Bool
 
     /// A resumed run keeps its recorded split unless told otherwise.
     init(_ o: ParsedOptions, resumed r: RunSettings?) throws {
@@ -35,6 +38,7 @@ struct SplitOptions {
             throw UsageError("--val-fraction \(valFraction) and --test-fraction \(testFraction) leave no training rows")
         }
         splitBy = try ModelOptions.choice(o, "--split-by", ["post_id", "row"], default: r?.splitBy)
+        allowOverlap = o.flag("--allow-overlap")
     }
 
     /// Appends the --val-data and --test-data rows to `loaded`'s corpus

@@ -35,7 +35,9 @@ enum TrainCommand {
             OptionSpec("--metrics", "PATH", help: "append one JSON line per epoch, and per step line (losses, accuracies, seconds, tokens/s, lr)"),
             OptionSpec("--plot", "PATH.svg", help: "draw the learning curves (accuracy and loss per epoch) after every epoch"),
             OptionSpec("--run-name", "NAME", help: "the run's name in --metrics and --plot", default: "the task and batching, e.g. 'classify bucketed'"),
-            OptionSpec("--quiet", help: "print only the epoch and step lines"),
+            OptionSpec("--quiet", help: "print only the epoch and step lines, and the final result"),
+            OptionSpec("--baseline", "on|off", help: "classify: also train the majority class and a bag-of-token-ids logistic regression "
+                       + "on the same split and print their accuracies beside the model's (about as long as a default run: off by default)", default: "off"),
         ] + SplitOptions.specs + SelectionOptions.specs + StepOptions.specs
     }
 

@@ -1,5 +1,6 @@
 import Corpus
 import Model
+import TensorCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -16,6 +17,8 @@ struct TrainPlan {
     var trainRows: [Int], valRows: [Int], testRows: [Int]
     /// "7,000 train / 1,000 validation / 2,000 test by post_id".
     var splitText: String
+    /// The leakage line: held-out rows and posts also in training (nil without held-out rows).
+    var overlapText: String?
     var selection: SelectionOptions
     var model: ModelSpec
     var training: TrainingOptions
@@ -27,6 +30,11 @@ struct TrainPlan {
     var metricsPath: String?, plotPath: String?
     var runName: String
     var quiet: Bool
+    /// Without a terminal: a progress line at most this often in a long epoch
+    /// (`RNNTRAIN_PROGRESS_SECONDS`, default 30; 0 turns it off).
+    var progressLogSeconds: Double?
+    /// `--baseline`: train the baselines (classify only) on the same split.
+    var baseline: Bool
     var resumed: (path: String, checkpoint: Checkpoint, record: RunRecord)?
     /// `--embeddings`: the vector file and the vocabulary it is matched to.
     var pretrained: (path: String, vocabulary: Vocabulary)?
@@ -37,8 +45,13 @@ struct TrainPlan {
     struct DataSource {
         var maxLength: Int
         var vocabPath: String?
+        /// The vocabulary's fingerprint and size, when known (`DataOptions.vocabularyIdentity`).
+        var vocabulary: (hash: String, size: Int)? = nil
         /// `--synth-rows`, recorded so eval can regenerate the corpus.
         var synthRows: Int? = nil
+        /// Generated data whose held-out rows repeat training rows by design
+        /// (count-ones: 50,000 draws of at most 2^15 sequences): reported, not refused.
+        var repeatsByDesign = false
         var load: () throws -> DataOptions.Loaded
         /// Loads another file with the same options (--val-data, --test-data); nil when the data is generated.
         var loadFile: ((String) throws -> DataOptions.Loaded)? = nil
@@ -51,7 +64,8 @@ struct TrainPlan {
         let o = try ParsedOptions.parse(arguments, specs: TrainCommand.specs(task))
         try self.init(task: task, command: task.rawValue, arguments: arguments, options: o) { o, seed in
             let data = try DataOptions(o, synthSeed: seed)
-            return DataSource(maxLength: data.maxLength, vocabPath: data.vocabPath, synthRows: data.synthRows, load: data.load) { path in
+            return DataSource(maxLength: data.maxLength, vocabPath: data.vocabPath, vocabulary: data.vocabularyIdentity,
+                              synthRows: data.synthRows, load: data.load) { path in
                 var d = data
                 (d.path, d.synthRows) = (path, nil)
                 return try d.load()
@@ -67,7 +81,7 @@ struct TrainPlan {
         savePath = o.string("--save")
         saveBest = o.flag("--save-best")
         metricsPath = o.string("--metrics")
-        plotPath = o.string("--plot")
+        plotPath = try LearningCurves.checkedPath(o.string("--plot"), option: "--plot")
         // An unwritable output is refused now, not after an hour of training.
         for path in [savePath, metricsPath, plotPath].compactMap({ $0 }) { try AtomicFile.checkWritable(path: path) }
         if saveBest && savePath == nil { throw UsageError("option --save-best needs --save PATH") }
@@ -80,17 +94,22 @@ struct TrainPlan {
         let data = try source(o, seed)
         training = try TrainPlan.trainingOptions(o, seed: seed, maxLength: data.maxLength, resumed: resumed?.record.optimizer,
                                                  recordedShards: resumed?.record.settings.shards)
-        pretrained = try EmbeddingOptions.pretrained(o, vocabPath: data.vocabPath, resuming: resumed != nil)
+        pretrained = try EmbeddingOptions.pretrained(o, vocabPath: data.vocabPath, resumed: resumed?.record.settings)
         steps = try StepOptions(o, savePath: savePath, saveBest: saveBest)
         let bucketed = o.flag("--bucketed") || o.has("--buckets")
-        let split = try SplitOptions(o, resumed: resumed?.record.settings)
+        var split = try SplitOptions(o, resumed: resumed?.record.settings)
+        split.allowOverlap = split.allowOverlap || data.repeatsByDesign
         selection = try SelectionOptions(o, epochs: training.epochs, resumed: resumed?.record.settings)
         quiet = o.flag("--quiet")
+        progressLogSeconds = TrainPlan.progressLogSeconds(environment: EnvironmentSwitch.progressSeconds.value)
+        baseline = try ModelOptions.choice(o, "--baseline", ["on", "off"], default: "off") == "on" && task == .classify
+        if task != .classify && o.string("--baseline") == "on" { throw UsageError("option --baseline applies to classify") }
         runName = o.string("--run-name") ?? (command == task.rawValue ? "\(task.rawValue) \(bucketed ? "bucketed" : "padded")" : command)
 
         loaded = try data.load()
         let (parts, text, byPost) = try split.apply(to: &loaded, loadFile: data.loadFile, seed: seed)
         splitText = text
+        overlapText = try split.checkOverlap(loaded.corpus, parts)
         (trainRows, valRows, testRows) = (parts.train, parts.val, parts.test)
         training.schedule = selection.schedule
         training.classWeights = try selection.weights(corpus: loaded.corpus, trainRows: trainRows, recorded: resumed?.record.settings.classWeights)
@@ -102,6 +121,7 @@ struct TrainPlan {
         settings = TrainPlan.settings(seed: seed, split: split, byPost: byPost, data: data, loaded: loaded, training: training,
                                       selection: selection)
         settings.command = (["rnntrain", command] + arguments).joined(separator: " ")
+        settings.embeddings = pretrained.map { absolutePath($0.path) } ?? resumed?.record.settings.embeddings
     }
 
     /// The run's settings as its checkpoints record them (the command line is added by the caller).
@@ -126,7 +146,14 @@ struct TrainPlan {
         settings.maxLength = training.maxLength
         settings.classNames = loaded.corpus.classNames
         settings.vocab = data.vocabPath
+        (settings.vocabHash, settings.vocabSize) = (data.vocabulary?.hash, data.vocabulary?.size)
         return settings
+    }
+
+    /// 30 s, or the environment's positive number of seconds (0: no lines).
+    static func progressLogSeconds(environment value: String?) -> Double? {
+        guard let value, let seconds = Double(value), seconds >= 0 else { return 30 }
+        return seconds > 0 ? seconds : nil
     }
 
     /// Selecting an epoch needs validation rows; without them --save-best

@@ -32,6 +32,17 @@ extension TrainSession {
         return line + " - \(Format.duration(s.trainSeconds)) - \(speed) tok/s"
     }
 
+    /// "baseline on the same split: bag-of-ids logistic regression val acc 0.3990, test acc 0.4012;
+    /// majority class val acc 0.2126, test acc 0.2133 (31 L-BFGS iterations, 0.2 s)".
+    static func baselineLine(_ b: BaselineFigures) -> String {
+        func accuracies(_ val: Double, _ test: Double) -> String {
+            [val.isNaN ? nil : "val acc \(Format.fixed(val, 4))", test.isNaN ? nil : "test acc \(Format.fixed(test, 4))"]
+                .compactMap { $0 }.joined(separator: ", ")
+        }
+        return "baseline on the same split: bag-of-ids logistic regression \(accuracies(b.bagVal, b.bagTest)); "
+            + "majority class \(accuracies(b.majorityVal, b.majorityTest)) (\(b.iterations) L-BFGS iterations, \(Format.duration(b.seconds)))"
+    }
+
     func printSummary() {
         let corpus = trainer.corpus
         let o = trainer.options
@@ -40,6 +51,7 @@ extension TrainSession {
         let lengths = corpus.lengthSummary()
         console.note(plan.loaded.summary)
         console.note("split: \(self.plan.splitText) (seed \(o.seed))")
+        if let overlap = self.plan.overlapText { console.note(overlap) }
         console.note("classes: " + zip(corpus.classNames, counts).map { "\($0) \(Format.grouped($1))" }.joined(separator: ", ")
             + " (majority share \(Format.fixed(majority, 4)))")
         console.note("lengths: min \(lengths.min), mean \(Format.fixed(lengths.mean, 1)), max \(lengths.max)")

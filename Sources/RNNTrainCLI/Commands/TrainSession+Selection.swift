@@ -55,19 +55,34 @@ extension TrainSession {
 
     /// At the end: with --save-best or --early-stop the best epoch's weights
     /// go back into the network; then the test figure of the model kept,
-    /// printed once.
-    func selectAndTest() {
+    /// printed once (to stdout, with --quiet too), the baselines' line, and
+    /// the final metrics record.
+    func selectAndTest() throws {
         let hasVal = !plan.valRows.isEmpty
         if plan.selecting, let w = best.weights {
             w.withUnsafeBufferPointer { network.params.base.update(from: $0.baseAddress!, count: w.count) }
         }
-        guard !plan.quiet, hasVal, best.epoch > 0 else { return }
         let last = outputs.history.last?.epoch ?? 0
-        console.note("lowest validation loss\(unit): \(Format.fixed(best.loss, 4)) at epoch \(best.epoch) (validation accuracy\(unit) \(Format.fixed(best.accuracy, 4)))")
-        guard !plan.testRows.isEmpty else { return }
-        let kept = plan.selecting ? best.epoch : last
-        let test = trainer.evaluate(rows: plan.testRows)
-        let which = plan.selecting ? "the epoch of lowest validation loss" : "the last; --save-best or --early-stop keeps the best"
-        console.note("test accuracy\(unit): \(Format.fixed(test.accuracy, 4)), test loss\(unit) \(Format.fixed(test.loss, 4)) (model of epoch \(kept), \(which))")
+        let kept = plan.selecting && best.epoch > 0 ? best.epoch : last
+        var final = outputs.history.last { $0.epoch == kept && $0.step == nil } ?? MetricsRecord(run: plan.runName, epoch: kept, trainLoss: .nan, trainAccuracy: .nan)
+        (final.final, final.step, final.seconds, final.tokensPerSecond) = (true, nil, nil, nil)
+        if hasVal, best.epoch > 0 {
+            if !plan.quiet {
+                console.note("lowest validation loss\(unit): \(Format.fixed(best.loss, 4)) at epoch \(best.epoch) (validation accuracy\(unit) \(Format.fixed(best.accuracy, 4)))")
+            }
+            if !plan.testRows.isEmpty {
+                let test = trainer.evaluate(rows: plan.testRows)
+                let which = plan.selecting ? "the epoch of lowest validation loss" : "the last; --save-best or --early-stop keeps the best"
+                console.line("test accuracy\(unit): \(Format.fixed(test.accuracy, 4)), test loss\(unit) \(Format.fixed(test.loss, 4)) (model of epoch \(kept), \(which))")
+                (final.testLoss, final.testAccuracy) = (test.loss, test.accuracy)
+            }
+        }
+        if let baseline {
+            console.line(TrainSession.baselineLine(baseline))
+            func value(_ x: Double) -> Double? { x.isNaN ? nil : x }
+            (final.baselineValAccuracy, final.baselineTestAccuracy) = (value(baseline.bagVal), value(baseline.bagTest))
+            (final.majorityValAccuracy, final.majorityTestAccuracy) = (value(baseline.majorityVal), value(baseline.majorityTest))
+        }
+        if writesFiles && kept > 0 { try outputs.addFinal(final) }
     }
 }

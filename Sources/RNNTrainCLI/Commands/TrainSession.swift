@@ -31,6 +31,8 @@ final class TrainSession {
     let epochs: Int
     /// Step lines and checkpoints (TrainSession+Steps).
     var steps = StepState()
+    /// The baselines on the same split (`--baseline`, classify).
+    var baseline: BaselineFigures?
 
     init(plan: TrainPlan, console: Console) throws {
         self.plan = plan
@@ -71,9 +73,14 @@ final class TrainSession {
             console.note(resumeNote(path: resumed.path, epoch: firstEpoch, partial: partial, unit: "batch",
                                     optimizerStep: trainer.optimizer.step))
         }
+        if plan.baseline {
+            baseline = BaselineFigures.compute(trainer.corpus, train: plan.trainRows, val: plan.valRows, test: plan.testRows,
+                                               threads: plan.training.threads)
+        }
         Interruption.install()
         defer { Interruption.uninstall() }
-        let progress = ProgressBar(console: console, enabled: console.errIsTerminal && !plan.quiet)
+        let progress = ProgressBar(console: console, enabled: console.errIsTerminal && !plan.quiet,
+                                   logInterval: console.errIsTerminal || plan.quiet ? nil : plan.progressLogSeconds)
         for epoch in firstEpoch ... epochs {
             let resuming = epoch == firstEpoch ? partial : EpochTally()
             steps.startEpoch(resuming)
@@ -94,7 +101,7 @@ final class TrainSession {
             try record(s)
             if reachedStepLimit || stopsEarly(after: epoch) { break }
         }
-        finish()
+        try finish()
         return RNNTrain.ExitCode.ok
     }
 
@@ -123,7 +130,7 @@ final class TrainSession {
         let improved = hasVal && best.improves(on: s.valLoss)
         if improved { best.keep(epoch: s.epoch, loss: s.valLoss, accuracy: s.valAccuracy, network: network) }
         guard writesFiles else { return }
-        try outputs.add(m)
+        try outputs.add(m, kept: plan.selecting ? best.epoch : s.epoch)
         if let path = plan.savePath, improved || !plan.selecting {
             var r = runRecord(epoch: s.epoch)
             if hasTest { r.progress.testAccuracy = s.testAccuracy }
@@ -151,7 +158,7 @@ final class TrainSession {
             + "; stopped without saving\(kept). Try --clip 5 or a lower --lr (now \(trainer.optimizer.learningRate))")
     }
 
-    func finish() {
+    func finish() throws {
         if GEMMClock.isOn {
             console.note(blasShare.summary)
             let inside = trainer.gradientPath.busySeconds
@@ -159,7 +166,7 @@ final class TrainSession {
                 + " of \(Format.fixed(trainSeconds, 2)) training s (\(trainer.gradientPath.stageShares(of: trainSeconds)))")
         }
         if let ranks = rankSummary, !plan.quiet { console.note(ranks) }
-        selectAndTest()
+        try selectAndTest()
         guard !plan.quiet else { return }
         if let path = plan.plotPath { console.note("learning curves: \(path)") }
         console.note("peak memory: \(Format.fixed(peakResidentMegabytes(), 1)) MB (max resident set)")

@@ -18,12 +18,18 @@ final class EpochOutputs {
         history = previousEpochs(firstEpoch: firstEpoch)
     }
 
-    func add(_ m: MetricsRecord) throws {
+    /// The run's final record (`"final":true`): to the metrics file only.
+    func addFinal(_ m: MetricsRecord) throws {
+        if let path = metricsPath { try MetricsFile.append(m, to: path) }
+    }
+
+    /// `kept`: the epoch whose model the run keeps so far (the chart's ring).
+    func add(_ m: MetricsRecord, kept: Int? = nil) throws {
         history.append(m)
         if let path = metricsPath { try MetricsFile.append(m, to: path) }
         if let path = plotPath {
             let chart = LearningCurves(title: "Learning curves: \(runName)",
-                                       series: [LearningCurves.Series(label: runName, records: history)])
+                                       series: [LearningCurves.Series(label: runName, records: history, kept: kept)])
             try AtomicFile.write(Array(chart.svg().utf8), to: path)
         }
     }

@@ -8,12 +8,17 @@ import Darwin
 /// against the epoch; per run, the training curve solid, validation dashed
 /// and test dotted, in one colour per run (a colour-blind-safe palette; past
 /// its eight colours, square markers tell runs apart); the epoch a run keeps
-/// (lowest validation loss) as a ring and a vertical line; the majority
-/// class's share as a grey line in the accuracy panel; a legend underneath.
+/// as a ring on its validation point and a vertical line; the majority
+/// class's share as a grey line in the accuracy panel; a legend underneath,
+/// with an entry only for the curves drawn, laid out by the width of its
+/// texts so none overlap.
 public struct LearningCurves {
     public struct Series {
         public var label: String
         public var records: [MetricsRecord]
+        /// The epoch whose model the run kept (its final record's); nil: the
+        /// epoch of lowest validation loss.
+        public var kept: Int? = nil
     }
 
     var title: String
@@ -43,9 +48,12 @@ public struct LearningCurves {
     /// Okabe and Ito's palette (distinct for the common colour blindnesses), black last.
     static let palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
 
-    /// The record of lowest validation loss of a run, if it has validation figures.
-    func selectedRecord(_ records: [MetricsRecord]) -> MetricsRecord? {
-        records.filter { $0.valLoss?.isFinite ?? false }.min { $0.valLoss! < $1.valLoss! }
+    /// The record of the epoch a run kept, if it has validation figures:
+    /// `kept`, else the one of lowest validation loss.
+    func selectedRecord(_ se: Series) -> MetricsRecord? {
+        let withVal = se.records.filter { $0.valLoss?.isFinite ?? false }
+        if let kept = se.kept { return withVal.first { $0.epoch == kept } }
+        return withVal.min { $0.valLoss! < $1.valLoss! }
     }
 
     /// Splits records into runs: a new series starts where the run name
@@ -54,6 +62,10 @@ public struct LearningCurves {
     public static func series(from records: [MetricsRecord], fallbackLabel: String, steps: Bool = false) -> [Series] {
         var out: [Series] = []
         for r in records where (r.step != nil) == steps {
+            if r.final == true {
+                if let last = out.last?.records.last, last.run == r.run, !steps { out[out.count - 1].kept = r.epoch }
+                continue
+            }
             if let last = out.last?.records.last, last.run == r.run,
                steps ? r.step! > last.step! : r.epoch > last.epoch {
                 out[out.count - 1].records.append(r)
@@ -85,11 +97,19 @@ public struct LearningCurves {
         var test: (MetricsRecord) -> Double?
     }
 
+    /// A chart path as given, refused unless it ends in `.svg` (the only format written).
+    static func checkedPath(_ path: String?, option: String) throws -> String? {
+        guard let path else { return nil }
+        guard path.lowercased().hasSuffix(".svg") else {
+            throw UsageError("\(option) \(path): charts are written as SVG; give a name ending in .svg")
+        }
+        return path
+    }
+
     func svg() -> String {
         let panelW = 420.0, panelH = 280.0, left = 70.0, top = 50.0, gap = 90.0
-        let legendRows = series.count
         let totalW = left + 2 * panelW + gap + 30
-        let totalH = top + panelH + 60 + Double(legendRows) * 20 + 20
+        let totalH = top + panelH + 60 + Double(legendRows(width: totalW - left - 20)) * 20 + 20
         let panels = [
             Panel(title: "Accuracy", yLabel: "accuracy", x0: left, y0: top, width: panelW, height: panelH,
                   train: { $0.trainAccuracy }, val: { $0.valAccuracy }, test: { $0.testAccuracy }),
@@ -140,20 +160,8 @@ public struct LearningCurves {
             }
             s += "</g>\n"
         }
-        var y = top + panelH + 62
-        s += "<g class=\"legend\">\n"
-        for (i, se) in series.enumerated() {
-            let color = Self.palette[i % Self.palette.count]
-            let x = left
-            s += "<line x1=\"\(n(x))\" y1=\"\(n(y))\" x2=\"\(n(x + 28))\" y2=\"\(n(y))\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
-            s += "<text x=\"\(n(x + 34))\" y=\"\(n(y + 4))\">\(escape(se.label)) train</text>\n"
-            s += "<line x1=\"\(n(x + 260))\" y1=\"\(n(y))\" x2=\"\(n(x + 288))\" y2=\"\(n(y))\" stroke=\"\(color)\" stroke-width=\"2\" stroke-dasharray=\"6 4\"/>\n"
-            s += "<text x=\"\(n(x + 294))\" y=\"\(n(y + 4))\">\(escape(se.label)) validation (ring: kept epoch)</text>\n"
-            s += "<line x1=\"\(n(x + 560))\" y1=\"\(n(y))\" x2=\"\(n(x + 588))\" y2=\"\(n(y))\" stroke=\"\(color)\" stroke-width=\"2\" stroke-dasharray=\"2 3\"/>\n"
-            s += "<text x=\"\(n(x + 594))\" y=\"\(n(y + 4))\">test</text>\n"
-            y += 20
-        }
-        s += "</g>\n</svg>\n"
+        s += legend(top: top + panelH + 62, left: left, width: totalW - left - 20)
+        s += "</svg>\n"
         return s
     }
 
@@ -162,7 +170,7 @@ public struct LearningCurves {
         var s = ""
         let color = Self.palette[i % Self.palette.count], square = i >= Self.palette.count
         let kinds = [("train", p.train, ""), ("val", p.val, " stroke-dasharray=\"6 4\""), ("test", p.test, " stroke-dasharray=\"2 3\"")]
-        let selected = selectedRecord(se.records), selectedX = selected.map(x)
+        let selected = selectedRecord(se), selectedX = selected.map(x)
         for (kind, value, dash) in kinds {
             let pts = se.records.compactMap { r in value(r).flatMap { $0.isFinite ? (x(r), $0) : nil } }
             guard !pts.isEmpty else { continue }
@@ -179,6 +187,71 @@ public struct LearningCurves {
             }
         }
         return s
+    }
+
+    /// One legend entry: a line sample (dash pattern, or a ring) and its text.
+    struct LegendEntry {
+        var text: String
+        var color: String
+        var dash: String?
+        var ring = false
+    }
+
+    /// Width of a legend text at 12 px: at most 7.2 px a character (wider than
+    /// Helvetica's and Arial's widest lower-case average), so estimates never overlap.
+    static func textWidth(_ text: String) -> Double { Double(text.count) * 7.2 }
+
+    /// Per run, an entry for each kind of curve it draws; a ring entry when any run has a kept epoch.
+    func legendEntries() -> [[LegendEntry]] {
+        var rows: [[LegendEntry]] = []
+        var ring = false
+        for (i, se) in series.enumerated() {
+            let color = Self.palette[i % Self.palette.count]
+            func has(_ value: (MetricsRecord) -> Double?) -> Bool { se.records.contains { value($0)?.isFinite ?? false } }
+            var row = [LegendEntry(text: "\(se.label) train", color: color, dash: "")]
+            if has({ $0.valLoss }) || has({ $0.valAccuracy }) { row.append(LegendEntry(text: "\(se.label) validation", color: color, dash: "6 4")) }
+            if has({ $0.testLoss }) || has({ $0.testAccuracy }) { row.append(LegendEntry(text: "\(se.label) test", color: color, dash: "2 3")) }
+            ring = ring || selectedRecord(se) != nil
+            rows.append(row)
+        }
+        if ring { rows.append([LegendEntry(text: "ring: the epoch whose model the run kept", color: "#444444", dash: nil, ring: true)]) }
+        return rows
+    }
+
+    /// Entries placed left to right (sample 28 px, 6 px, text, 24 px gap), a
+    /// new line where a row ends or the next entry would pass `width`.
+    func legendLayout(width: Double) -> [(entry: LegendEntry, x: Double, line: Int)] {
+        var out: [(LegendEntry, Double, Int)] = []
+        var line = 0
+        for row in legendEntries() {
+            var x = 0.0
+            for e in row {
+                let w = 34 + Self.textWidth(e.text)
+                if x > 0 && x + w > width { line += 1; x = 0 }
+                out.append((e, x, line))
+                x += w + 24
+            }
+            line += 1
+        }
+        return out
+    }
+
+    func legendRows(width: Double) -> Int { (legendLayout(width: width).last?.line ?? -1) + 1 }
+
+    /// The legend group, its first line at `top`.
+    func legend(top: Double, left: Double, width: Double) -> String {
+        var s = "<g class=\"legend\">\n"
+        for (e, dx, line) in legendLayout(width: width) {
+            let x = left + dx, y = top + Double(line) * 20
+            if e.ring {
+                s += "<circle cx=\"\(n(x + 14))\" cy=\"\(n(y))\" r=\"6\" fill=\"none\" stroke=\"\(e.color)\" stroke-width=\"2\"/>\n"
+            } else {
+                let dash = e.dash.map { $0.isEmpty ? "" : " stroke-dasharray=\"\($0)\"" } ?? ""
+                s += "<line x1=\"\(n(x))\" y1=\"\(n(y))\" x2=\"\(n(x + 28))\" y2=\"\(n(y))\" stroke=\"\(e.color)\" stroke-width=\"2\"\(dash)/>\n"
+            }
+            s += "<text x=\"\(n(x + 34))\" y=\"\(n(y + 4))\">\(escape(e.text))</text>\n"
+        }
+        return s + "</g>\n"
     }
 
     /// About five round tick values covering [lo, hi] (steps of 1, 2 or 5 x 10^k).

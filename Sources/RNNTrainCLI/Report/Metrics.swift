@@ -20,6 +20,12 @@ import Darwin
 /// `val_*` (validation) and `test_*` are null when not evaluated that epoch
 /// (test only with --report-test once there is validation data).
 ///
+/// The last record of a finished run has `"final":true`: its `epoch` is the
+/// kept model's (the epoch of lowest validation loss with --save-best or
+/// --early-stop, else the last), its `val_*` and `test_*` figures are that
+/// model's, and with --baseline it has the baselines' accuracies
+/// (`baseline_*`: the bag-of-token-ids logistic regression; `majority_*`).
+///
 /// With `--log-every-steps N` a record also has `"step"` (the optimizer step;
 /// `epoch` is then the epoch in progress): its train figures cover the N
 /// steps since the previous step record, its seconds and tokens/s too.
@@ -42,6 +48,10 @@ public struct MetricsRecord: Codable, Equatable, Sendable {
     public var valAccuracy: Double?
     /// The majority class's share of the training rows (the accuracy of always guessing it).
     public var majorityShare: Double?
+    /// True on a run's final record (see above).
+    public var final: Bool?
+    public var baselineValAccuracy: Double?, baselineTestAccuracy: Double?
+    public var majorityValAccuracy: Double?, majorityTestAccuracy: Double?
 
     enum CodingKeys: String, CodingKey {
         case run, epoch, step, task, batching, seconds
@@ -49,6 +59,9 @@ public struct MetricsRecord: Codable, Equatable, Sendable {
         case testLoss = "test_loss", testAccuracy = "test_accuracy"
         case tokensPerSecond = "tokens_per_second", learningRate = "learning_rate", batchSize = "batch_size"
         case valLoss = "val_loss", valAccuracy = "val_accuracy", majorityShare = "majority_share"
+        case final
+        case baselineValAccuracy = "baseline_val_accuracy", baselineTestAccuracy = "baseline_test_accuracy"
+        case majorityValAccuracy = "majority_val_accuracy", majorityTestAccuracy = "majority_test_accuracy"
     }
 
     /// The JSON line, keys in a fixed reading order.
@@ -77,6 +90,11 @@ public struct MetricsRecord: Codable, Equatable, Sendable {
         add("batching", batching.map(jsonString))
         add("batch_size", batchSize.map { "\($0)" })
         if let majorityShare { add("majority_share", num(majorityShare)) }
+        if let final { add("final", "\(final)") }
+        for (key, value) in [("baseline_val_accuracy", baselineValAccuracy), ("baseline_test_accuracy", baselineTestAccuracy),
+                             ("majority_val_accuracy", majorityValAccuracy), ("majority_test_accuracy", majorityTestAccuracy)] where value != nil {
+            add(key, num(value))
+        }
         return "{" + parts.joined(separator: ",") + "}"
     }
 }

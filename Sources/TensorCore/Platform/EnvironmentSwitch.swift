@@ -13,6 +13,9 @@ public enum EnvironmentSwitch: String, CaseIterable, Sendable {
     case kernels = "RNNTRAIN_KERNELS"
     /// Count the thread-seconds inside matrix products (`make bench`'s GEMM column).
     case timeProducts = "RNNTRAIN_TIME_BLAS"
+    /// Seconds between the plain progress lines of a long epoch when stderr
+    /// is not a terminal (default 30; 0: none).
+    case progressSeconds = "RNNTRAIN_PROGRESS_SECONDS"
     /// `0`: under mpirun, every rank steps the whole slab instead of its span.
     case shardedStep = "RNNTRAIN_SHARDED_STEP"
     /// Set by rnntrain itself when it re-executes with `OPENBLAS_CORETYPE`:
@@ -27,10 +30,11 @@ public enum EnvironmentSwitch: String, CaseIterable, Sendable {
         switch self {
         case .kernels: return "kernel family for every product: auto, avx512, avx2, portable, blas (as --kernels)"
         case .timeProducts: return "time the matrix products (make bench's GEMM column)"
+        case .progressSeconds: return "seconds between progress lines in logs (stderr not a terminal; default 30, 0 none)"
         case .shardedStep: return "0: under mpirun every rank steps the whole slab, not only its span"
         case .blasReason: return "set by rnntrain when it re-executes itself with OPENBLAS_CORETYPE"
         case .testOpenBLASReports: return "tests only: the OpenBLAS core to pretend was reported"
-        case .readmeUpdate: return "tests only: rewrite the README's examples from the current output"
+        case .readmeUpdate: return "tests only: rewrite the README's and docs/'s examples from the current output"
         }
     }
 
