@@ -230,3 +230,19 @@ func assertWellFormedXML(_ text: String, file: StaticString = #filePath, line: U
     guard stack.isEmpty else { try fail("unclosed <\(stack.last!)>") }
     guard roots == 1 else { try fail("\(roots) root elements") }
 }
+
+/// The one-time estimate of a large run: silent under an hour an epoch,
+/// and over it the projected epoch and run from the first batches' rate.
+final class EpochEstimateTests: XCTestCase {
+    func testSpeaksOnlyPastAnHourAnEpochWithTheProjectedRun() throws {
+        XCTAssertNil(EpochEstimate.line(secondsPerBatch: 0.5, batches: 7_000, epochs: 10, parameters: 1_000, memoryMB: 80))
+        // 10 s a batch, 400 batches: 4,000 s (1.1 h) an epoch, 3 epochs left: 3.3 h.
+        let line = try XCTUnwrap(EpochEstimate.line(secondsPerBatch: 10, batches: 400, epochs: 3, parameters: 201_000_000,
+                                                    memoryMB: 4300))
+        XCTAssertTrue(line.contains("about 1.1 h an epoch"), line)
+        XCTAssertTrue(line.contains("3.3 h for the 3 epochs left"), line)
+        XCTAssertTrue(line.contains("201,000,000 parameters"), line)
+        XCTAssertNotNil(EpochEstimate.line(secondsPerBatch: 1, batches: 2, epochs: 1, parameters: 1, memoryMB: 1, threshold: 2))
+        XCTAssertNil(EpochEstimate.line(secondsPerBatch: 1, batches: 1, epochs: 1, parameters: 1, memoryMB: 1, threshold: 2))
+    }
+}

@@ -40,6 +40,15 @@ extension TrainSession {
     /// --log-every-steps it shows the window's loss and accuracy); a step
     /// line and a step checkpoint when due.
     func afterBatch(_ p: BatchProgress, epoch: Int, bar: ((BatchProgress) -> Void)?, progress: ProgressBar) {
+        if !estimated && p.batch >= 3 && p.elapsedSeconds >= 1 {
+            estimated = true
+            if !plan.quiet, let line = EpochEstimate.line(secondsPerBatch: p.elapsedSeconds / Double(p.batch), batches: p.batches,
+                                                          epochs: epochs - epoch + 1, parameters: network.parameterCount,
+                                                          memoryMB: peakResidentMegabytes()) {
+                progress.clear()
+                console.note(line)
+            }
+        }
         var d = p.tally.since(steps.previous)
         d.seconds = p.elapsedSeconds - steps.previousElapsed
         steps.previous = p.tally

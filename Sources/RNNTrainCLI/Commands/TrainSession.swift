@@ -33,6 +33,8 @@ final class TrainSession {
     var steps = StepState()
     /// The baselines on the same split (`--baseline`, classify).
     var baseline: BaselineFigures?
+    /// Whether the first batches' cost was weighed (`EpochEstimate`).
+    var estimated = false
 
     init(plan: TrainPlan, console: Console) throws {
         self.plan = plan

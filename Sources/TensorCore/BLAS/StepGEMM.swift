@@ -17,7 +17,7 @@ import CPUSupport
 /// Every family computes each element of C the same way: one accumulator,
 /// C's value or +0 to start, then `fma(a[i,p], b[p,j], acc)` for p in
 /// ascending order. Columns past the last whole 16 go through the same
-/// chain one element at a time, rows past the last whole tile through the
+/// tiles on a zero-padded copy of B's last columns, rows past the last whole tile through the
 /// tile with its missing rows' A read from the last real row (computed,
 /// never stored). So a product's bits depend on neither the family nor the
 /// shape of the tiles.
@@ -88,8 +88,6 @@ public enum StepGEMM {
         case .avx2: tiles(AVX2Tile.self, m: m, n: n, o)
         case .portable, .blas: tiles(PortableTile.self, m: m, n: n, o)
         }
-        let whole = n / 16 * 16
-        if whole < n { remainderColumns(m: m, columns: whole ..< n, o) }
     }
 
     /// Every whole 16-column group of C through `K`'s tiles.
@@ -107,16 +105,35 @@ public enum StepGEMM {
             while j < whole { K.narrow(rows: rows, t.shifted(j)); j += K.narrowWidth }
             i += K.rows
         }
+        if whole < n { remainder(K.self, m: m, columns: whole ..< n, o) }
     }
 
-    /// Columns past the last whole 16, one element at a time: the same chain.
-    static func remainderColumns(m: Int, columns: Range<Int>, _ o: Operands) {
-        for i in 0 ..< m {
-            let ai = o.a + i * o.lda, ci = o.c + i * o.ldc
-            for j in columns {
-                var acc: Float = o.accumulate ? ci[j] : 0
-                for p in 0 ..< o.k { acc = acc.addingProduct(ai[p &* o.ka], o.b[p &* o.ldb &+ j]) }
-                ci[j] = acc
+    /// Columns past the last whole 16 (H = 100 leaves 4), through the same
+    /// tiles: B's last columns copied into a 16-wide block padded with
+    /// zeros, each block of C's rows computed into a 16-wide tile (loaded
+    /// from C when accumulating) and its real columns stored back. Every
+    /// element still has its one chain; the padding columns are discarded.
+    static func remainder<K: RegisterTile>(_: K.Type, m: Int, columns: Range<Int>, _ o: Operands) {
+        let k = o.k, rem = columns.count, j0 = columns.lowerBound
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: k * 16 + K.rows * 16) { buffer in
+            let bt = buffer.baseAddress!, ct = bt + k * 16                // B's columns [k x 16], C's tile [rows x 16]
+            for p in 0 ..< k {
+                let row = o.b + (p &* o.ldb &+ j0)
+                for j in 0 ..< 16 { bt[p &* 16 &+ j] = j < rem ? row[j] : 0 }
+            }
+            var i = 0
+            while i < m {
+                let rows = min(K.rows, m - i)
+                for r in 0 ..< rows {
+                    for j in 0 ..< 16 { ct[r &* 16 &+ j] = o.accumulate && j < rem ? o.c[(i + r) &* o.ldc &+ j0 &+ j] : 0 }
+                }
+                var t = o
+                (t.a, t.b, t.ldb, t.c, t.ldc) = (o.a + i * o.lda, UnsafePointer(bt), 16, ct, 16)
+                if K.width == 16 { K.wide(rows: rows, t) } else { K.narrow(rows: rows, t) }
+                for r in 0 ..< rows {
+                    for j in 0 ..< rem { o.c[(i + r) &* o.ldc &+ j0 &+ j] = ct[r &* 16 &+ j] }
+                }
+                i += K.rows
             }
         }
     }
