@@ -36,7 +36,7 @@ public func gemm(_ a: Matrix, transposeA: Bool = false,
     }
     withUnsafeTemporaryAllocation(of: Float.self, capacity: max(k * c.cols, 1)) { t in
         let bt = t.baseAddress!                                    // op(b) = b^T as [k x n]
-        for j in 0 ..< c.cols { let row = b.row(j); for p in 0 ..< k { bt[p &* c.cols &+ j] = row[p] } }
+        PackedWeight.transpose(b, into: bt, ld: c.cols)
         StepGEMM.timed {
             StepGEMM.run(family, m: c.rows, n: c.cols, k: k, a: a.base, lda: lda, ka: ka, b: bt, ldb: c.cols,
                          c: c.base, ldc: c.ld, accumulate: beta == 1)

@@ -212,12 +212,18 @@ public final class PackedWeight {
         guard isPacked else { return }
         if buffer == nil { buffer = FloatBuffer(count: k * ld) }
         let p = buffer!.base
-        // B = w^T in 16 x 16 blocks: a block's reads and writes stay in L1.
+        PackedWeight.transpose(w, into: p, ld: ld)
+    }
+
+    /// `dst[i * ld + j] = w[j, i]` (w `[n x k]` to `[k x n]` with row stride
+    /// `ld`), in 16 x 16 blocks: a block's reads and writes stay in L1.
+    static func transpose(_ w: Matrix, into dst: UnsafeMutablePointer<Float>, ld: Int) {
+        let n = w.rows, k = w.cols
         for j0 in stride(from: 0, to: n, by: 16) {
             for i0 in stride(from: 0, to: k, by: 16) {
                 for j in j0 ..< min(j0 + 16, n) {
                     let row = w.row(j)
-                    for i in i0 ..< min(i0 + 16, k) { p[i &* ld &+ j] = row[i] }
+                    for i in i0 ..< min(i0 + 16, k) { dst[i &* ld &+ j] = row[i] }
                 }
             }
         }
