@@ -33,8 +33,8 @@ py=${PYTHON:-/opt/torchenv/bin/python}
 bin=.build/release/rnntrain
 out=${OUT:-/tmp/charlm-bench}
 mkdir -p "$out"
-tutorial=(--layers 3 --hidden 100 --batch-size 32 --steps 200 --lr 1e-4 --epochs 3 --val-fraction 0)
-strong=(--layers 2 --hidden 256 --batch-size 32 --steps 200 --lr 2e-3 --epochs 2 --val-fraction 0.1 --layer-keep 0.75)
+tutorial=(--layers 3 --hidden 100 --batch-size 32 --window 200 --lr 1e-4 --epochs 3 --val-fraction 0)
+strong=(--layers 2 --hidden 256 --batch-size 32 --window 200 --lr 2e-3 --epochs 2 --val-fraction 0.1 --layer-keep 0.75)
 
 if [[ $what == parity || $what == all ]]; then
     for cfg in tutorial strong; do
@@ -85,7 +85,7 @@ fi
 
 if [[ $what == families ]]; then
     head -c 200000 "$text" > "$out/head.txt"
-    tut=(--layers 3 --hidden 100 --batch-size 32 --steps 200 --lr 1e-4 --epochs 1 --val-fraction 0)
+    tut=(--layers 3 --hidden 100 --batch-size 32 --window 200 --lr 1e-4 --epochs 1 --val-fraction 0)
     chars=$(( (200000 / 32 - 1) / 200 * 200 * 32 ))
     families=$($bin --version | sed -n 's/.*this CPU runs //p' | tr -d , | sed 's/ *blas//')
     vocab=$(( $(LC_ALL=C.UTF-8 grep -o . "$out/head.txt" | sort -u | wc -l) + 1 ))   # and the line break

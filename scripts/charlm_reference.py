@@ -1,19 +1,19 @@
 #!/usr/bin/env python3
 """PyTorch reference for `rnntrain charlm` (not part of make test).
 
-    python scripts/charlm_reference.py [TEXT] [--layers 3 --hidden 100 --batch-size 32 --steps 200 --lr 1e-4 --epochs 3]
+    python scripts/charlm_reference.py [TEXT] [--layers 3 --hidden 100 --batch-size 32 --window 200 --lr 1e-4 --epochs 3]
 
 The same model, data and loop as rnntrain charlm: the vocabulary is the
 text's distinct characters in code-point order; the last --val-fraction of
 the text is held out; the rest is cut into --batch-size contiguous streams
-read in windows of --steps characters exactly as TensorFlow's
+read in windows of --window characters exactly as TensorFlow's
 `ptb_iterator` (the remainder dropped, (L - 1) // steps windows); the state
 is carried from window to window (detached: truncated backpropagation) and
 zero at the start of every epoch; the loss is the mean over the window.
 nn.Embedding + nn.LSTM(num_layers, dropout between layers) + nn.Linear,
 initialised as rnntrain does (Glorot-uniform embedding and output weight,
 zero output bias, PyTorch's default for the LSTM). Validation reads the
-held-out text in up to --batch-size streams of at least --steps characters,
+held-out text in up to --batch-size streams of at least --window characters,
 the last window partial, from a zero state.
 
 Prints one line per epoch (training loss, bits per character, validation
@@ -111,7 +111,7 @@ def main():
     p.add_argument("--embed", type=int)
     p.add_argument("--layer-keep", type=float, default=1.0)
     p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--steps", type=int, default=200)
+    p.add_argument("--window", "--steps", dest="steps", type=int, default=200)
     p.add_argument("--lr", type=float, default=1e-4)
     p.add_argument("--clip", type=float)
     p.add_argument("--epochs", type=int, default=3)

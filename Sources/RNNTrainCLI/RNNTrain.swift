@@ -17,72 +17,80 @@ public enum RNNTrain {
         public static let interrupted: Int32 = 130
     }
 
+    /// One command: its line in the main help, its --help (usage, what it
+    /// does, every option with its default: all from `options`), and its
+    /// body, which gets the options parsed against the same table.
     struct Command {
         var name: String
         var summary: String
-        /// `rnntrain <name> --help`: usage, summary and every option.
-        var help: () -> String
-        var run: ([String], Console) throws -> Int32
+        var usage: String
+        var about: String
+        var footer = ""
+        var options: () -> [OptionSpec]
+        /// Takes arguments besides options (files, sentences).
+        var positional = false
+        /// Runs matrix products: takes `--kernels` (`KernelOption`).
+        var computes = false
         /// Left out of the main help (tools for `make bench`).
         var hidden = false
-        /// Runs matrix products: takes `--kernels` (`KernelOption`).
-        var computes: Bool { RNNTrain.computing.contains(name) }
-    }
+        var run: (ParsedOptions, Console) throws -> Int32
 
-    /// The commands that take `--kernels`.
-    static let computing: Set<String> = ["classify", "seq2seq", "charlm", "generate", "count-ones", "predict", "eval", "bench-gemm"]
+        /// Every option the command parses: its own, and `--kernels` when it computes.
+        var allOptions: [OptionSpec] { options() + (computes ? [KernelOption.spec] : []) }
+
+        var help: String { helpText(usage: usage, summary: about, specs: allOptions, footer: footer) }
+    }
 
     static let commands: [Command] = [
         Command(name: "classify", summary: "train a recurrent network (GRU, LSTM, RNN) that predicts one class per sequence",
-                help: { TrainCommand.help(.classify) }, run: { try TrainCommand.run(task: .classify, $0, $1) }),
+                usage: "rnntrain classify [options]", about: TrainCommand.about(.classify), footer: TrainCommand.determinism,
+                options: { TrainCommand.options(.classify) }, computes: true, run: { try TrainCommand.run(task: .classify, $0, $1) }),
         Command(name: "seq2seq", summary: "train a recurrent network that predicts the class at every step (masked loss)",
-                help: { TrainCommand.help(.seq2seq) }, run: { try TrainCommand.run(task: .seq2seq, $0, $1) }),
+                usage: "rnntrain seq2seq [options]", about: TrainCommand.about(.seq2seq), footer: TrainCommand.determinism,
+                options: { TrainCommand.options(.seq2seq) }, computes: true, run: { try TrainCommand.run(task: .seq2seq, $0, $1) }),
         Command(name: "charlm", summary: "train a character-level language model on a text file (truncated backpropagation through time)",
-                help: { CharLMCommand.help }, run: { try CharLMCommand.run($0, $1) }),
+                usage: "rnntrain charlm --text FILE [options]", about: CharLMCommand.about, footer: TrainCommand.determinism,
+                options: { CharLMCommand.options }, computes: true, run: CharLMCommand.run),
         Command(name: "generate", summary: "write text with a character language model saved by charlm (sampling, temperature, top-k)",
-                help: { GenerateCommand.help }, run: { try GenerateCommand.run($0, $1) }),
+                usage: GenerateCommand.usage, about: GenerateCommand.about, options: { GenerateCommand.options }, computes: true,
+                run: GenerateCommand.run),
         Command(name: "count-ones", summary: "the dynamic_rnn notebook's task: count the ones in binary sequences (LSTM, built-in data)",
-                help: { CountOnesCommand.help }, run: { try CountOnesCommand.run($0, $1) }),
+                usage: "rnntrain count-ones [options]", about: CountOnesCommand.about, footer: TrainCommand.determinism,
+                options: { CountOnesCommand.options }, computes: true, run: CountOnesCommand.run),
         Command(name: "padding-stats", summary: "padding per batch with padded vs bucketed batching",
-                help: { PaddingStatsCommand.help }, run: { try PaddingStatsCommand.run($0, $1) }),
+                usage: PaddingStatsCommand.usage, about: PaddingStatsCommand.about, options: { PaddingStatsCommand.options },
+                run: PaddingStatsCommand.run),
         Command(name: "predict", summary: "classify sentences (text or token ids) with a saved model",
-                help: { PredictCommand.help }, run: { try PredictCommand.run($0, $1) }),
+                usage: PredictCommand.usage, about: PredictCommand.about, options: { PredictCommand.options }, positional: true,
+                computes: true, run: PredictCommand.run),
         Command(name: "eval", summary: "evaluate a saved model: accuracy, per-class precision/recall, confusion, by-step accuracy",
-                help: { EvalCommand.help }, run: { try EvalCommand.run($0, $1) }),
+                usage: EvalCommand.usage, about: EvalCommand.about, footer: EvalCommand.footer, options: { EvalCommand.options },
+                computes: true, run: EvalCommand.run),
         Command(name: "plot", summary: "draw learning curves (SVG) from --metrics files, several runs on one chart",
-                help: { PlotCommand.help }, run: { try PlotCommand.run($0, $1) }),
+                usage: PlotCommand.usage, about: PlotCommand.about, options: { PlotCommand.options }, positional: true, run: PlotCommand.run),
         Command(name: "synth", summary: "write the synthetic corpus (the embedded default data) as CSV",
-                help: { SynthCommand.help }, run: { try SynthCommand.run($0, $1) }),
+                usage: SynthCommand.usage, about: SynthCommand.about, options: { SynthCommand.options }, run: SynthCommand.run),
         Command(name: "convert", summary: "convert data between tokenized CSV and TFRecord (SequenceExample), either way",
-                help: { ConvertCommand.help }, run: { try ConvertCommand.run($0, $1) }),
-        Command(name: "prepare", summary: "tokenize a raw corpus (blog XML or text folders) into CSV + vocabulary", help: { PrepareCommand.help }, run: { try PrepareCommand.run($0, $1) }),
+                usage: ConvertCommand.usage, about: ConvertCommand.about, options: { ConvertCommand.options }, run: ConvertCommand.run),
+        Command(name: "prepare", summary: "tokenize a raw corpus (blog XML or text folders) into CSV + vocabulary",
+                usage: PrepareCommand.usage, about: PrepareCommand.about, footer: PrepareCommand.footer, options: { PrepareCommand.options },
+                run: PrepareCommand.run),
         Command(name: "bench-gemm", summary: "sgemm GFLOP/s at the model's shapes (for make bench)",
-                help: { BenchGEMMCommand.help }, run: { try BenchGEMMCommand.run($0, $1) }, hidden: true),
+                usage: BenchGEMMCommand.usage, about: BenchGEMMCommand.about, options: { BenchGEMMCommand.options }, computes: true,
+                hidden: true, run: BenchGEMMCommand.run),
     ]
 
     /// The options of `command` (nil for an unknown command): what the flag
     /// parser is given for it (also the fuzz target's view of the parser).
     public static func optionSpecs(for command: String) -> [OptionSpec]? {
-        ownSpecs(for: command).map { computing.contains(command) ? $0 + [KernelOption.spec] : $0 }
+        commands.first { $0.name == command }?.allOptions
     }
 
-    static func ownSpecs(for command: String) -> [OptionSpec]? {
-        switch command {
-        case "classify": return TrainCommand.specs(.classify)
-        case "seq2seq": return TrainCommand.specs(.seq2seq)
-        case "charlm": return CharLMCommand.specs
-        case "generate": return GenerateCommand.specs
-        case "count-ones": return CountOnesCommand.specs
-        case "padding-stats": return PaddingStatsCommand.specs
-        case "predict": return PredictCommand.specs
-        case "eval": return EvalCommand.specs
-        case "plot": return PlotCommand.specs
-        case "synth": return SynthCommand.specs
-        case "prepare": return PrepareCommand.specs
-        case "convert": return ConvertCommand.specs
-        case "bench-gemm": return BenchGEMMCommand.specs
-        default: return nil
-        }
+    /// "classify and count-ones": the commands that take `option` (nil: none).
+    static func commandsTaking(_ option: String) -> String? {
+        let names = commands.filter { c in c.allOptions.contains { $0.name == option || $0.aliases.contains(option) } }.map(\.name)
+        guard !names.isEmpty else { return nil }
+        return names.count == 1 ? names[0] : names.dropLast().joined(separator: ", ") + " and " + names.last!
     }
 
     public static var commandNames: [String] { commands.map(\.name) }
@@ -117,11 +125,14 @@ public enum RNNTrain {
         }
         let rest = Array(arguments.dropFirst())
         if rest.contains("--help") || rest.contains("-h") {
-            console.out(command.computes ? KernelOption.addingLine(to: command.help()) : command.help())
+            console.out(command.help)
             return ExitCode.ok
         }
         do {
-            return try command.run(command.computes ? try KernelOption.apply(rest) : rest, console)
+            let options = try ParsedOptions.parse(rest, specs: command.allOptions, allowPositional: command.positional,
+                                                  elsewhere: { commandsTaking($0).map { "\($0), not \(command.name)" } })
+            if command.computes { try KernelOption.apply(options) }
+            return try command.run(options, console)
         } catch let e as UsageError {
             console.note("error: \(e.message)")
             console.note("run 'rnntrain \(command.name) --help' for its options")

@@ -13,10 +13,15 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let specs = RNNTrain.optionSpecs(for: command)!
     _ = suggestion(for: args.last ?? "", among: specs.map(\.name))
     guard let o = try? ParsedOptions.parse(Array(args.dropFirst()), specs: specs, allowPositional: true) else { return 0 }
-    for spec in specs where spec.valueName != nil {
-        _ = try? o.int(spec.name, default: 1, min: 1, max: 1_000_000)
-        _ = try? o.double(spec.name, default: 0.5, min: 0, max: 1, exclusiveMin: true)
-        _ = try? o.seed(spec.name, default: 1)
+    for spec in specs {
+        switch spec.kind {
+        case .int: _ = try? o.optionalInt(spec.name)
+        case .number: _ = try? o.optionalDouble(spec.name)
+        case .seed: _ = try? o.seed(spec.name)
+        case .choice: _ = try? o.choice(spec.name)
+        case .text: _ = o.string(spec.name)
+        case .flag: _ = o.flag(spec.name)
+        }
     }
     return 0
 }

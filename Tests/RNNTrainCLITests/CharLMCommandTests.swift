@@ -26,7 +26,7 @@ final class CharLMCommandTests: XCTestCase {
         writeFile(path, text)
         return path
     }()
-    static let base = ["charlm", "--text", textPath, "--batch-size", "4", "--steps", "20", "--layers", "2", "--hidden", "16",
+    static let base = ["charlm", "--text", textPath, "--batch-size", "4", "--window", "20", "--layers", "2", "--hidden", "16",
                        "--lr", "1e-2", "--threads", "2", "--sample-length", "30", "--layer-keep", "0.9"]
 
     /// Epoch lines without the timing fields.
@@ -92,7 +92,7 @@ final class CharLMCommandTests: XCTestCase {
         XCTAssertTrue(l.err.contains("\(latin1):2: not UTF-8 (byte 0xE9 at offset 14)"), l.err)
         let s = cli(["charlm", "--text", short])
         XCTAssertEqual(s.status, 1)
-        XCTAssertTrue(s.err.contains("lower --batch-size or --steps"), s.err)
+        XCTAssertTrue(s.err.contains("lower --batch-size or --window"), s.err)
         XCTAssertEqual(cli(["charlm", "--text", Self.textPath, "--bidirectional"]).status, 64)
         XCTAssertEqual(cli(["charlm", "--text", Self.textPath, "--save-best"]).status, 64)
 
@@ -130,7 +130,7 @@ extension BinaryTests {
         let words = ["to", "be", "or", "not", "that", "is", "the", "question", "whether", "tis", "nobler", "mind"]
         writeFile(dir + "/t.txt", (0 ..< 12_000).map { _ in words[rng.below(words.count)] }.joined(separator: " "))
         let ckpt = dir + "/c.safetensors"
-        let args = ["charlm", "--text", dir + "/t.txt", "--batch-size", "8", "--steps", "25", "--layers", "1", "--hidden", "48",
+        let args = ["charlm", "--text", dir + "/t.txt", "--batch-size", "8", "--window", "25", "--layers", "1", "--hidden", "48",
                     "--epochs", "3", "--threads", "2", "--lr", "3e-3", "--sample-length", "20"]
         let (status, stdout, stderr) = try interruptOnceSaved(args + ["--save", ckpt], checkpoint: ckpt)
         XCTAssertEqual(status, 130, stderr)

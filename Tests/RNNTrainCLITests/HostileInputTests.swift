@@ -66,7 +66,9 @@ final class HostileInputTests: XCTestCase {
             (["classify", "--layer-keep", "0.5"], "--layer-keep applies between stacked layers; it needs --layers 2 or more"),
             (["classify", "--momentum", "0.9"], "option --momentum applies to --optimizer rmsprop or sgd, not adam"),
             (["classify", "--optimizer", "sgd", "--nesterov"], "option --nesterov needs --momentum above 0"),
-            (["seq2seq", "--pool", "mean"], "option --pool applies to classify; seq2seq scores every step"),
+            (["seq2seq", "--pool", "mean"], "option --pool applies to classify and count-ones, not seq2seq"),
+            (["synth", "--shards", "2"], "option --shards applies to classify, seq2seq, charlm and count-ones, not synth"),
+            (["charlm", "--text", "x.txt", "--bucketed"], "option --bucketed applies to classify, seq2seq and count-ones, not charlm"),
         ] {
             let r = cli(args)
             XCTAssertEqual(r.status, 64, args.joined(separator: " "))

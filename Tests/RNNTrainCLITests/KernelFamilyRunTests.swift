@@ -109,7 +109,7 @@ final class KernelFamilyRunTests: XCTestCase {
         while text.utf8.count < 20 * 4 * 25 + 8 { text += words[rng.below(words.count)] + (rng.below(7) == 0 ? ".\n" : " ") }
         let path = Self.dir + "/text.txt"
         writeFile(path, text)
-        let paths = assertSameBits("charlm", ["charlm", "--text", path, "--batch-size", "4", "--steps", "25", "--epochs", "1",
+        let paths = assertSameBits("charlm", ["charlm", "--text", path, "--batch-size", "4", "--window", "25", "--epochs", "1",
                                               "--hidden", "32", "--layers", "2", "--lr", "1e-2", "--sample-length", "60",
                                               "--val-fraction", "0"])
         guard let model = paths.first else { return }

@@ -218,7 +218,7 @@ extension MPITests {
     }
 
     func charArgs(_ text: String) -> [String] {
-        ["charlm", "--text", text, "--batch-size", "8", "--steps", "25", "--layers", "2", "--hidden", "48", "--layer-keep", "0.9",
+        ["charlm", "--text", text, "--batch-size", "8", "--window", "25", "--layers", "2", "--hidden", "48", "--layer-keep", "0.9",
          "--lr", "3e-3", "--sample-length", "20"]
     }
 

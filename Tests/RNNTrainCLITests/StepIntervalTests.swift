@@ -57,7 +57,7 @@ final class StepIntervalTests: XCTestCase {
         let dir = temporaryDirectory()
         // 1,000 rows / 50 = 20 steps per epoch: step 30 is epoch 2, batch 10.
         let common = ["count-ones", "--examples", "1000", "--test-examples", "200", "--hidden", "16", "--threads", "2",
-                      "--steps", "50", "--log-every-steps", "20", "--quiet"]
+                      "--max-steps", "50", "--log-every-steps", "20", "--quiet"]
         let whole = cli(common + ["--save", dir + "/whole.safetensors"])
         XCTAssertEqual(whole.status, 0, whole.err)
         let cut = cli(common + ["--save", dir + "/cut.safetensors", "--save-every-steps", "15"])
@@ -78,7 +78,7 @@ final class StepIntervalTests: XCTestCase {
         XCTAssertTrue(lines[2].hasPrefix("Step 50 (epoch 3, batch 10/20)"), lines[2])
         let done = cli(common + ["--resume", dir + "/resumed.safetensors"])
         XCTAssertEqual(done.status, 64)
-        XCTAssertTrue(done.err.contains("is already at step 50; ask for more --steps"), done.err)
+        XCTAssertTrue(done.err.contains("is already at step 50; ask for more --max-steps"), done.err)
     }
 
     func testStepOptionsThatCannotWorkAreRefused() {
@@ -88,9 +88,10 @@ final class StepIntervalTests: XCTestCase {
         let best = cli(["classify", "--save-every-steps", "10", "--save", "/tmp/x.safetensors", "--save-best"])
         XCTAssertEqual(best.status, 64)
         XCTAssertTrue(best.err.contains("--save-every-steps and --save-best exclude each other"), best.err)
+        // --steps, the earlier name of --max-steps, is the same option.
         let both = cli(["count-ones", "--steps", "10", "--epochs", "1"])
         XCTAssertEqual(both.status, 64)
-        XCTAssertTrue(both.err.contains("--steps and --epochs exclude each other"), both.err)
+        XCTAssertTrue(both.err.contains("--max-steps and --epochs exclude each other"), both.err)
     }
 
     /// plot leaves step records out of a chart with epochs, and charts a
@@ -125,7 +126,7 @@ final class CountOnesCommandTests: XCTestCase {
     /// A 32-unit LSTM learns to count far above the majority class's share
     /// within 400 steps (a couple of seconds).
     func testSmallLSTMLearnsToCountWellAboveChance() {
-        let r = cli(["count-ones", "--examples", "10000", "--test-examples", "1000", "--hidden", "32", "--steps", "400",
+        let r = cli(["count-ones", "--examples", "10000", "--test-examples", "1000", "--hidden", "32", "--max-steps", "400",
                      "--threads", "2", "--quiet"])
         XCTAssertEqual(r.status, 0, r.err)
         let test = CountOnesCorpus.generate(rows: 11000, seed: 1)

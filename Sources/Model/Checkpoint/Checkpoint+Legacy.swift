@@ -27,7 +27,7 @@ extension Checkpoint {
         settings.seed = UInt64(m["seed"] ?? "") ?? 1
         settings.testFraction = Double(m["test_fraction"] ?? "") ?? 0.2
         settings.batchSize = Int(m["batch_size"] ?? "") ?? 256
-        settings.batching = m["batching"] ?? "padded"
+        settings.batching = m["batching"].flatMap(Batching.init(recorded:)) ?? .padded
         settings.data = m["data"] ?? ""
         settings.maxLength = Int(m["max_len"] ?? "") ?? 30
         settings.classNames = (m["class_names"] ?? "").split(separator: "|", omittingEmptySubsequences: false).map(String.init)

@@ -1,3 +1,5 @@
+import Corpus
+
 /// Everything a checkpoint records besides its tensors, stored as one JSON
 /// entry (`run`) of the safetensors `__metadata__`: the model, the
 /// optimizer, how the run was set up, and how far it got. Resume, predict
@@ -22,8 +24,7 @@ public struct RunSettings: Codable, Equatable, Sendable {
     public var seed: UInt64 = 1
     public var testFraction = 0.2
     public var batchSize = 256
-    /// "padded" or "bucketed N".
-    public var batching = "padded"
+    public var batching = Batching.padded
     public var clipNorm: Float?
     /// S, the shards every batch was cut into (`ShardLayout`); nil: one per
     /// thread of every rank.
@@ -46,8 +47,7 @@ public struct RunSettings: Codable, Equatable, Sendable {
     // Added with validation and schedules; absent in older checkpoints.
     /// Share of rows held out for validation (model selection).
     public var valFraction: Double?
-    /// "post_id" (a post's rows stay on one side) or "row".
-    public var splitBy: String?
+    public var splitBy: SplitKey?
     /// Validation and test files given instead of fractions.
     public var valData: String?
     public var testData: String?
@@ -63,6 +63,60 @@ public struct RunSettings: Codable, Equatable, Sendable {
     public var charLM: CharLMSettings?
 
     public init() {}
+}
+
+/// How a run's rows were split: whole posts on one side (`post_id`), or rows alone.
+public enum SplitKey: String, Codable, Equatable, Sendable, CaseIterable {
+    case postID = "post_id"
+    case row
+}
+
+/// How a run's batches were drawn. Recorded as the text users see:
+/// "padded", "bucketed 5" (five length buckets), "streams" (charlm's
+/// contiguous text streams).
+public enum Batching: Codable, Equatable, Sendable, CustomStringConvertible {
+    case padded
+    case bucketed(buckets: Int)
+    case streams
+
+    public var description: String {
+        switch self {
+        case .padded: return "padded"
+        case .bucketed(let n): return "bucketed \(n)"
+        case .streams: return "streams"
+        }
+    }
+
+    public init(_ mode: BatchingMode) {
+        switch mode {
+        case .padded: self = .padded
+        case .bucketed(let n): self = .bucketed(buckets: n)
+        }
+    }
+
+    /// The recorded text back; nil for anything else.
+    public init?(recorded text: String) {
+        switch text {
+        case "padded": self = .padded
+        case "streams": self = .streams
+        default:
+            guard text.hasPrefix("bucketed "), let n = Int(text.dropFirst(9)), n >= 1 else { return nil }
+            self = .bucketed(buckets: n)
+        }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let b = Batching(recorded: text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "unknown batching '\(text)'"))
+        }
+        self = b
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(description)
+    }
 }
 
 /// What a character language model needs besides its tensors: the

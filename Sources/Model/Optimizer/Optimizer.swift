@@ -92,6 +92,9 @@ public struct OptimizerSpec: Equatable, Sendable, Codable {
         self.learningRate = learningRate
     }
 
+    /// The rate a run of `kind` starts from when none is given.
+    public static func defaultRate(_ kind: Kind) -> Float { kind == .adam ? 1e-3 : 0.01 }
+
     /// The one place that maps a kind to its type.
     public func make(parameterCount n: Int) -> any Optimizer {
         switch kind {

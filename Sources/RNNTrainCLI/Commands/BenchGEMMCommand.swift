@@ -7,15 +7,12 @@ import TensorCore
 /// is 2mnk over the fastest call (on a shared machine the mean mostly
 /// measures the other processes), and the median call beside it.
 enum BenchGEMMCommand {
-    static let specs: [OptionSpec] = [
-        OptionSpec("--seconds", "S", help: "time per shape", default: "0.3"),
+    static let options: [OptionSpec] = [
+        .number("--seconds", "S", 0.001 ... 60, default: "0.3", help: "time per shape"),
     ]
 
-    static var help: String {
-        helpText(usage: "rnntrain bench-gemm [--seconds S]",
-                 summary: "GFLOP/s (one thread) at the GRU's shapes: sgemm and every kernel family this CPU runs.",
-                 specs: specs)
-    }
+    static let usage = "rnntrain bench-gemm [--seconds S]"
+    static let about = "GFLOP/s (one thread) at the GRU's shapes: sgemm and every kernel family this CPU runs."
 
     /// m x n x k of the model's products (batch 256, E = H = 64, 16-step
     /// batches): the per-step and hoisted input projections, the step's dH,
@@ -28,9 +25,8 @@ enum BenchGEMMCommand {
         (192, 64, 4096, true, false, "dG^T x, all steps"),
     ]
 
-    static func run(_ arguments: [String], _ console: Console) throws -> Int32 {
-        let o = try ParsedOptions.parse(arguments, specs: specs)
-        let budget = try o.double("--seconds", default: 0.3, min: 0.001, max: 60)
+    static func run(_ o: ParsedOptions, _ console: Console) throws -> Int32 {
+        let budget = try o.double("--seconds")
         BLASRuntime.setThreads(1)
         let families = KernelFamily.allCases.filter { $0 != .blas && $0.isSupported }
         console.line("GFLOP/s on 1 thread, fastest call (median); sgemm: \(BLASEnvironment.summary())")

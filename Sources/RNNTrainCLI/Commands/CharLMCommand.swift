@@ -5,58 +5,56 @@ import Model
 /// trained with truncated backpropagation through time (char-rnn). Parsing
 /// is `CharLMPlan`, the epochs are `CharLMSession`.
 enum CharLMCommand {
-    /// Model flags whose defaults differ from classify's (the tutorial's network).
-    static let modelDefaults = ["--cell": "lstm", "--layers": "3", "--hidden": "100", "--embed": "the --hidden size",
-                                "--keep-prob": "1"]
     /// Flags that describe the network: a resumed run takes it from the checkpoint.
     static let architectureFlags = ["--cell", "--nonlinearity", "--layers", "--layer-norm", "--embed", "--hidden"]
 
-    static var specs: [OptionSpec] {
-        let model = ModelOptions.specs(.seq2seq).filter { $0.name != "--bidirectional" }.map { s -> OptionSpec in
-            var s = s
-            if let d = modelDefaults[s.name] { s.defaultText = d }
-            if s.name == "--keep-prob" { s.help = "dropout keep probability on the top layer's output (1 = no dropout)" }
-            return s
-        }
+    /// The shared model and training options with the tutorial's defaults
+    /// (a 3-layer LSTM of 100 units, no dropout, 32 streams of 200 characters).
+    static var options: [OptionSpec] {
+        let model = TrainCommand.replacing(ModelOptions.specs(.seq2seq).filter { $0.name != "--bidirectional" }, with: [
+            .choice("--cell", "KIND", CellKind.allCases.map(\.rawValue), default: "lstm", help: "recurrent cell: gru, lstm, or rnn (Elman)"),
+            .int("--layers", 1 ... 64, default: "3", help: "stacked recurrent layers"),
+            .int("--hidden", 1 ... 4096, default: "100", help: "state size H of every layer"),
+            .int("--embed", 1 ... 4096, shown: "the --hidden size", help: "embedding size E"),
+            .number("--keep-prob", "P", 0 ... 1, above: true, default: "1", help: "dropout keep probability on the top layer's output (1 = no dropout)"),
+        ])
+        let shared = Dictionary(uniqueKeysWithValues: TrainCommand.trainingSpecs.map { ($0.name, $0) })
         return [
-            OptionSpec("--text", "PATH", help: "the training text, UTF-8 (required); its distinct characters are the vocabulary"),
-            OptionSpec("--val-fraction", "F", help: "share of the text, at its end, held out for validation (0: none)", default: "0.1"),
-            OptionSpec("--batch-size", "N", help: "contiguous streams the text is cut into, trained side by side", default: "32"),
-            OptionSpec("--steps", "N", help: "characters per window (truncated backpropagation length)", default: "200"),
-            OptionSpec("--epochs", "N", help: "passes over the training text", default: "3"),
+            .text("--text", "PATH", help: "the training text, UTF-8 (required); its distinct characters are the vocabulary"),
+            .number("--val-fraction", "F", 0 ... 0.9, default: "0.1", help: "share of the text, at its end, held out for validation (0: none)"),
+            .int("--batch-size", 1 ... 1_000_000, default: "32", help: "contiguous streams the text is cut into, trained side by side"),
+            .int("--window", 1 ... 1_000_000, default: "200", help: "characters per window (truncated backpropagation length)").aliased("--steps"),
+            .int("--epochs", 1 ... 1_000_000, default: "3", help: "passes over the training text"),
         ] + model + [
-            OptionSpec("--clip", "X", help: "clip the global gradient norm to X", default: "off"),
-            OptionSpec("--seed", "N", help: "seed of every random choice (init, dropout, samples)", default: "1"),
-            OptionSpec("--threads", "N", help: "threads running the shares of the streams", default: "the number of cores"),
-            TrainCommand.shardsSpec,
-            OptionSpec("--sample-length", "N", help: "characters sampled after every epoch (0: none)", default: "100"),
-            OptionSpec("--save", "PATH", help: "write the model (safetensors, PyTorch names, the characters) after every epoch"),
-            OptionSpec("--save-best", help: "with --save: keep only the epoch with the lowest validation loss"),
-            OptionSpec("--resume", "PATH", help: "continue the run saved in PATH (weights, optimizer, epoch, stream position, state)"),
-            OptionSpec("--metrics", "PATH", help: "append one JSON line per epoch (losses, next-character accuracies, seconds, chars/s)"),
-            OptionSpec("--plot", "PATH.svg", help: "draw the learning curves after every epoch"),
-            OptionSpec("--run-name", "NAME", help: "the run's name in --metrics and --plot", default: "charlm"),
-            OptionSpec("--quiet", help: "print only the epoch lines"),
+            shared["--clip"]!,
+            .seed(help: "seed of every random choice (init, dropout, samples)"),
+            shared["--threads"]!.helping("threads running the shares of the streams"),
+            shared["--shards"]!,
+            .int("--sample-length", 0 ... 100_000, default: "100", help: "characters sampled after every epoch (0: none)"),
+            shared["--save"]!.helping("write the model (safetensors, PyTorch names, the characters) after every epoch"),
+            shared["--save-best"]!,
+            shared["--resume"]!.helping("continue the run saved in PATH (weights, optimizer, epoch, stream position, state)"),
+            shared["--metrics"]!.helping("append one JSON line per epoch (losses, next-character accuracies, seconds, chars/s)"),
+            shared["--plot"]!.helping("draw the learning curves after every epoch"),
+            shared["--summary"]!,
+            shared["--run-name"]!.defaulting(to: "charlm"),
+            shared["--quiet"]!.helping("print only the epoch lines"),
         ]
     }
 
-    static var help: String {
-        helpText(usage: "rnntrain charlm --text FILE [options]",
-                 summary: """
-                 Trains embedding -> recurrent layers -> linear to predict the next character of a
-                 text (char-rnn). The text is cut into --batch-size contiguous streams read in
-                 windows of --steps characters; each window starts from the state the previous one
-                 ended in (no gradient flows back across it), and the state is zero at the start of
-                 every epoch. Prints per epoch the loss per character (nats), bits per character,
-                 perplexity and characters/s, for training and the held-out end of the text, and
-                 a sample. Generate text from a saved model with 'rnntrain generate'.
-                 """,
-                 specs: specs, footer: "Same seed and shard count give identical output on any --threads and MPI ranks, run after run.")
-    }
+    static let about = """
+        Trains embedding -> recurrent layers -> linear to predict the next character of a
+        text (char-rnn). The text is cut into --batch-size contiguous streams read in
+        windows of --window characters; each window starts from the state the previous one
+        ended in (no gradient flows back across it), and the state is zero at the start of
+        every epoch. Prints per epoch the loss per character (nats), bits per character,
+        perplexity and characters/s, for training and the held-out end of the text, and
+        a sample. Generate text from a saved model with 'rnntrain generate'.
+        """
 
-    static func run(_ arguments: [String], _ console: Console) throws -> Int32 {
+    static func run(_ o: ParsedOptions, _ console: Console) throws -> Int32 {
         try DataParallel.run(console) { console, group in
-            var plan = try CharLMPlan(arguments: arguments)
+            var plan = try CharLMPlan(options: o)
             try plan.spread(over: group)
             return try CharLMSession(plan: plan, console: console).run()
         }
@@ -72,52 +70,47 @@ struct CharLMPlan {
     var model: ModelSpec
     var options: CharLMOptions
     var settings: RunSettings
-    var savePath: String?, saveBest: Bool
-    var metricsPath: String?, plotPath: String?
-    var runName: String
-    var quiet: Bool
+    /// --save, --metrics, --plot, --summary, --resume, --quiet.
+    var outputs: RunOutputs
+    var savePath: String? { outputs.savePath }
+    var saveBest: Bool { outputs.saveBest }
+    var metricsPath: String? { outputs.metricsPath }
+    var plotPath: String? { outputs.plotPath }
+    var runName: String { outputs.runName }
+    var quiet: Bool { outputs.quiet }
+    var resumed: (path: String, checkpoint: Checkpoint, record: RunRecord)? { outputs.resumed }
     var sampleLength: Int
-    var resumed: (path: String, checkpoint: Checkpoint, record: RunRecord)?
 
-    init(arguments: [String]) throws {
-        let o = try ParsedOptions.parse(arguments, specs: CharLMCommand.specs)
+    init(options o: ParsedOptions) throws {
         guard let path = o.string("--text") else { throw UsageError("option --text is required (a UTF-8 text file)") }
         textPath = path
-        savePath = o.string("--save"); saveBest = o.flag("--save-best")
-        metricsPath = o.string("--metrics"); plotPath = try LearningCurves.checkedPath(o.string("--plot"), option: "--plot")
-        for p in [savePath, metricsPath, plotPath].compactMap({ $0 }) { try AtomicFile.checkWritable(path: p) }
-        if saveBest && savePath == nil { throw UsageError("option --save-best needs --save PATH") }
-        runName = o.string("--run-name") ?? "charlm"
-        quiet = o.flag("--quiet")
-        sampleLength = try o.int("--sample-length", default: 100, min: 0, max: 100_000)
-        resumed = try o.string("--resume").map { p in
-            let checkpoint = try Checkpoint.read(path: p)
-            let record = try checkpoint.record(path: p)
-            guard record.settings.charLM != nil else { throw DataError(file: p, line: 0, "not a character language model (it was trained by rnntrain \(record.model.task.rawValue))") }
-            return (p, checkpoint, record)
+        outputs = try RunOutputs(o, runName: "charlm")
+        sampleLength = try o.int("--sample-length")
+        if let (p, _, record) = outputs.resumed, record.settings.charLM == nil {
+            throw DataError(file: p, line: 0, "not a character language model (it was trained by rnntrain \(record.model.task.rawValue))")
         }
-        let saved = resumed?.record
+        let saved = outputs.resumed?.record
         text = try CharText.load(path: path)
-        let fraction = try o.double("--val-fraction", default: saved?.settings.charLM?.validationFraction ?? 0.1, min: 0, max: 0.9)
+        let fraction = try o.double("--val-fraction", recorded: saved?.settings.charLM?.validationFraction)
         validationCount = Int((Double(text.count) * fraction).rounded())
         trainCount = text.count - validationCount
-        if saveBest && validationCount == 0 { throw UsageError("option --save-best keeps the lowest validation loss; it needs --val-fraction above 0") }
-        let seed = try o.seed("--seed", default: saved?.settings.seed ?? 1)
+        if outputs.saveBest && validationCount == 0 { throw UsageError("option --save-best keeps the lowest validation loss; it needs --val-fraction above 0") }
+        let seed = try o.seed(recorded: saved?.settings.seed)
         options = try CharLMPlan.options(o, seed: seed, saved: saved)
-        model = try CharLMPlan.modelSpec(o, arguments: arguments, characters: text.vocabulary.count, saved: saved)
+        model = try CharLMPlan.modelSpec(o, characters: text.vocabulary.count, saved: saved)
         if let saved, saved.settings.charLM?.characters != text.vocabulary.characters {
-            throw DataError(file: path, line: 0, "this text's characters differ from those of \(resumed!.path); resume on the same text")
+            throw DataError(file: path, line: 0, "this text's characters differ from those of \(outputs.resumed!.path); resume on the same text")
         }
         settings = RunSettings()
         settings.seed = seed
         settings.testFraction = fraction
         settings.batchSize = options.streams
-        settings.batching = "streams"
+        settings.batching = .streams
         settings.clipNorm = options.clipNorm
         settings.shards = options.shards
         settings.data = path
         settings.maxLength = options.steps
-        settings.command = (["rnntrain", "charlm"] + arguments).joined(separator: " ")
+        settings.command = (["rnntrain", "charlm"] + o.arguments).joined(separator: " ")
         settings.charLM = CharLMSettings(characters: text.vocabulary.characters, steps: options.steps, validationFraction: fraction)
         try checkSizes()
     }
@@ -127,8 +120,8 @@ struct CharLMPlan {
         let need = options.streams * (options.steps + 1)
         if trainCount < need {
             throw DataError(file: textPath, line: 0, "the text has \(Format.grouped(trainCount)) characters for training but "
-                + "--batch-size \(options.streams) x (--steps \(options.steps) + 1) needs at least \(Format.grouped(need)); "
-                + "lower --batch-size or --steps")
+                + "--batch-size \(options.streams) x (--window \(options.steps) + 1) needs at least \(Format.grouped(need)); "
+                + "lower --batch-size or --window")
         }
         try TrainPlan.checkMemory(model: model, options: {
             var t = TrainingOptions(); t.batchSize = options.streams; t.maxLength = options.steps; t.threads = options.threads
@@ -139,18 +132,17 @@ struct CharLMPlan {
 
     static func options(_ o: ParsedOptions, seed: UInt64, saved: RunRecord?) throws -> CharLMOptions {
         var t = CharLMOptions()
-        t.epochs = try o.int("--epochs", default: 3, min: 1, max: 1_000_000)
-        t.streams = try o.int("--batch-size", default: saved?.settings.batchSize ?? 32, min: 1, max: 1_000_000)
-        t.steps = try o.int("--steps", default: saved?.settings.charLM?.steps ?? 200, min: 1, max: 1_000_000)
-        let optimizerFlags = ["--optimizer", "--lr", "--momentum", "--alpha", "--eps", "--centered", "--nesterov"]
-        if let saved, !optimizerFlags.contains(where: o.has) { t.optimizer = saved.optimizer } else { t.optimizer = try ModelOptions.optimizerSpec(o) }
-        if o.has("--clip") { t.clipNorm = Float(try o.double("--clip", default: 0, min: 0, exclusiveMin: true)) } else { t.clipNorm = saved?.settings.clipNorm }
+        t.epochs = try o.int("--epochs")
+        t.streams = try o.int("--batch-size", recorded: saved?.settings.batchSize)
+        t.steps = try o.int("--window", recorded: saved?.settings.charLM?.steps)
+        if let saved, !ModelOptions.optimizerFlags.contains(where: o.has) { t.optimizer = saved.optimizer } else { t.optimizer = try ModelOptions.optimizerSpec(o) }
+        t.clipNorm = try o.optionalDouble("--clip").map(Float.init) ?? saved?.settings.clipNorm
         t.seed = seed
-        t.threads = try o.int("--threads", default: TrainCommand.defaultThreads(), min: 1, max: 256)
-        t.shards = try TrainCommand.shards(o, recorded: saved?.settings.shards)
+        t.threads = try TrainCommand.threads(o)
+        t.shards = try o.int("--shards", recorded: saved?.settings.shards)
         if let saved, saved.progress.partial != nil,
            saved.settings.batchSize != t.streams || saved.settings.charLM?.steps != t.steps {
-            throw UsageError("the run was interrupted mid-epoch with --batch-size \(saved.settings.batchSize) --steps "
+            throw UsageError("the run was interrupted mid-epoch with --batch-size \(saved.settings.batchSize) --window "
                 + "\(saved.settings.charLM?.steps ?? 0); resume it with the same")
         }
         return t
@@ -158,12 +150,8 @@ struct CharLMPlan {
 
     /// The network: from the flags (with the tutorial's defaults), or the
     /// saved one when resuming (architecture flags given then must match it).
-    static func modelSpec(_ o: ParsedOptions, arguments: [String], characters v: Int, saved: RunRecord?) throws -> ModelSpec {
-        // The tutorial's defaults go first: the user's flags, later, win.
-        let defaults = ["--cell", "lstm", "--layers", "3", "--hidden", "100", "--keep-prob", "1"]
-        let withDefaults = try ParsedOptions.parse(defaults + arguments, specs: CharLMCommand.specs)
-        var s = try ModelOptions.modelSpec(withDefaults, task: .seq2seq, vocabularySize: v, classes: v)
-        if !o.has("--embed") { s.embedDim = s.hiddenSize }
+    static func modelSpec(_ o: ParsedOptions, characters v: Int, saved: RunRecord?) throws -> ModelSpec {
+        var s = try ModelOptions.modelSpec(o, task: .seq2seq, vocabularySize: v, classes: v)
         if let saved {
             let labels = ["--cell": "cell", "--nonlinearity": "nonlinearity", "--layers": "layers", "--layer-norm": "layer norm",
                           "--embed": "embedding", "--hidden": "hidden"]

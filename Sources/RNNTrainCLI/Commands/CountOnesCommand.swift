@@ -8,47 +8,39 @@ import Model
 /// defaults: the same plan, session and trainer, so every model, training
 /// and step option works here too.
 enum CountOnesCommand {
-    /// Shared options whose default differs here (the notebook's settings),
-    /// as given to the parser and as shown in --help.
-    static let modelDefaults: [(name: String, value: String, shown: String)] = [
-        ("--cell", "lstm", "lstm"),
-        ("--embed", "2", "2, a learned one-hot input (see README)"),
-        ("--keep-prob", "1", "1, no dropout"),
-        ("--batch-size", "50", "50"),
-        ("--optimizer", "rmsprop", "rmsprop"),
-        ("--log-every-steps", "200", "200"),
-        ("--val-fraction", "0", "0, the notebook holds out test sequences only"),
-    ]
-
-    static let ownSpecs: [OptionSpec] = [
-        OptionSpec("--examples", "N", help: "training sequences generated", default: "50000"),
-        OptionSpec("--test-examples", "N", help: "held-out sequences generated beside them", default: "10000"),
-        OptionSpec("--max-len", "N", help: "longest sequence (lengths are uniform in 1...N; classes 0...N)", default: "15"),
-        OptionSpec("--steps", "N", help: "optimizer steps (batches) to train; --epochs trains whole epochs instead", default: "1000"),
-    ]
-
     /// The data options do not apply (the data is generated), nor do the
     /// test fraction (--test-examples says how many rows are held out) and
     /// the files or post grouping of a split. --val-fraction (default 0, as
     /// the notebook) holds out that share of all sequences for validation.
     static let dropped: Set<String> = ["--test-fraction", "--val-data", "--test-data", "--split-by", "--allow-overlap"]
 
-    static var specs: [OptionSpec] {
-        let shown = Dictionary(uniqueKeysWithValues: modelDefaults.map { ($0.name, $0.shown) })
+    /// Its own options, then classify's model and training options with
+    /// the notebook's settings as their defaults.
+    static var options: [OptionSpec] {
         let shared = (ModelOptions.specs(.classify) + TrainCommand.trainingSpecs).filter { !dropped.contains($0.name) }
-        return ownSpecs + shared.map { spec in
-            var s = spec
-            if let d = shown[s.name] { s.defaultText = d }
-            if s.name == "--run-name" { s.defaultText = "count-ones" }
-            if s.name == "--epochs" { s.defaultText = "off: --steps 1000" }
-            if s.name == "--seed" { s.help = "seed of every random choice (the sequences, split, init, order)" }
-            return s
-        }
+        let seed = shared.first { $0.name == "--seed" }!
+        return [
+            .int("--examples", 1 ... 10_000_000, default: "50000", help: "training sequences generated"),
+            .int("--test-examples", 0 ... 10_000_000, default: "10000", help: "held-out sequences generated beside them"),
+            .int("--max-len", 1 ... 255, default: "\(CountOnesCorpus.defaultMaxLength)", help: "longest sequence (lengths are uniform in 1...N; classes 0...N)"),
+            .int("--max-steps", default: "1000", help: "optimizer steps (batches) to train; --epochs trains whole epochs instead").aliased("--steps"),
+        ] + TrainCommand.replacing(shared, with: shared.compactMap { spec in
+            switch spec.name {
+            case "--cell": return spec.defaulting(to: "lstm")
+            case "--embed": return spec.defaulting(to: "2", shown: "2, a learned one-hot input: docs/training.md, count-ones")
+            case "--keep-prob": return spec.defaulting(to: "1", shown: "1, no dropout")
+            case "--batch-size": return spec.defaulting(to: "50")
+            case "--optimizer": return spec.defaulting(to: "rmsprop")
+            case "--log-every-steps": return spec.defaulting(to: "200")
+            case "--val-fraction": return spec.defaulting(to: "0", shown: "0, the notebook holds out test sequences only")
+            case "--run-name": return spec.defaulting(to: "count-ones")
+            case "--epochs": return spec.defaulting(to: "10", shown: "off: --max-steps 1000")
+            default: return nil
+            }
+        } + [seed.helping("seed of every random choice (the sequences, split, init, order)")])
     }
 
-    static var help: String {
-        helpText(usage: "rnntrain count-ones [options]",
-                 summary: """
+    static let about = """
                  Counts the ones in random binary sequences: the dynamic_rnn notebook's task with its
                  defaults (LSTM 64 units, batch 50, RMSProp lr 0.01, 1,000 steps, 50,000 sequences of
                  length 1-15, classes 0-15). Step lines every --log-every-steps report the loss and
@@ -57,13 +49,11 @@ enum CountOnesCommand {
                  The classifier's logits go through softmax once, inside the cross-entropy. (The
                  notebook applied softmax to the logits and then softmax cross-entropy to those
                  probabilities: softmax twice, which squashes the loss and its gradients.)
-                 """,
-                 specs: specs, footer: "Same seed and shard count give identical output on any --threads and MPI ranks, run after run.")
-    }
+                 """
 
-    static func run(_ arguments: [String], _ console: Console) throws -> Int32 {
+    static func run(_ o: ParsedOptions, _ console: Console) throws -> Int32 {
         try DataParallel.run(console) { console, group in
-            var plan = try makePlan(arguments)
+            var plan = try makePlan(o)
             plan.steps.evaluate = true
             plan.steps.errorRate = true
             try plan.spread(over: group)
@@ -71,23 +61,19 @@ enum CountOnesCommand {
         }
     }
 
-    static func makePlan(_ arguments: [String]) throws -> TrainPlan {
-        var o = try ParsedOptions.parse(arguments, specs: specs)
-        let examples = try o.int("--examples", default: 50_000, min: 1, max: 10_000_000)
-        let test = try o.int("--test-examples", default: 10_000, min: 0, max: 10_000_000)
-        let maxLength = try o.int("--max-len", default: CountOnesCorpus.defaultMaxLength, min: 1, max: 255)
+    static func makePlan(_ o: ParsedOptions) throws -> TrainPlan {
+        let examples = try o.int("--examples")
+        let test = try o.int("--test-examples")
+        let maxLength = try o.int("--max-len")
         guard Double(test) <= 0.99 * Double(examples + test) else {
             throw UsageError("--test-examples \(test) leaves too few of the \(examples + test) sequences for training (at most 99% are held out)")
         }
-        if o.has("--steps") && o.has("--epochs") { throw UsageError("options --steps and --epochs exclude each other") }
-        let limit = o.has("--epochs") ? nil : try o.int("--steps", default: 1000, min: 1)
-        var defaults = Dictionary(uniqueKeysWithValues: modelDefaults.map { ($0.name, $0.value) })
-        if o.has("--optimizer") { defaults["--optimizer"] = nil }
-        o.fillDefaults(defaults)
+        if o.has("--max-steps") && o.has("--epochs") { throw UsageError("options --max-steps and --epochs exclude each other") }
+        let limit = o.has("--epochs") ? nil : try o.int("--max-steps")
         // The held-out rows as a fraction, so the usual seeded split draws exactly `test` of them.
-        o.fillDefaults(["--test-fraction": "\(Double(test) / Double(examples + test))"])
-        var plan = try TrainPlan(task: .classify, command: "count-ones", arguments: arguments, options: o) { _, seed in
-            TrainPlan.DataSource(maxLength: maxLength, vocabPath: nil, repeatsByDesign: true) {
+        let heldOut = Double(test) / Double(examples + test)
+        var plan = try TrainPlan(task: .classify, command: "count-ones", options: o) { _, seed in
+            TrainPlan.DataSource(maxLength: maxLength, vocabPath: nil, repeatsByDesign: true, heldOut: heldOut) {
                 let clock = ContinuousClock()
                 let start = clock.now
                 let corpus = CountOnesCorpus.generate(rows: examples + test, seed: seed, maxLength: maxLength)

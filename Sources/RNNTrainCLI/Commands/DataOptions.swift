@@ -9,23 +9,23 @@ import Darwin
 /// they describe: a CSV file, or the synthetic corpus generated in memory.
 struct DataOptions {
     static let specs: [OptionSpec] = [
-        OptionSpec("--data", "PATH", help: "tokenized CSV (post_id,gender,age_bracket,string,as_numbers,length[,labels]) or TFRecord "
-                   + "(.tfrecord, .tfrecord.gz: SequenceExample or Example); a comma list or glob of files",
-                   default: "the built-in synthetic sample, same rows as data/sample.csv"),
-        OptionSpec("--synth-rows", "N", help: "use a synthetic corpus of N rows generated in memory instead of --data"),
-        OptionSpec("--max-len", "N", help: "longest sequence accepted", default: "30"),
-        OptionSpec("--vocab", "PATH", help: "the data's vocabulary file (vocab.txt): ids must be below its line count", default: "none"),
-        OptionSpec("--vocab-size", "N", help: "token ids must be below N", default: "10000, or the --vocab line count"),
-        OptionSpec("--truncate", "END", help: "rows longer than --max-len keep their first tokens (post) or their last (pre), "
-                   + "as Keras's truncating=; otherwise such a row is an error", default: "off"),
-        OptionSpec("--skip-bad-rows", help: "skip and count malformed rows (or TFRecord records) instead of stopping at the first"),
-        OptionSpec("--labels", "PATH", help: "class names, one per line (line k names class k)", default: "X.labels.txt beside X.csv, as prepare writes it"),
-        OptionSpec("--classes", "N", help: "number of classes (labels must be below N)", default: "from the data"),
-        OptionSpec("--tf-tokens", "NAME", help: "TFRecord feature (list) holding the token ids", default: "tokens"),
-        OptionSpec("--tf-labels", "NAME", help: "TFRecord feature list holding a label per step", default: "labels"),
-        OptionSpec("--tf-label", "NAME", help: "TFRecord context feature holding the row's label", default: "label"),
-        OptionSpec("--tf-length", "NAME", help: "TFRecord context feature holding the length (checked)", default: "length"),
-        OptionSpec("--tf-compression", "KIND", help: "read every --data file as TFRecord, 'none' or 'gzip'", default: "by name: .tfrecord, .tfrecord.gz"),
+        .text("--data", "PATH", shown: "the built-in synthetic sample, same rows as data/sample.csv",
+              help: "tokenized CSV (post_id,gender,age_bracket,string,as_numbers,length[,labels]) or TFRecord "
+                  + "(.tfrecord, .tfrecord.gz: SequenceExample or Example); a comma list or glob of files"),
+        .int("--synth-rows", 1 ... 100_000_000, help: "use a synthetic corpus of N rows generated in memory instead of --data"),
+        .int("--max-len", 1 ... 10_000, default: "30", help: "longest sequence accepted"),
+        .text("--vocab", "PATH", shown: "none", help: "the data's vocabulary file (vocab.txt): ids must be below its line count"),
+        .int("--vocab-size", 2 ... 10_000_000, default: "10000", shown: "10000, or the --vocab line count", help: "token ids must be below N"),
+        .choice("--truncate", "END", ["pre", "post"], shown: "off", help: "rows longer than --max-len keep their first tokens (post) "
+                + "or their last (pre), as Keras's truncating=; otherwise such a row is an error"),
+        .flag("--skip-bad-rows", help: "skip and count malformed rows (or TFRecord records) instead of stopping at the first"),
+        .text("--labels", "PATH", shown: "X.labels.txt beside X.csv, as prepare writes it", help: "class names, one per line (line k names class k)"),
+        .int("--classes", 2 ... 256, shown: "from the data", help: "number of classes (labels must be below N)"),
+        .text("--tf-tokens", "NAME", default: "tokens", help: "TFRecord feature (list) holding the token ids"),
+        .text("--tf-labels", "NAME", default: "labels", help: "TFRecord feature list holding a label per step"),
+        .text("--tf-label", "NAME", default: "label", help: "TFRecord context feature holding the row's label"),
+        .text("--tf-length", "NAME", default: "length", help: "TFRecord context feature holding the length (checked)"),
+        .text("--tf-compression", "KIND", shown: "by name: .tfrecord, .tfrecord.gz", help: "read every --data file as TFRecord, 'none' or 'gzip'"),
     ]
 
     var path: String?
@@ -50,10 +50,10 @@ struct DataOptions {
 
     init(_ o: ParsedOptions, synthSeed: UInt64) throws {
         path = o.string("--data")
-        synthRows = o.has("--synth-rows") ? try o.int("--synth-rows", default: 0, min: 1, max: 100_000_000) : nil
+        synthRows = try o.optionalInt("--synth-rows")
         if path != nil && synthRows != nil { throw UsageError("options --data and --synth-rows exclude each other") }
-        maxLength = try o.int("--max-len", default: 30, min: 1, max: 10_000)
-        vocabularySize = try o.int("--vocab-size", default: 10_000, min: 2, max: 10_000_000)
+        maxLength = try o.int("--max-len")
+        vocabularySize = try o.int("--vocab-size")
         if let v = o.string("--vocab") {
             let vocab = try Vocabulary.load(path: v)
             vocabulary = vocab
@@ -67,12 +67,12 @@ struct DataOptions {
             vocabPath = absolutePath(v)
         }
         skipBadRows = o.flag("--skip-bad-rows")
-        truncate = try ModelOptions.choice(o, "--truncate", ["pre", "post"], default: nil).flatMap(CSVLoadOptions.Truncation.init)
+        truncate = try o.choice("--truncate", as: CSVLoadOptions.Truncation.self)
         labelsPath = o.string("--labels")
         self.synthSeed = synthSeed
-        classes = o.has("--classes") ? try o.int("--classes", default: 2, min: 2, max: 256) : nil
-        names = TFRecordFeatureNames(tokens: o.string("--tf-tokens") ?? "tokens", labels: o.string("--tf-labels") ?? "labels",
-                                     label: o.string("--tf-label") ?? "label", length: o.string("--tf-length") ?? "length")
+        classes = try o.optionalInt("--classes")
+        names = TFRecordFeatureNames(tokens: o.string("--tf-tokens")!, labels: o.string("--tf-labels")!,
+                                     label: o.string("--tf-label")!, length: o.string("--tf-length")!)
         switch o.string("--tf-compression") {
         case nil: gzip = nil
         case "gzip", "GZIP": gzip = true
@@ -168,11 +168,6 @@ extension DataOptions {
     }
 }
 
-func elapsed(_ d: Duration) -> Double {
-    let c = d.components
-    return Double(c.seconds) + Double(c.attoseconds) * 1e-18
-}
-
 /// `path` made absolute against the current folder (symbolic links resolved
 /// when the file exists).
 func absolutePath(_ path: String) -> String {
@@ -184,4 +179,9 @@ func absolutePath(_ path: String) -> String {
     var buffer = [CChar](repeating: 0, count: 4096)
     guard getcwd(&buffer, buffer.count) != nil else { return path }
     return String(cString: buffer) + "/" + path
+}
+
+func elapsed(_ d: Duration) -> Double {
+    let c = d.components
+    return Double(c.seconds) + Double(c.attoseconds) * 1e-18
 }

@@ -6,11 +6,11 @@ import Model
 /// and where its first values come from (`--embeddings`).
 enum EmbeddingOptions {
     static let specs: [OptionSpec] = [
-        OptionSpec("--sparse-embedding", help: "update only the embedding rows of each batch's tokens: lazy Adam (PyTorch's SparseAdam: "
+        .flag("--sparse-embedding", help: "update only the embedding rows of each batch's tokens: lazy Adam (PyTorch's SparseAdam: "
                    + "untouched rows' moments are not decayed) or plain SGD; recorded in the checkpoint, faster for large vocabularies"),
-        OptionSpec("--embeddings", "FILE", help: "start the embedding rows of --vocab words from pretrained vectors (word2vec/GloVe text, "
+        .text("--embeddings", "FILE", help: "start the embedding rows of --vocab words from pretrained vectors (word2vec/GloVe text, "
                    + "fastText .vec; E numbers per word); other rows keep the usual initialisation"),
-        OptionSpec("--freeze-embed", help: "keep the whole embedding table fixed during training (e.g. pretrained vectors)"),
+        .flag("--freeze-embed", help: "keep the whole embedding table fixed during training (e.g. pretrained vectors)"),
     ]
 
     /// Adds the update flags to the optimizer spec; a resumed run keeps
@@ -36,7 +36,7 @@ enum EmbeddingOptions {
                 + (resumed.embeddings ?? "it started without pretrained vectors") + "); a resumed run takes its embedding from the checkpoint")
         }
         if let v = vocabPath { return (path, try Vocabulary.load(path: v)) }
-        guard o.string("--data") == nil else {
+        guard !o.has("--data") else {
             throw UsageError("option --embeddings needs --vocab PATH: vectors are matched to the words of the data's vocabulary")
         }
         return (path, Vocabulary(tokens: SyntheticCorpus.vocabulary()))

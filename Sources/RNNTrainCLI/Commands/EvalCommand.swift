@@ -5,34 +5,27 @@ import Model
 /// loss, precision and recall per class, the confusion matrix, and for
 /// seq2seq models the accuracy at each time step.
 enum EvalCommand {
-    static let specs: [OptionSpec] = [
-        OptionSpec("--model", "PATH", help: "checkpoint written by --save (required)"),
-    ] + DataOptions.specs.map { spec in
-        switch spec.name {
-        case "--vocab-size": return OptionSpec("--vocab-size", "N", help: spec.help, default: "the model's vocabulary")
-        case "--data": return OptionSpec("--data", "PATH", help: spec.help, default: "the data the model was trained on, as it records it")
-        default: return spec
-        }
-    } + [
-        OptionSpec("--split", "WHICH", help: "all rows, or the test, val or train rows of the training run's split (its seed, fractions and --split-by)", default: "all"),
-        OptionSpec("--batch-size", "N", help: "rows per forward pass", default: "256"),
-        OptionSpec("--json", help: "print the figures as one JSON object (for scripts)"),
+    static let options: [OptionSpec] = [
+        .text("--model", "PATH", help: "checkpoint written by --save (required)"),
+    ] + TrainCommand.replacing(DataOptions.specs, with: [
+        DataOptions.specs.first { $0.name == "--vocab-size" }!.showing("the model's vocabulary"),
+        DataOptions.specs.first { $0.name == "--data" }!.showing("the data the model was trained on, as it records it"),
+    ]) + [
+        .choice("--split", "WHICH", ["all", "test", "val", "train"], default: "all",
+                help: "all rows, or the test, val or train rows of the training run's split (its seed, fractions and --split-by)"),
+        .int("--batch-size", 1 ... 1_000_000, default: "256", help: "rows per forward pass"),
+        .flag("--json", help: "print the figures as one JSON object (for scripts)"),
         VocabularyCheck.spec,
     ]
 
-    static var help: String {
-        helpText(usage: "rnntrain eval --model PATH [--data CSV] [options]",
-                 summary: "Evaluates a saved model on labelled rows: accuracy, loss, per-class precision and\nrecall, the confusion matrix, and for seq2seq models the accuracy by time step\n(how the guess improves as the sentence is read).",
-                 specs: specs,
-                 footer: "With --split test on the data the model was trained on, the accuracy equals the\ntest accuracy its last epoch printed.")
-    }
+    static let usage = "rnntrain eval --model PATH [--data CSV] [options]"
+    static let about = "Evaluates a saved model on labelled rows: accuracy, loss, per-class precision and\nrecall, the confusion matrix, and for seq2seq models the accuracy by time step\n(how the guess improves as the sentence is read)."
+    static let footer = "With --split test on the data the model was trained on, the accuracy equals the\ntest accuracy its last epoch printed."
 
-    static func run(_ arguments: [String], _ console: Console) throws -> Int32 {
-        let o = try ParsedOptions.parse(arguments, specs: specs)
+    static func run(_ o: ParsedOptions, _ console: Console) throws -> Int32 {
         guard let path = o.string("--model") else { throw UsageError("option --model is required (a checkpoint written by --save)") }
-        let split = o.string("--split") ?? "all"
-        guard ["all", "test", "val", "train"].contains(split) else { throw UsageError("option --split expects all, test, val or train, got '\(split)'") }
-        let batchSize = try o.int("--batch-size", default: 256, min: 1, max: 1_000_000)
+        let split = try o.choice("--split")!
+        let batchSize = try o.int("--batch-size")
         let model = try TrainedModel(path: path)
         let settings = model.record.settings
         var data = try DataOptions(o, synthSeed: settings.seed)
@@ -58,7 +51,7 @@ enum EvalCommand {
         if split != "all" && !(splitFile != nil && !given) {
             rows = SplitOptions.rows(split, corpus: corpus, settings: settings)
             splitText = "\(split) split of the training run (seed \(settings.seed), validation fraction \(settings.valFraction ?? 0), "
-                + "test fraction \(settings.testFraction), by \(settings.splitBy ?? "row"))"
+                + "test fraction \(settings.testFraction), by \(settings.splitBy?.rawValue ?? "row"))"
         } else if split != "all" {
             splitText = "the training run's \(split) file"
         }

@@ -5,29 +5,26 @@ import TensorCore
 /// `rnntrain generate`: text from a character language model saved by
 /// `charlm --save`, one character at a time, printed as it is drawn.
 enum GenerateCommand {
-    static let specs: [OptionSpec] = [
-        OptionSpec("--model", "PATH", help: "checkpoint written by rnntrain charlm --save (required)"),
-        OptionSpec("--prime", "TEXT", help: "text fed first; generation continues it (printed too)", default: "a line break (the model's first character if its text had none)"),
-        OptionSpec("--length", "N", help: "characters to generate after the prime", default: "1000"),
-        OptionSpec("--temperature", "T", help: "divide the logits by T before sampling; 0 always takes the most likely character", default: "1"),
-        OptionSpec("--top-k", "K", help: "sample among the K most likely characters only", default: "all"),
-        OptionSpec("--seed", "N", help: "seed of the sampling: same seed, same text", default: "1"),
-        OptionSpec("--probabilities", help: "print the next character's probabilities after the prime (TSV: id, character, p) instead"),
+    static let options: [OptionSpec] = [
+        .text("--model", "PATH", help: "checkpoint written by rnntrain charlm --save (required)"),
+        .text("--prime", "TEXT", shown: "a line break (the model's first character if its text had none)",
+              help: "text fed first; generation continues it (printed too)"),
+        .int("--length", 0 ... 1_000_000_000, default: "1000", help: "characters to generate after the prime"),
+        .number("--temperature", "T", 0 ... 1000, default: "1", help: "divide the logits by T before sampling; 0 always takes the most likely character"),
+        .int("--top-k", "K", 1 ... 1_000_000, shown: "all", help: "sample among the K most likely characters only"),
+        .seed(help: "seed of the sampling: same seed, same text"),
+        .flag("--probabilities", help: "print the next character's probabilities after the prime (TSV: id, character, p) instead"),
     ]
 
-    static var help: String {
-        helpText(usage: "rnntrain generate --model PATH [--prime TEXT] [--length N] [--temperature T] [--top-k K] [--seed S]",
-                 summary: "Feeds the prime through a character language model, then samples one character at a\ntime from softmax(logits / T), feeding each back in, and prints them as they come.",
-                 specs: specs)
-    }
+    static let usage = "rnntrain generate --model PATH [--prime TEXT] [--length N] [--temperature T] [--top-k K] [--seed S]"
+    static let about = "Feeds the prime through a character language model, then samples one character at a\ntime from softmax(logits / T), feeding each back in, and prints them as they come."
 
-    static func run(_ arguments: [String], _ console: Console) throws -> Int32 {
-        let o = try ParsedOptions.parse(arguments, specs: specs)
+    static func run(_ o: ParsedOptions, _ console: Console) throws -> Int32 {
         guard let path = o.string("--model") else { throw UsageError("option --model is required (a checkpoint written by rnntrain charlm --save)") }
-        let length = try o.int("--length", default: 1000, min: 0, max: 1_000_000_000)
-        let temperature = Float(try o.double("--temperature", default: 1, min: 0, max: 1000))
-        let topK = o.has("--top-k") ? try o.int("--top-k", default: 0, min: 1, max: 1_000_000) : nil
-        let seed = try o.seed("--seed", default: 1)
+        let length = try o.int("--length")
+        let temperature = Float(try o.double("--temperature"))
+        let topK = try o.optionalInt("--top-k")
+        let seed = try o.seed()
         let (network, vocabulary) = try load(path)
         let prime = try primeIDs(o.string("--prime"), vocabulary: vocabulary)
         let generator = CharGenerator(network: network)

@@ -3,11 +3,11 @@ import Corpus
 /// `rnntrain padding-stats`: how much padding padded and bucketed batching
 /// put into each batch, next to the reference tutorial's figures.
 enum PaddingStatsCommand {
-    static let specs: [OptionSpec] = DataOptions.specs + [
-        OptionSpec("--batch-size", "N", help: "rows per batch", default: "256"),
-        OptionSpec("--buckets", "N", help: "length buckets for bucketed batching", default: "5"),
-        OptionSpec("--batches", "N", help: "batches to average over", default: "100"),
-        OptionSpec("--seed", "N", help: "seed of the batch order", default: "1"),
+    static let options: [OptionSpec] = DataOptions.specs + [
+        .int("--batch-size", 1 ... 1_000_000, default: "256", help: "rows per batch"),
+        .int("--buckets", 1 ... 100_000, default: "5", help: "length buckets for bucketed batching"),
+        .int("--batches", 1 ... 10_000_000, default: "100", help: "batches to average over"),
+        .seed(help: "seed of the batch order"),
     ]
 
     /// Average padding tokens per batch of 256 over 100 batches, measured by
@@ -15,18 +15,15 @@ enum PaddingStatsCommand {
     static let tutorialPadded = 3279.9
     static let tutorialBucketed = 573.49
 
-    static var help: String {
-        helpText(usage: "rnntrain padding-stats [options]",
-                 summary: "Average padding tokens per batch with padded and bucketed batching.", specs: specs)
-    }
+    static let usage = "rnntrain padding-stats [options]"
+    static let about = "Average padding tokens per batch with padded and bucketed batching."
 
-    static func run(_ arguments: [String], _ console: Console) throws -> Int32 {
-        let o = try ParsedOptions.parse(arguments, specs: specs)
-        let seed = try o.seed("--seed", default: 1)
+    static func run(_ o: ParsedOptions, _ console: Console) throws -> Int32 {
+        let seed = try o.seed()
         let data = try DataOptions(o, synthSeed: seed)
-        let batchSize = try o.int("--batch-size", default: 256, min: 1, max: 1_000_000)
-        let buckets = try o.int("--buckets", default: 5, min: 1, max: 100_000)
-        let batches = try o.int("--batches", default: 100, min: 1, max: 10_000_000)
+        let batchSize = try o.int("--batch-size")
+        let buckets = try o.int("--buckets")
+        let batches = try o.int("--batches")
         let loaded = try data.load()
         console.note(loaded.summary)
         let rows = Array(0 ..< loaded.corpus.count)

@@ -7,22 +7,19 @@ import Model
 /// words outside the vocabulary become `<UNK>` (id 0). With `--ids`, each
 /// line is already token ids.
 enum PredictCommand {
-    static let specs: [OptionSpec] = [
-        OptionSpec("--model", "PATH", help: "checkpoint written by --save (required)"),
-        OptionSpec("--vocab", "PATH", help: "vocabulary the model's data was made with (vocab.txt, line k = id k)",
-                   default: "the --vocab the model was trained with, or the synthetic vocabulary"),
+    static let options: [OptionSpec] = [
+        .text("--model", "PATH", help: "checkpoint written by --save (required)"),
+        .text("--vocab", "PATH", shown: "the --vocab the model was trained with, or the synthetic vocabulary",
+              help: "vocabulary the model's data was made with (vocab.txt, line k = id k)"),
         VocabularyCheck.spec,
-        OptionSpec("--ids", help: "inputs are token ids separated by spaces, not text (no vocabulary needed)"),
-        OptionSpec("--input", "PATH", help: "read inputs from PATH, one per line", default: "the arguments, or stdin when there are none"),
-        OptionSpec("--tsv", help: "one tab-separated line per input: predicted class, its probability, every class's probability, input"),
-        OptionSpec("--max-tokens", "N", help: "longest input accepted, in tokens", default: "1000"),
+        .flag("--ids", help: "inputs are token ids separated by spaces, not text (no vocabulary needed)"),
+        .text("--input", "PATH", shown: "the arguments, or stdin when there are none", help: "read inputs from PATH, one per line"),
+        .flag("--tsv", help: "one tab-separated line per input: predicted class, its probability, every class's probability, input"),
+        .int("--max-tokens", 1 ... 1_000_000, default: "1000", help: "longest input accepted, in tokens"),
     ]
 
-    static var help: String {
-        helpText(usage: "rnntrain predict --model PATH [--vocab vocab.txt] [SENTENCE ...]",
-                 summary: "Prints the class a saved model predicts for each sentence (from the arguments,\n--input or stdin, one per line) with the probability of every class; for the\nblog classes also the gender and age bracket on their own. A seq2seq model\npredicts from the whole sentence (its last step).",
-                 specs: specs)
-    }
+    static let usage = "rnntrain predict --model PATH [--vocab vocab.txt] [SENTENCE ...]"
+    static let about = "Prints the class a saved model predicts for each sentence (from the arguments,\n--input or stdin, one per line) with the probability of every class; for the\nblog classes also the gender and age bracket on their own. A seq2seq model\npredicts from the whole sentence (its last step)."
 
     struct Input {
         var text: String
@@ -32,10 +29,9 @@ enum PredictCommand {
         var unknown: Int
     }
 
-    static func run(_ arguments: [String], _ console: Console) throws -> Int32 {
-        let o = try ParsedOptions.parse(arguments, specs: specs, allowPositional: true)
+    static func run(_ o: ParsedOptions, _ console: Console) throws -> Int32 {
         guard let path = o.string("--model") else { throw UsageError("option --model is required (a checkpoint written by --save)") }
-        let maxTokens = try o.int("--max-tokens", default: 1000, min: 1, max: 1_000_000)
+        let maxTokens = try o.int("--max-tokens")
         if o.string("--input") != nil && !o.positional.isEmpty { throw UsageError("give sentences as arguments or with --input, not both") }
         let model = try TrainedModel(path: path)
         let vocabSize = model.spec.vocabularySize

@@ -1,41 +1,31 @@
 import Corpus
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// `rnntrain prepare`: raw corpus -> tokenized CSV + vocabulary, with the
 /// project's tokenizer (`Corpus.Tokenizer`). The blog corpus (`--corpus`,
 /// XML files named `ID.gender.age.industry.sign.xml`) or users' own data
 /// (`--text-dir`, one folder of `.txt` files per class).
 enum PrepareCommand {
-    static let specs: [OptionSpec] = [
-        OptionSpec("--corpus", "DIR", help: "blog corpus folder of ID.gender.age.industry.sign.xml files"),
-        OptionSpec("--text-dir", "DIR", help: "instead of --corpus: one subfolder of .txt files per class (label = its index in name order)"),
-        OptionSpec("--out", "PATH", help: "tokenized CSV to write (required)"),
-        OptionSpec("--vocab-out", "PATH", help: "vocabulary to write, one token per line (required unless --vocab)"),
-        OptionSpec("--vocab", "PATH", help: "tokenize with this existing vocabulary (line k = id k) instead of choosing one, "
-                   + "so new text gets the ids a trained model knows"),
-        OptionSpec("--labels-out", "PATH", help: "with --text-dir: class names to write, line k = label k",
-                   default: "--out with .csv replaced by .labels.txt"),
-        OptionSpec("--vocab-size", "N", help: "vocabulary lines: <UNK>, <#> and the N-2 most frequent tokens", default: "10000"),
-        OptionSpec("--min-len", "N", help: "drop sentences of fewer tokens", default: "5"),
-        OptionSpec("--max-len", "N", help: "drop sentences of more tokens", default: "30"),
-        OptionSpec("--jobs", "N", help: "files processed at once (the output does not depend on it)", default: "the number of cores"),
+    static let options: [OptionSpec] = [
+        .text("--corpus", "DIR", help: "blog corpus folder of ID.gender.age.industry.sign.xml files"),
+        .text("--text-dir", "DIR", help: "instead of --corpus: one subfolder of .txt files per class (label = its index in name order)"),
+        .text("--out", "PATH", help: "tokenized CSV to write (required)"),
+        .text("--vocab-out", "PATH", help: "vocabulary to write, one token per line (required unless --vocab)"),
+        .text("--vocab", "PATH", help: "tokenize with this existing vocabulary (line k = id k) instead of choosing one, "
+              + "so new text gets the ids a trained model knows"),
+        .text("--labels-out", "PATH", shown: "--out with .csv replaced by .labels.txt", help: "with --text-dir: class names to write, line k = label k"),
+        .int("--vocab-size", 2 ... 10_000_000, default: "10000", help: "vocabulary lines: <UNK>, <#> and the N-2 most frequent tokens"),
+        .int("--min-len", 1 ... 100_000, default: "5", help: "drop sentences of fewer tokens"),
+        .int("--max-len", 1 ... 100_000, default: "30", help: "drop sentences of more tokens"),
+        .int("--jobs", 1 ... 256, shown: "the number of cores", help: "files processed at once (the output does not depend on it)"),
     ]
 
-    static var help: String {
-        helpText(usage: "rnntrain prepare (--corpus DIR | --text-dir DIR) --out data.csv (--vocab-out vocab.txt | --vocab existing.txt) [options]",
-                 summary: "Tokenizes a raw corpus into the CSV that classify, seq2seq and padding-stats read:\n"
+    static let usage = "rnntrain prepare (--corpus DIR | --text-dir DIR) --out data.csv (--vocab-out vocab.txt | --vocab existing.txt) [options]"
+    static let about = "Tokenizes a raw corpus into the CSV that classify, seq2seq and padding-stats read:\n"
                      + "one row per sentence of --min-len to --max-len tokens, ids from a vocabulary of the\n"
-                     + "most frequent tokens (<UNK> = 0, <#> = 1 for numbers). Same input, same bytes.",
-                 specs: specs,
-                 footer: "Progress goes to stderr on a terminal; the summary to stdout.")
-    }
+                     + "most frequent tokens (<UNK> = 0, <#> = 1 for numbers). Same input, same bytes."
+    static let footer = "Progress goes to stderr on a terminal; the summary to stdout."
 
-    static func run(_ arguments: [String], _ console: Console) throws -> Int32 {
-        let o = try ParsedOptions.parse(arguments, specs: specs)
+    static func run(_ o: ParsedOptions, _ console: Console) throws -> Int32 {
         let corpus = o.string("--corpus"), textDir = o.string("--text-dir")
         switch (corpus, textDir) {
         case (nil, nil): throw UsageError("option --corpus DIR or --text-dir DIR is required (the raw corpus to read)")
@@ -54,10 +44,10 @@ enum PrepareCommand {
             if o.has("--vocab-size") { throw UsageError("options --vocab and --vocab-size exclude each other (the vocabulary is given)") }
             options.vocabulary = try Vocabulary.load(path: vocabIn).tokens
         }
-        options.vocabularySize = try o.int("--vocab-size", default: 10_000, min: 2, max: 10_000_000)
-        options.minLength = try o.int("--min-len", default: 5, min: 1, max: 100_000)
-        options.maxLength = try o.int("--max-len", default: 30, min: 1, max: 100_000)
-        options.jobs = try o.int("--jobs", default: defaultJobs(), min: 1, max: 256)
+        options.vocabularySize = try o.int("--vocab-size")
+        options.minLength = try o.int("--min-len")
+        options.maxLength = try o.int("--max-len")
+        options.jobs = try o.optionalInt("--jobs") ?? min(Machine.cores, 64)
         if options.maxLength < options.minLength {
             throw UsageError("option --max-len (\(options.maxLength)) must be at least --min-len (\(options.minLength))")
         }
@@ -93,8 +83,6 @@ enum PrepareCommand {
     static func defaultLabelsPath(_ out: String) -> String {
         (out.hasSuffix(".csv") ? String(out.dropLast(4)) : out) + ".labels.txt"
     }
-
-    static func defaultJobs() -> Int { max(1, min(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 64)) }
 
     /// The summary printed at the end (stdout).
     static func report(_ s: PrepareSummary, input: PrepareInput, options: PrepareOptions,

@@ -6,19 +6,20 @@ import Model
 /// figures. A resumed run keeps its recorded choices unless told otherwise.
 struct SelectionOptions {
     static let specs: [OptionSpec] = [
-        OptionSpec("--early-stop", "N", help: "stop after N epochs without a lower validation loss; keep the best epoch's weights"),
-        OptionSpec("--report-test", help: "print the test figures every epoch too (selection still uses validation only)"),
-        OptionSpec("--lr-schedule", "KIND", help: "constant, cosine (down to --min-lr over --lr-tmax epochs), step (x gamma every --lr-step epochs) "
-                   + "or plateau (x factor after --lr-patience epochs without a lower validation loss)", default: "constant"),
-        OptionSpec("--warmup-steps", "N", help: "raise the learning rate linearly over the first N updates", default: "0"),
-        OptionSpec("--lr-step", "N", help: "step: epochs between reductions", default: "1"),
-        OptionSpec("--lr-gamma", "X", help: "step: factor of each reduction", default: "0.1"),
-        OptionSpec("--lr-factor", "X", help: "plateau: factor of each reduction", default: "0.1"),
-        OptionSpec("--lr-patience", "N", help: "plateau: epochs without improvement before reducing", default: "10"),
-        OptionSpec("--lr-tmax", "N", help: "cosine: epochs from the peak to --min-lr (kept on --resume)", default: "--epochs"),
-        OptionSpec("--min-lr", "X", help: "cosine: the final rate; plateau: the lowest rate", default: "0"),
-        OptionSpec("--class-weights", "HOW", help: "weigh each class's loss: balanced (n / (classes x count) on the training rows) "
-                   + "or a file with one weight per line", default: "none"),
+        .int("--early-stop", 1 ... 1_000_000, help: "stop after N epochs without a lower validation loss; keep the best epoch's weights"),
+        .flag("--report-test", help: "print the test figures every epoch too (selection still uses validation only)"),
+        .choice("--lr-schedule", "KIND", LearningRateSchedule.Kind.allCases.map(\.rawValue), default: "constant",
+                help: "constant, cosine (down to --min-lr over --lr-tmax epochs), step (x gamma every --lr-step epochs) "
+                    + "or plateau (x factor after --lr-patience epochs without a lower validation loss)"),
+        .int("--warmup-steps", 0 ... 1_000_000_000, default: "0", help: "raise the learning rate linearly over the first N updates"),
+        .int("--lr-step", 1 ... 1_000_000, default: "1", help: "step: epochs between reductions"),
+        .number("--lr-gamma", "X", 0 ... 1, above: true, default: "0.1", help: "step: factor of each reduction"),
+        .number("--lr-factor", "X", 0 ... 1, above: true, default: "0.1", help: "plateau: factor of each reduction"),
+        .int("--lr-patience", 0 ... 1_000_000, default: "10", help: "plateau: epochs without improvement before reducing"),
+        .int("--lr-tmax", 1 ... 1_000_000, shown: "--epochs", help: "cosine: epochs from the peak to --min-lr (kept on --resume)"),
+        .number("--min-lr", "X", 0 ... 10, default: "0", help: "cosine: the final rate; plateau: the lowest rate"),
+        .text("--class-weights", "HOW", shown: "none", help: "weigh each class's loss: balanced (n / (classes x count) on the training rows) "
+              + "or a file with one weight per line"),
     ]
 
     var earlyStop: Int?
@@ -27,18 +28,18 @@ struct SelectionOptions {
     var classWeights: String?
 
     init(_ o: ParsedOptions, epochs: Int, resumed r: RunSettings?) throws {
-        earlyStop = o.has("--early-stop") ? try o.int("--early-stop", default: 1, min: 1, max: 1_000_000) : r?.earlyStop
+        earlyStop = try o.optionalInt("--early-stop", recorded: r?.earlyStop)
         reportTest = o.flag("--report-test")
+        // A resumed run's recorded schedule stands for every value not given.
         let recorded = r?.schedule ?? LearningRateSchedule()
-        let kind = try ModelOptions.choice(o, "--lr-schedule", LearningRateSchedule.Kind.allCases.map(\.rawValue), default: recorded.kind.rawValue)!
-        var s = LearningRateSchedule(kind: LearningRateSchedule.Kind(rawValue: kind)!)
-        s.warmupSteps = try o.int("--warmup-steps", default: recorded.warmupSteps, min: 0, max: 1_000_000_000)
-        s.stepSize = try o.int("--lr-step", default: recorded.stepSize, min: 1, max: 1_000_000)
-        s.gamma = try o.double("--lr-gamma", default: recorded.gamma, min: 0, max: 1, exclusiveMin: true)
-        s.factor = try o.double("--lr-factor", default: recorded.factor, min: 0, max: 1, exclusiveMin: true)
-        s.patience = try o.int("--lr-patience", default: recorded.patience, min: 0, max: 1_000_000)
-        s.minRate = try o.double("--min-lr", default: recorded.minRate, min: 0, max: 10)
-        if s.kind == .cosine { s.cosineEpochs = try o.int("--lr-tmax", default: recorded.cosineEpochs > 0 ? recorded.cosineEpochs : epochs, min: 1, max: 1_000_000) }
+        var s = LearningRateSchedule(kind: try o.choice("--lr-schedule", as: LearningRateSchedule.Kind.self, recorded: r?.schedule?.kind)!)
+        s.warmupSteps = try o.int("--warmup-steps", recorded: r?.schedule?.warmupSteps)
+        s.stepSize = try o.int("--lr-step", recorded: r?.schedule?.stepSize)
+        s.gamma = try o.double("--lr-gamma", recorded: r?.schedule?.gamma)
+        s.factor = try o.double("--lr-factor", recorded: r?.schedule?.factor)
+        s.patience = try o.int("--lr-patience", recorded: r?.schedule?.patience)
+        s.minRate = try o.double("--min-lr", recorded: r?.schedule?.minRate)
+        if s.kind == .cosine { s.cosineEpochs = try o.int("--lr-tmax", recorded: recorded.cosineEpochs > 0 ? recorded.cosineEpochs : epochs) }
         let applies: [(String, [LearningRateSchedule.Kind])] = [
             ("--lr-step", [.step]), ("--lr-gamma", [.step]), ("--lr-factor", [.plateau]), ("--lr-patience", [.plateau]), ("--min-lr", [.cosine, .plateau]), ("--lr-tmax", [.cosine]),
         ]

@@ -22,7 +22,7 @@ extension SplitOptions {
             let text = SplitOptions.overlapText(name, o)
             texts.append(text)
             let limit = Double(SplitOptions.overlapLimitPercent) / 100
-            let posts = splitBy != "row" && o.postShare > limit
+            let posts = splitBy != .row && o.postShare > limit
             if o.rowShare > limit || posts { refused.append(text) }
             postsShared = postsShared || posts
         }

@@ -8,36 +8,37 @@ import Model
 /// for the selected model (every epoch too with --report-test).
 struct SplitOptions {
     static let specs: [OptionSpec] = [
-        OptionSpec("--val-fraction", "F", help: "share of rows held out for validation (model selection, early stopping)", default: "0.1"),
-        OptionSpec("--test-fraction", "F", help: "share of rows held out for the final test", default: "0.2"),
-        OptionSpec("--val-data", "PATH", help: "validation rows from this file instead of --val-fraction"),
-        OptionSpec("--test-data", "PATH", help: "test rows from this file instead of --test-fraction"),
-        OptionSpec("--split-by", "KEY", help: "post_id: all sentences of a post on one side; row: rows independently",
-                   default: "post_id when the data has that column"),
-        OptionSpec("--allow-overlap", help: "train even when over \(SplitOptions.overlapLimitPercent)% of the validation or test rows (or posts) are also in training"),
+        .number("--val-fraction", "F", 0 ... 0.99, default: "0.1", help: "share of rows held out for validation (model selection, early stopping)"),
+        .number("--test-fraction", "F", 0 ... 0.99, default: "0.2", help: "share of rows held out for the final test"),
+        .text("--val-data", "PATH", help: "validation rows from this file instead of --val-fraction"),
+        .text("--test-data", "PATH", help: "test rows from this file instead of --test-fraction"),
+        .choice("--split-by", "KEY", SplitKey.allCases.map(\.rawValue), shown: "post_id when the data has that column",
+                help: "post_id: all sentences of a post on one side; row: rows independently"),
+        .flag("--allow-overlap", help: "train even when over \(SplitOptions.overlapLimitPercent)% of the validation or test rows (or posts) are also in training"),
     ]
 
     var valFraction: Double
     var testFraction: Double
     var valData: String?
     var testData: String?
-    /// "post_id" or "row" when given (nil: post_id when the data has it).
-    var splitBy: String?
+    /// Given or recorded (nil: post_id when the data has it).
+    var splitBy: SplitKey?
     /// `--allow-overlap`: report shared rows and posts but do not refuse them.
     var allowOverlap: Bool
 
     /// A resumed run keeps its recorded split unless told otherwise.
-    init(_ o: ParsedOptions, resumed r: RunSettings?) throws {
+    /// `heldOut`: the test share of generated data (count-ones), which takes no --test-fraction.
+    init(_ o: ParsedOptions, resumed r: RunSettings?, heldOut: Double? = nil) throws {
         valData = o.string("--val-data") ?? (o.has("--val-fraction") ? nil : r?.valData)
         testData = o.string("--test-data") ?? (o.has("--test-fraction") ? nil : r?.testData)
         if o.has("--val-data") && o.has("--val-fraction") { throw UsageError("options --val-data and --val-fraction exclude each other") }
         if o.has("--test-data") && o.has("--test-fraction") { throw UsageError("options --test-data and --test-fraction exclude each other") }
-        valFraction = valData != nil ? 0 : try o.double("--val-fraction", default: r.map { $0.valFraction ?? 0 } ?? 0.1, min: 0, max: 0.99)
-        testFraction = testData != nil ? 0 : try o.double("--test-fraction", default: r?.testFraction ?? 0.2, min: 0, max: 0.99)
+        valFraction = valData != nil ? 0 : try o.double("--val-fraction", recorded: r.map { $0.valFraction ?? 0 })
+        testFraction = try testData != nil ? 0 : heldOut ?? o.double("--test-fraction", recorded: r?.testFraction)
         guard valFraction + testFraction < 1 else {
             throw UsageError("--val-fraction \(valFraction) and --test-fraction \(testFraction) leave no training rows")
         }
-        splitBy = try ModelOptions.choice(o, "--split-by", ["post_id", "row"], default: r?.splitBy)
+        splitBy = try o.choice("--split-by", as: SplitKey.self, recorded: r?.splitBy)
         allowOverlap = o.flag("--allow-overlap")
     }
 
@@ -67,11 +68,11 @@ struct SplitOptions {
     /// Whether to keep posts together: --split-by, or whether the data has post ids.
     func groupByPost(_ corpus: Corpus, name: String) throws -> Bool {
         switch splitBy {
-        case "row": return false
-        case "post_id":
+        case .row: return false
+        case .postID:
             guard !corpus.postKeys.isEmpty else { throw UsageError("--split-by post_id: \(name) has no post_id column") }
             return true
-        default: return !corpus.postKeys.isEmpty
+        case nil: return !corpus.postKeys.isEmpty
         }
     }
 
@@ -90,7 +91,7 @@ struct SplitOptions {
     /// its own data (`corpus`, loaded from `settings.data`); --val-data and
     /// --test-data runs are evaluated on those files instead (see EvalCommand).
     static func rows(_ which: String, corpus: Corpus, settings s: RunSettings) -> [Int] {
-        let byPost = s.splitBy == "post_id" && !corpus.postKeys.isEmpty
+        let byPost = s.splitBy == .postID && !corpus.postKeys.isEmpty
         let parts = DataSplit(count: corpus.count, valFraction: s.valData != nil ? 0 : s.valFraction ?? 0,
                               testFraction: s.testData != nil ? 0 : s.testFraction, seed: s.seed, groups: byPost ? corpus.postKeys : nil)
         switch which {

@@ -6,10 +6,10 @@ import Model
 /// A step is one optimizer update (one batch).
 struct StepOptions {
     static let specs: [OptionSpec] = [
-        OptionSpec("--save-every-steps", "N", help: "with --save PATH: also write PATH.stepS.safetensors every N steps "
-                   + "(resumable mid-epoch with --resume, exactly)", default: "off"),
-        OptionSpec("--log-every-steps", "N", help: "every N steps (batches): a step line with the loss and accuracy over "
-                   + "those N steps, a record with its step in --metrics, and that loss in the progress bar", default: "off"),
+        .int("--save-every-steps", shown: "off", help: "with --save PATH: also write PATH.stepS.safetensors every N steps "
+             + "(resumable mid-epoch with --resume, exactly)"),
+        .int("--log-every-steps", shown: "off", help: "every N steps (batches): a step line with the loss and accuracy over "
+             + "those N steps, a record with its step in --metrics, and that loss in the progress bar"),
     ]
 
     var saveEvery: Int?
@@ -26,14 +26,14 @@ struct StepOptions {
     init() {}
 
     init(_ o: ParsedOptions, savePath: String?, saveBest: Bool) throws {
-        if o.has("--save-every-steps") {
-            saveEvery = try o.int("--save-every-steps", default: 1, min: 1)
+        saveEvery = try o.optionalInt("--save-every-steps")
+        if saveEvery != nil {
             guard savePath != nil else { throw UsageError("option --save-every-steps needs --save PATH") }
             if saveBest {
                 throw UsageError("options --save-every-steps and --save-best exclude each other (--save-best keeps only the best epoch)")
             }
         }
-        if o.has("--log-every-steps") { logEvery = try o.int("--log-every-steps", default: 1, min: 1) }
+        logEvery = try o.optionalInt("--log-every-steps")
     }
 
     /// `runs/model.safetensors` at step 200 -> `runs/model.step200.safetensors`.

@@ -4,29 +4,25 @@ import Corpus
 /// optionally its vocabulary. The committed `data/sample.csv` is
 /// `rnntrain synth --rows <sampleRows> --seed <sampleSeed>`.
 enum SynthCommand {
-    static let specs: [OptionSpec] = [
-        OptionSpec("--rows", "N", help: "rows to generate", default: "\(SyntheticCorpus.sampleRows)"),
-        OptionSpec("--seed", "N", help: "generator seed", default: "\(SyntheticCorpus.sampleSeed)"),
-        OptionSpec("--out", "PATH", help: "CSV file to write (required)"),
-        OptionSpec("--vocab-out", "PATH", help: "also write the vocabulary, one token per line"),
-        OptionSpec("--vocab-size", "N", help: "ids below N, Zipf-distributed over all of them (train with --vocab-size N or --vocab)",
-                   default: "\(SyntheticCorpus.vocabularySize)"),
-        OptionSpec("--min-len", "N", help: "with --max-len: shortest row of a uniform length range", default: "5"),
-        OptionSpec("--max-len", "N", help: "lengths uniform in --min-len...N instead of the corpus's 5..30 (train with classify --max-len N)"),
+    static let options: [OptionSpec] = [
+        .int("--rows", 1 ... 100_000_000, default: "\(SyntheticCorpus.sampleRows)", help: "rows to generate"),
+        .seed(default: "\(SyntheticCorpus.sampleSeed)", help: "generator seed"),
+        .text("--out", "PATH", help: "CSV file to write (required)"),
+        .text("--vocab-out", "PATH", help: "also write the vocabulary, one token per line"),
+        .int("--vocab-size", SyntheticCorpus.minimumVocabularySize ... 10_000_000, default: "\(SyntheticCorpus.vocabularySize)",
+             help: "ids below N, Zipf-distributed over all of them (train with --vocab-size N or --vocab)"),
+        .int("--min-len", 2 ... 10_000, default: "5", shown: "5, at most --max-len", help: "with --max-len: shortest row of a uniform length range"),
+        .int("--max-len", 2 ... 10_000, help: "lengths uniform in --min-len...N instead of the corpus's 5..30 (train with classify --max-len N)"),
     ]
 
-    static var help: String {
-        helpText(usage: "rnntrain synth --out PATH [options]",
-                 summary: "Writes the synthetic stand-in for the tokenized blog corpus: same schema,\nlengths 5..30, Zipf-like ids, corpus-like class priors, a learnable order-dependent signal.\nSame seed, same bytes.",
-                 specs: specs)
-    }
+    static let usage = "rnntrain synth --out PATH [options]"
+    static let about = "Writes the synthetic stand-in for the tokenized blog corpus: same schema,\nlengths 5..30, Zipf-like ids, corpus-like class priors, a learnable order-dependent signal.\nSame seed, same bytes."
 
-    static func run(_ arguments: [String], _ console: Console) throws -> Int32 {
-        let o = try ParsedOptions.parse(arguments, specs: specs)
-        let rows = try o.int("--rows", default: SyntheticCorpus.sampleRows, min: 1, max: 100_000_000)
-        let seed = try o.seed("--seed", default: SyntheticCorpus.sampleSeed)
+    static func run(_ o: ParsedOptions, _ console: Console) throws -> Int32 {
+        let rows = try o.int("--rows")
+        let seed = try o.seed()
         let lengths = try lengthRange(o)
-        let size = try o.int("--vocab-size", default: SyntheticCorpus.vocabularySize, min: SyntheticCorpus.minimumVocabularySize, max: 10_000_000)
+        let size = try o.int("--vocab-size")
         guard let out = o.string("--out") else { throw UsageError("option --out is required (the CSV file to write)") }
         try AtomicFile.checkWritable(path: out)
         if let v = o.string("--vocab-out") { try AtomicFile.checkWritable(path: v) }
@@ -49,8 +45,9 @@ enum SynthCommand {
             if o.has("--min-len") { throw UsageError("option --min-len needs --max-len") }
             return nil
         }
-        let hi = try o.int("--max-len", default: 30, min: 2, max: 10_000)
-        let lo = try o.int("--min-len", default: min(5, hi), min: 2, max: hi)
+        let hi = try o.optionalInt("--max-len")!
+        let lo = try o.has("--min-len") ? o.int("--min-len") : min(o.int("--min-len"), hi)
+        guard lo <= hi else { throw UsageError("option --min-len expects a whole number from 2 to \(hi), got \(lo)") }
         return lo ... hi
     }
 }

@@ -1,11 +1,6 @@
 import Corpus
 import Model
 import TensorCore
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// A training command's flags, checked and turned into what a run needs:
 /// the data, the split, the model and optimizer descriptions, the training
@@ -24,18 +19,22 @@ struct TrainPlan {
     var training: TrainingOptions
     /// The run's settings as a checkpoint records them.
     var settings: RunSettings
-    var savePath: String?, saveBest: Bool
+    /// --save, --metrics, --plot, --summary, --resume, --quiet.
+    var outputs: RunOutputs
+    var savePath: String? { outputs.savePath }
+    var saveBest: Bool { outputs.saveBest }
     /// --save-best or --early-stop: the kept model is the epoch with the lowest validation loss.
     var selecting: Bool { saveBest || selection.earlyStop != nil }
-    var metricsPath: String?, plotPath: String?
-    var runName: String
-    var quiet: Bool
+    var metricsPath: String? { outputs.metricsPath }
+    var plotPath: String? { outputs.plotPath }
+    var runName: String { outputs.runName }
+    var quiet: Bool { outputs.quiet }
     /// Without a terminal: a progress line at most this often in a long epoch
     /// (`RNNTRAIN_PROGRESS_SECONDS`, default 30; 0 turns it off).
     var progressLogSeconds: Double?
     /// `--baseline`: train the baselines (classify only) on the same split.
     var baseline: Bool
-    var resumed: (path: String, checkpoint: Checkpoint, record: RunRecord)?
+    var resumed: (path: String, checkpoint: Checkpoint, record: RunRecord)? { outputs.resumed }
     /// `--embeddings`: the vector file and the vocabulary it is matched to.
     var pretrained: (path: String, vocabulary: Vocabulary)?
     /// Step-based intervals, the step limit, and what a step line reports.
@@ -52,17 +51,15 @@ struct TrainPlan {
         /// Generated data whose held-out rows repeat training rows by design
         /// (count-ones: 50,000 draws of at most 2^15 sequences): reported, not refused.
         var repeatsByDesign = false
+        /// The test share of generated data that says how many rows it holds out (count-ones).
+        var heldOut: Double? = nil
         var load: () throws -> DataOptions.Loaded
         /// Loads another file with the same options (--val-data, --test-data); nil when the data is generated.
         var loadFile: ((String) throws -> DataOptions.Loaded)? = nil
     }
 
-    init(task: Task, arguments: [String]) throws {
-        if task == .seq2seq, arguments.contains(where: { $0 == "--pool" || $0.hasPrefix("--pool=") }) {
-            throw UsageError("option --pool applies to classify; seq2seq scores every step")
-        }
-        let o = try ParsedOptions.parse(arguments, specs: TrainCommand.specs(task))
-        try self.init(task: task, command: task.rawValue, arguments: arguments, options: o) { o, seed in
+    init(task: Task, options o: ParsedOptions) throws {
+        try self.init(task: task, command: task.rawValue, options: o) { o, seed in
             let data = try DataOptions(o, synthSeed: seed)
             return DataSource(maxLength: data.maxLength, vocabPath: data.vocabPath, vocabulary: data.vocabularyIdentity,
                               synthRows: data.synthRows, load: data.load) { path in
@@ -73,38 +70,26 @@ struct TrainPlan {
         }
     }
 
-    /// The plan of `rnntrain COMMAND ARGUMENTS` parsed into `o`; `source`
-    /// describes the data from the options and the run's seed.
-    init(task: Task, command: String, arguments: [String], options o: ParsedOptions,
-         source: (ParsedOptions, UInt64) throws -> DataSource) throws {
+    /// The plan of `rnntrain COMMAND` parsed into `o`; `source` describes
+    /// the data from the options and the run's seed.
+    init(task: Task, command: String, options o: ParsedOptions, source: (ParsedOptions, UInt64) throws -> DataSource) throws {
         self.task = task
-        savePath = o.string("--save")
-        saveBest = o.flag("--save-best")
-        metricsPath = o.string("--metrics")
-        plotPath = try LearningCurves.checkedPath(o.string("--plot"), option: "--plot")
-        // An unwritable output is refused now, not after an hour of training.
-        for path in [savePath, metricsPath, plotPath].compactMap({ $0 }) { try AtomicFile.checkWritable(path: path) }
-        if saveBest && savePath == nil { throw UsageError("option --save-best needs --save PATH") }
-        resumed = try o.string("--resume").map { path in
-            let checkpoint = try Checkpoint.read(path: path)
-            return (path, checkpoint, try checkpoint.record(path: path))
-        }
+        let bucketed = o.flag("--bucketed") || o.has("--buckets")
+        outputs = try RunOutputs(o, runName: command == task.rawValue ? "\(task.rawValue) \(bucketed ? "bucketed" : "padded")" : command)
+        let resumed = outputs.resumed
         // A resumed run keeps its seed (hence its split and data order) unless told otherwise.
-        let seed = try o.seed("--seed", default: resumed?.record.settings.seed ?? 1)
+        let seed = try o.seed(recorded: resumed?.record.settings.seed)
         let data = try source(o, seed)
         training = try TrainPlan.trainingOptions(o, seed: seed, maxLength: data.maxLength, resumed: resumed?.record.optimizer,
                                                  recordedShards: resumed?.record.settings.shards)
         pretrained = try EmbeddingOptions.pretrained(o, vocabPath: data.vocabPath, resumed: resumed?.record.settings)
-        steps = try StepOptions(o, savePath: savePath, saveBest: saveBest)
-        let bucketed = o.flag("--bucketed") || o.has("--buckets")
-        var split = try SplitOptions(o, resumed: resumed?.record.settings)
+        steps = try StepOptions(o, savePath: outputs.savePath, saveBest: outputs.saveBest)
+        var split = try SplitOptions(o, resumed: resumed?.record.settings, heldOut: data.heldOut)
         split.allowOverlap = split.allowOverlap || data.repeatsByDesign
         selection = try SelectionOptions(o, epochs: training.epochs, resumed: resumed?.record.settings)
-        quiet = o.flag("--quiet")
         progressLogSeconds = TrainPlan.progressLogSeconds(environment: EnvironmentSwitch.progressSeconds.value)
-        baseline = try ModelOptions.choice(o, "--baseline", ["on", "off"], default: "off") == "on" && task == .classify
-        if task != .classify && o.string("--baseline") == "on" { throw UsageError("option --baseline applies to classify") }
-        runName = o.string("--run-name") ?? (command == task.rawValue ? "\(task.rawValue) \(bucketed ? "bucketed" : "padded")" : command)
+        baseline = try o.choice("--baseline") == "on"
+        if task != .classify && baseline { throw UsageError("option --baseline applies to classify") }
 
         loaded = try data.load()
         let (parts, text, byPost) = try split.apply(to: &loaded, loadFile: data.loadFile, seed: seed)
@@ -113,14 +98,14 @@ struct TrainPlan {
         (trainRows, valRows, testRows) = (parts.train, parts.val, parts.test)
         training.schedule = selection.schedule
         training.classWeights = try selection.weights(corpus: loaded.corpus, trainRows: trainRows, recorded: resumed?.record.settings.classWeights)
-        try TrainPlan.checkSelection(selection, saveBest: saveBest, hasValidation: !valRows.isEmpty)
+        try TrainPlan.checkSelection(selection, saveBest: outputs.saveBest, hasValidation: !valRows.isEmpty)
         let corpus = loaded.corpus
         model = try ModelOptions.modelSpec(o, task: task, vocabularySize: corpus.vocabularySize, classes: corpus.numClasses)
         try TrainPlan.checkMemory(model: model, options: training)
 
         settings = TrainPlan.settings(seed: seed, split: split, byPost: byPost, data: data, loaded: loaded, training: training,
                                       selection: selection)
-        settings.command = (["rnntrain", command] + arguments).joined(separator: " ")
+        settings.command = (["rnntrain", command] + o.arguments).joined(separator: " ")
         settings.embeddings = pretrained.map { absolutePath($0.path) } ?? resumed?.record.settings.embeddings
     }
 
@@ -133,13 +118,13 @@ struct TrainPlan {
         settings.valFraction = split.valFraction
         settings.valData = split.valData
         settings.testData = split.testData
-        settings.splitBy = byPost ? "post_id" : "row"
+        settings.splitBy = byPost ? .postID : .row
         settings.synthRows = data.synthRows
         settings.earlyStop = selection.earlyStop
         settings.schedule = selection.schedule
         settings.classWeights = training.classWeights
         settings.batchSize = training.batchSize
-        if case .bucketed(let n) = training.mode { settings.batching = "bucketed \(n)" }
+        settings.batching = Batching(training.mode)
         settings.clipNorm = training.clipNorm
         settings.shards = training.shards
         settings.data = loaded.name
@@ -169,16 +154,15 @@ struct TrainPlan {
     static func trainingOptions(_ o: ParsedOptions, seed: UInt64, maxLength: Int, resumed: OptimizerSpec? = nil,
                                 recordedShards: Int? = nil) throws -> TrainingOptions {
         var t = TrainingOptions()
-        t.epochs = try o.int("--epochs", default: 10, min: 1, max: 1_000_000)
-        t.batchSize = try o.int("--batch-size", default: 256, min: 1, max: 1_000_000)
+        t.epochs = try o.int("--epochs")
+        t.batchSize = try o.int("--batch-size")
         t.optimizer = try ModelOptions.optimizerSpec(o, resumed: resumed)
         try EmbeddingOptions.apply(o, to: &t.optimizer, resumed: resumed)
-        if o.has("--clip") { t.clipNorm = Float(try o.double("--clip", default: 0, min: 0, exclusiveMin: true)) }
-        let buckets = try o.int("--buckets", default: 5, min: 1, max: 100_000)
-        t.mode = o.flag("--bucketed") || o.has("--buckets") ? .bucketed(buckets: buckets) : .padded
+        t.clipNorm = try o.optionalDouble("--clip").map(Float.init)
+        t.mode = o.flag("--bucketed") || o.has("--buckets") ? .bucketed(buckets: try o.int("--buckets")) : .padded
         t.seed = seed
-        t.threads = try o.int("--threads", default: TrainCommand.defaultThreads(), min: 1, max: 256)
-        t.shards = try TrainCommand.shards(o, recorded: recordedShards)
+        t.threads = try TrainCommand.threads(o)
+        t.shards = try o.int("--shards", recorded: recordedShards)
         t.maxLength = maxLength
         return t
     }
@@ -194,8 +178,7 @@ struct TrainPlan {
         // gradients and cell scratch (about 16H per direction), the head.
         let perToken = Double(2 * m.embedDim + m.layers * m.directions * m.hiddenSize * 20 + 2 * m.numClasses)
         let need = 4 * (Double(2 + o.optimizer.stateCount + o.shardCount) * params + Double(o.threads) * tokens * perToken)
-        let pages = Double(sysconf(Int32(_SC_PHYS_PAGES))), pageSize = Double(sysconf(Int32(_SC_PAGESIZE)))
-        let have = pages * pageSize
+        let have = Machine.memoryBytes
         if have > 0 && need > 0.8 * have {
             throw UsageError("this run needs about \(Format.fixed(need / 1e9, 1)) GB of memory and the machine has "
                 + "\(Format.fixed(have / 1e9, 1)) GB; lower --vocab-size, --embed, --hidden, --layers, --batch-size or --threads")

@@ -105,7 +105,7 @@ extension TrainSession {
                               testLoss: test?.loss, testAccuracy: test?.accuracy,
                               seconds: (w.seconds * 1000).rounded() / 1000, tokensPerSecond: speed.rounded(),
                               learningRate: Double("\(trainer.optimizer.learningRate)"), task: plan.task.rawValue,
-                              batching: plan.settings.batching, batchSize: plan.training.batchSize)
+                              batching: plan.settings.batching.description, batchSize: plan.training.batchSize)
         try MetricsFile.append(m, to: path)
     }
 
@@ -121,7 +121,7 @@ extension TrainSession {
 
     /// The step limit reached inside an epoch: the last step line (with the
     /// test rows evaluated) unless that step was just reported, and the
-    /// checkpoint, resumable with more --steps.
+    /// checkpoint, resumable with more --max-steps.
     func stopAtStepLimit(_ s: EpochStats, epoch: Int) throws {
         let step = trainer.optimizer.step
         if steps.lastLogged != step || !plan.steps.evaluate {

@@ -58,7 +58,7 @@ final class TrainSession {
             try restoreBest(resumed.record, checkpoint: resumed.checkpoint)
             let done = resumed.record.progress
             if let limit = plan.steps.limit, done.optimizerStep >= limit {
-                throw UsageError("\(resumed.path) is already at step \(done.optimizerStep); ask for more --steps to continue")
+                throw UsageError("\(resumed.path) is already at step \(done.optimizerStep); ask for more --max-steps to continue")
             }
             guard firstEpoch <= epochs else {
                 throw UsageError("\(resumed.path) is already at epoch \(done.epoch); ask for more --epochs to continue")
@@ -126,7 +126,7 @@ final class TrainSession {
                               testLoss: hasTest ? s.testLoss : nil, testAccuracy: hasTest ? s.testAccuracy : nil,
                               seconds: (s.trainSeconds * 1000).rounded() / 1000, tokensPerSecond: s.tokensPerSecond.rounded(),
                               learningRate: Double("\(trainer.optimizer.learningRate)"), task: plan.task.rawValue,
-                              batching: plan.settings.batching, batchSize: plan.training.batchSize)
+                              batching: plan.settings.batching.description, batchSize: plan.training.batchSize)
         if hasVal { (m.valLoss, m.valAccuracy) = (s.valLoss, s.valAccuracy) }
         m.majorityShare = majorityShare
         let improved = hasVal && best.improves(on: s.valLoss)

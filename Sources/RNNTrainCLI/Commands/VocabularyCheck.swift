@@ -7,8 +7,8 @@ import Model
 /// the one the checkpoint records (fingerprint and size), and refuse
 /// another unless `--allow-vocab-mismatch`.
 enum VocabularyCheck {
-    static let spec = OptionSpec("--allow-vocab-mismatch",
-                                 help: "go on when the vocabulary or the data's texts differ from the model's vocabulary (ids then mean other tokens)")
+    static let spec = OptionSpec.flag("--allow-vocab-mismatch",
+                                      help: "go on when the vocabulary or the data's texts differ from the model's vocabulary (ids then mean other tokens)")
 
     /// Throws when `vocabulary` (read from `path`) is not the one `model`
     /// records; a checkpoint without a fingerprint (older ones) is not checked.
