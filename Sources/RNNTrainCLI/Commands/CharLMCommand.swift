@@ -11,7 +11,7 @@ enum CharLMCommand {
     /// The shared model and training options with the tutorial's defaults
     /// (a 3-layer LSTM of 100 units, no dropout, 32 streams of 200 characters).
     static var options: [OptionSpec] {
-        let model = TrainCommand.replacing(ModelOptions.specs(.seq2seq).filter { $0.name != "--bidirectional" }, with: [
+        let model = ModelOptions.specs(.seq2seq).filter { $0.name != "--bidirectional" }.replacing(with: [
             .choice("--cell", "KIND", CellKind.allCases.map(\.rawValue), default: "lstm", help: "recurrent cell: gru, lstm, or rnn (Elman)"),
             .int("--layers", 1 ... 64, default: "3", help: "stacked recurrent layers"),
             .int("--hidden", 1 ... 4096, default: "100", help: "state size H of every layer"),
@@ -138,7 +138,7 @@ struct CharLMPlan {
         if let saved, !ModelOptions.optimizerFlags.contains(where: o.has) { t.optimizer = saved.optimizer } else { t.optimizer = try ModelOptions.optimizerSpec(o) }
         t.clipNorm = try o.optionalDouble("--clip").map(Float.init) ?? saved?.settings.clipNorm
         t.seed = seed
-        t.threads = try TrainCommand.threads(o)
+        t.threads = try TrainPlan.threads(o)
         t.shards = try o.int("--shards", recorded: saved?.settings.shards)
         if let saved, saved.progress.partial != nil,
            saved.settings.batchSize != t.streams || saved.settings.charLM?.steps != t.steps {

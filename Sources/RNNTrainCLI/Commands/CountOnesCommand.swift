@@ -24,7 +24,7 @@ enum CountOnesCommand {
             .int("--test-examples", 0 ... 10_000_000, default: "10000", help: "held-out sequences generated beside them"),
             .int("--max-len", 1 ... 255, default: "\(CountOnesCorpus.defaultMaxLength)", help: "longest sequence (lengths are uniform in 1...N; classes 0...N)"),
             .int("--max-steps", default: "1000", help: "optimizer steps (batches) to train; --epochs trains whole epochs instead").aliased("--steps"),
-        ] + TrainCommand.replacing(shared, with: shared.compactMap { spec in
+        ] + shared.replacing(with: shared.compactMap { spec in
             switch spec.name {
             case "--cell": return spec.defaulting(to: "lstm")
             case "--embed": return spec.defaulting(to: "2", shown: "2, a learned one-hot input: docs/training.md, count-ones")

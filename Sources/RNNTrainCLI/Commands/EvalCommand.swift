@@ -7,7 +7,7 @@ import Model
 enum EvalCommand {
     static let options: [OptionSpec] = [
         .text("--model", "PATH", help: "checkpoint written by --save (required)"),
-    ] + TrainCommand.replacing(DataOptions.specs, with: [
+    ] + DataOptions.specs.replacing(with: [
         DataOptions.specs.first { $0.name == "--vocab-size" }!.showing("the model's vocabulary"),
         DataOptions.specs.first { $0.name == "--data" }!.showing("the data the model was trained on, as it records it"),
     ]) + [

@@ -1,4 +1,3 @@
-import Cluster
 import Corpus
 import Model
 
@@ -33,13 +32,6 @@ enum TrainCommand {
         ] + SplitOptions.specs + SelectionOptions.specs + StepOptions.specs
     }
 
-    /// `options` with some of them declared anew for another command (its
-    /// own default or meaning), in place.
-    static func replacing(_ options: [OptionSpec], with own: [OptionSpec]) -> [OptionSpec] {
-        let byName = Dictionary(own.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        return options.map { byName[$0.name] ?? $0 }
-    }
-
     static func about(_ task: Task) -> String {
         task == .classify
             ? "Trains embedding -> recurrent layers -> dropout -> linear on the last relevant output\nof each sequence (or its mean or max) and prints train/validation accuracy per epoch,\nthen the test accuracy of the kept model."
@@ -69,11 +61,6 @@ enum TrainCommand {
         s += ", \(layout.shards) shard\(layout.shards == 1 ? "" : "s") (the same bits on any --threads and ranks)"
         if layout.perRank < threads { s += "; \(threads - layout.perRank) of the threads idle: raise --shards" }
         return s
-    }
-
-    /// `--threads`, or the cores (at most 8) shared among the MPI ranks on this machine.
-    static func threads(_ o: ParsedOptions) throws -> Int {
-        try o.optionalInt("--threads") ?? max(1, min(Machine.cores, 8) / MPIGroup.ranksOnThisMachine())
     }
 }
 

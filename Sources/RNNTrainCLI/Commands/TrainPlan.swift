@@ -1,3 +1,4 @@
+import Cluster
 import Corpus
 import Model
 import TensorCore
@@ -135,6 +136,11 @@ struct TrainPlan {
         return settings
     }
 
+    /// `--threads`, or the cores (at most 8) shared among the MPI ranks on this machine.
+    static func threads(_ o: ParsedOptions) throws -> Int {
+        try o.optionalInt("--threads") ?? max(1, min(Machine.cores, 8) / MPIGroup.ranksOnThisMachine())
+    }
+
     /// 30 s, or the environment's positive number of seconds (0: no lines).
     static func progressLogSeconds(environment value: String?) -> Double? {
         guard let value, let seconds = Double(value), seconds >= 0 else { return 30 }
@@ -161,7 +167,7 @@ struct TrainPlan {
         t.clipNorm = try o.optionalDouble("--clip").map(Float.init)
         t.mode = o.flag("--bucketed") || o.has("--buckets") ? .bucketed(buckets: try o.int("--buckets")) : .padded
         t.seed = seed
-        t.threads = try TrainCommand.threads(o)
+        t.threads = try TrainPlan.threads(o)
         t.shards = try o.int("--shards", recorded: recordedShards)
         t.maxLength = maxLength
         return t

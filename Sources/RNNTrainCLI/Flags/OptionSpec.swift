@@ -116,3 +116,12 @@ public struct OptionSpec: Sendable {
         return s
     }
 }
+
+extension Array where Element == OptionSpec {
+    /// These options with some declared anew for another command (its own
+    /// default or meaning), in place.
+    public func replacing(with own: [OptionSpec]) -> [OptionSpec] {
+        let byName = Dictionary(own.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        return map { byName[$0.name] ?? $0 }
+    }
+}

@@ -18,6 +18,10 @@ enum Format {
         return (negative && scaled > 0 ? "-" : "") + s
     }
 
+    /// A learning rate as a metrics file records it: the Float's shortest
+    /// decimal (1e-3, not 0.0010000000474974513).
+    static func rate(_ x: Float) -> Double { Double("\(x)")! }
+
     /// Thousands separators: 1234567 -> "1,234,567".
     static func grouped(_ n: Int) -> String {
         let digits = Array(String(abs(n)))
