@@ -22,6 +22,7 @@ struct TrainPlan {
     var selection: SelectionOptions
     var model: ModelSpec
     var training: TrainingOptions
+    var batching: SentenceOptions
     /// The run's settings as a checkpoint records them.
     var settings: RunSettings
     var savePath: String?, saveBest: Bool
@@ -92,8 +93,8 @@ struct TrainPlan {
         // A resumed run keeps its seed (hence its split and data order) unless told otherwise.
         let seed = try o.seed("--seed", default: resumed?.record.settings.seed ?? 1)
         let data = try source(o, seed)
-        training = try TrainPlan.trainingOptions(o, seed: seed, maxLength: data.maxLength, resumed: resumed?.record.optimizer,
-                                                 recordedShards: resumed?.record.settings.shards)
+        (training, batching) = try TrainPlan.trainingOptions(o, seed: seed, maxLength: data.maxLength, resumed: resumed?.record.optimizer,
+                                                             recordedShards: resumed?.record.settings.shards)
         pretrained = try EmbeddingOptions.pretrained(o, vocabPath: data.vocabPath, resumed: resumed?.record.settings)
         steps = try StepOptions(o, savePath: savePath, saveBest: saveBest)
         let bucketed = o.flag("--bucketed") || o.has("--buckets")
@@ -112,21 +113,21 @@ struct TrainPlan {
         overlapText = try split.checkOverlap(loaded.corpus, parts)
         (trainRows, valRows, testRows) = (parts.train, parts.val, parts.test)
         training.schedule = selection.schedule
-        training.classWeights = try selection.weights(corpus: loaded.corpus, trainRows: trainRows, recorded: resumed?.record.settings.classWeights)
+        batching.classWeights = try selection.weights(corpus: loaded.corpus, trainRows: trainRows, recorded: resumed?.record.settings.classWeights)
         try TrainPlan.checkSelection(selection, saveBest: saveBest, hasValidation: !valRows.isEmpty)
         let corpus = loaded.corpus
         model = try ModelOptions.modelSpec(o, task: task, vocabularySize: corpus.vocabularySize, classes: corpus.numClasses)
-        try TrainPlan.checkMemory(model: model, options: training)
+        try TrainPlan.checkMemory(model: model, options: training, rows: batching.batchSize, length: batching.maxLength)
 
         settings = TrainPlan.settings(seed: seed, split: split, byPost: byPost, data: data, loaded: loaded, training: training,
-                                      selection: selection)
+                                      batching: batching, selection: selection)
         settings.command = (["rnntrain", command] + arguments).joined(separator: " ")
         settings.embeddings = pretrained.map { absolutePath($0.path) } ?? resumed?.record.settings.embeddings
     }
 
     /// The run's settings as its checkpoints record them (the command line is added by the caller).
     static func settings(seed: UInt64, split: SplitOptions, byPost: Bool, data: DataSource, loaded: DataOptions.Loaded,
-                         training: TrainingOptions, selection: SelectionOptions) -> RunSettings {
+                         training: TrainingOptions, batching: SentenceOptions, selection: SelectionOptions) -> RunSettings {
         var settings = RunSettings()
         settings.seed = seed
         settings.testFraction = split.testFraction
@@ -137,13 +138,13 @@ struct TrainPlan {
         settings.synthRows = data.synthRows
         settings.earlyStop = selection.earlyStop
         settings.schedule = selection.schedule
-        settings.classWeights = training.classWeights
-        settings.batchSize = training.batchSize
-        if case .bucketed(let n) = training.mode { settings.batching = "bucketed \(n)" }
+        settings.classWeights = batching.classWeights
+        settings.batchSize = batching.batchSize
+        if case .bucketed(let n) = batching.mode { settings.batching = "bucketed \(n)" }
         settings.clipNorm = training.clipNorm
         settings.shards = training.shards
         settings.data = loaded.name
-        settings.maxLength = training.maxLength
+        settings.maxLength = batching.maxLength
         settings.classNames = loaded.corpus.classNames
         settings.vocab = data.vocabPath
         (settings.vocabHash, settings.vocabSize) = (data.vocabulary?.hash, data.vocabulary?.size)
@@ -167,29 +168,29 @@ struct TrainPlan {
     }
 
     static func trainingOptions(_ o: ParsedOptions, seed: UInt64, maxLength: Int, resumed: OptimizerSpec? = nil,
-                                recordedShards: Int? = nil) throws -> TrainingOptions {
-        var t = TrainingOptions()
+                                recordedShards: Int? = nil) throws -> (TrainingOptions, SentenceOptions) {
+        var t = TrainingOptions(), b = SentenceOptions()
         t.epochs = try o.int("--epochs", default: 10, min: 1, max: 1_000_000)
-        t.batchSize = try o.int("--batch-size", default: 256, min: 1, max: 1_000_000)
+        b.batchSize = try o.int("--batch-size", default: 256, min: 1, max: 1_000_000)
         t.optimizer = try ModelOptions.optimizerSpec(o, resumed: resumed)
         try EmbeddingOptions.apply(o, to: &t.optimizer, resumed: resumed)
         if o.has("--clip") { t.clipNorm = Float(try o.double("--clip", default: 0, min: 0, exclusiveMin: true)) }
         let buckets = try o.int("--buckets", default: 5, min: 1, max: 100_000)
-        t.mode = o.flag("--bucketed") || o.has("--buckets") ? .bucketed(buckets: buckets) : .padded
+        b.mode = o.flag("--bucketed") || o.has("--buckets") ? .bucketed(buckets: buckets) : .padded
         t.seed = seed
         t.threads = try o.int("--threads", default: TrainCommand.defaultThreads(), min: 1, max: 256)
         t.shards = try TrainCommand.shards(o, recorded: recordedShards)
-        t.maxLength = maxLength
-        return t
+        b.maxLength = maxLength
+        return (t, b)
     }
 
     /// Refuses, before allocating, a run that cannot fit in this machine's
     /// memory (parameters, optimizer state, one gradient slab per shard and
     /// the batch buffers, which the shards share), instead of being killed
-    /// by the kernel later.
-    static func checkMemory(model m: ModelSpec, options o: TrainingOptions) throws {
+    /// by the kernel later. `rows` x `length`: the largest batch.
+    static func checkMemory(model m: ModelSpec, options o: TrainingOptions, rows: Int, length: Int) throws {
         let params = Double(NetworkArchitecture(m).layout.totalCount)
-        let tokens = Double(o.batchSize) * Double(o.maxLength)
+        let tokens = Double(rows) * Double(length)
         // Per token: embeddings and their gradient, each layer's outputs,
         // gradients and cell scratch (about 16H per direction), the head.
         let perToken = Double(2 * m.embedDim + m.layers * m.directions * m.hiddenSize * 20 + 2 * m.numClasses)
