@@ -158,17 +158,8 @@ final class TrainerTests: XCTestCase {
         XCTAssertTrue(cut.interrupted)
         XCTAssertEqual(cut.tally.batchesDone, 5)
         XCTAssertTrue(cut.testAccuracy.isNaN, "an interrupted epoch must not be evaluated")
-        let path = NSTemporaryDirectory() + "/rnntrain-interrupted-\(getpid()).safetensors"
-        defer { unlink(path) }
-        var progress = RunProgress(epoch: 1, optimizerStep: first.optimizer.step)
-        progress.partial = cut.tally
-        let record = RunRecord(model: first.network.spec, optimizer: first.optimizer.spec, settings: RunSettings(), progress: progress)
-        try Checkpoint(network: first.network, optimizer: first.optimizer, record: record).write(to: path)
-
         let second = make()
-        let saved = try Checkpoint.read(path: path)
-        try saved.restore(into: second.network, optimizer: second.optimizer, path: path)
-        let tally = try XCTUnwrap(saved.record(path: path).progress.partial)
+        let tally = try carryOver(first, epochsDone: 1, partial: cut.tally, into: second)
         XCTAssertEqual(tally, cut.tally)
         let resumed = second.trainEpoch(2, resuming: tally)
         XCTAssertFalse(resumed.interrupted)
@@ -207,21 +198,26 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(cut.tally.batchesDone, 3)
         XCTAssertEqual(limited.optimizer.step, perEpoch + 3)
         XCTAssertTrue(cut.testAccuracy.isNaN, "a stopped epoch is not evaluated")
-        let path = NSTemporaryDirectory() + "/rnntrain-step-limit-\(getpid()).safetensors"
-        defer { unlink(path) }
-        var progress = RunProgress(epoch: 1, optimizerStep: limited.optimizer.step)
-        progress.partial = cut.tally
-        let record = RunRecord(model: limited.network.spec, optimizer: limited.optimizer.spec, settings: RunSettings(), progress: progress)
-        try Checkpoint(network: limited.network, optimizer: limited.optimizer, record: record).write(to: path)
-
         let more = make(limit: nil)
-        let saved = try Checkpoint.read(path: path)
-        try saved.restore(into: more.network, optimizer: more.optimizer, path: path)
-        let resumed = more.trainEpoch(2, resuming: try XCTUnwrap(saved.record(path: path).progress.partial))
+        let resumed = more.trainEpoch(2, resuming: try carryOver(limited, epochsDone: 1, partial: cut.tally, into: more))
         XCTAssertEqual(resumed.stop, .finished)
         XCTAssertEqual(more.network.params.array, whole.network.params.array)
         XCTAssertEqual(resumed.trainLoss, expected.trainLoss)
         XCTAssertEqual(resumed.testAccuracy, expected.testAccuracy)
+    }
+
+    /// Saves `from` mid-epoch (weights, optimizer, `partial`) to a
+    /// checkpoint and restores it into `to`; returns the tally read back.
+    func carryOver(_ from: Trainer, epochsDone: Int, partial: EpochTally, into to: Trainer) throws -> EpochTally {
+        let path = NSTemporaryDirectory() + "/rnntrain-carry-over-\(getpid()).safetensors"
+        defer { unlink(path) }
+        var progress = RunProgress(epoch: epochsDone, optimizerStep: from.optimizer.step)
+        progress.partial = partial
+        let record = RunRecord(model: from.network.spec, optimizer: from.optimizer.spec, settings: RunSettings(), progress: progress)
+        try Checkpoint(network: from.network, optimizer: from.optimizer, record: record).write(to: path)
+        let saved = try Checkpoint.read(path: path)
+        try saved.restore(into: to.network, optimizer: to.optimizer, path: path)
+        return try XCTUnwrap(saved.record(path: path).progress.partial)
     }
 
     func testEpochTallyRejectsGarbage() {

@@ -7,20 +7,14 @@ import Glibc
 import Darwin
 #endif
 
-extension CharLMPlan {
-    /// What the session takes from this plan.
-    var sessionSetup: SessionSetup {
-        SessionSetup(task: "charlm", model: model, training: options, settings: settings, savePath: savePath, saveBest: saveBest,
-                     earlyStop: nil, metricsPath: metricsPath, plotPath: plotPath, runName: runName, quiet: quiet,
-                     progressLogSeconds: nil, steps: StepOptions(), resumed: resumed)
-    }
-}
-
-extension TrainSession {
-    /// The session of `rnntrain charlm`.
-    convenience init(plan: CharLMPlan, console: Console) throws {
-        try self.init(setup: plan.sessionSetup, task: CharLMTask(plan: plan), console: console)
-    }
+extension CharLMPlan: SessionPlan {
+    var taskName: String { "charlm" }
+    var training: TrainingOptions { options }
+    var earlyStop: Int? { nil }
+    var selecting: Bool { saveBest }
+    var progressLogSeconds: Double? { nil }
+    var steps: StepOptions { StepOptions() }
+    func makeTask() -> any SessionTask { CharLMTask(plan: self) }
 }
 
 /// A character language model in a `TrainSession`: the text's windows, the
@@ -44,7 +38,6 @@ final class CharLMTask: SessionTask {
     var unit: String { "window" }
     var lossUnit: String { "" }
     var hasValidation: Bool { windows.validation != nil }
-    var hasTest: Bool { false }
 
     func prepare(_ session: TrainSession) throws -> String? {
         network = session.network
@@ -57,11 +50,6 @@ final class CharLMTask: SessionTask {
             throw DataError(file: resumed.path, line: 0, "the checkpoint was saved mid-epoch but lacks its carried state (charlm.state.h)")
         }
     }
-
-    func beforeEpochs(_ session: TrainSession) {}
-    func complete(_ m: inout MetricsRecord) {}
-    func evaluateTest() -> HeldOutFigures? { nil }
-    func endOfRun(_ session: TrainSession) throws {}
 
     /// Every rank hands its streams' state over (an allgather).
     func interruptedTensors() -> [String: Safetensors.Tensor] { windows.stateTensors() }

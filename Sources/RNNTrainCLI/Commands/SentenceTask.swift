@@ -1,20 +1,10 @@
 import Corpus
 import Model
 
-extension TrainPlan {
-    /// What the session takes from this plan.
-    var sessionSetup: SessionSetup {
-        SessionSetup(task: task.rawValue, model: model, training: training, settings: settings, savePath: savePath,
-                     saveBest: saveBest, earlyStop: selection.earlyStop, metricsPath: metricsPath, plotPath: plotPath,
-                     runName: runName, quiet: quiet, progressLogSeconds: progressLogSeconds, steps: steps, resumed: resumed)
-    }
-}
-
-extension TrainSession {
-    /// The session of `rnntrain classify`, `seq2seq` and `count-ones`.
-    convenience init(plan: TrainPlan, console: Console) throws {
-        try self.init(setup: plan.sessionSetup, task: SentenceTask(plan: plan), console: console)
-    }
+extension TrainPlan: SessionPlan {
+    var taskName: String { task.rawValue }
+    var earlyStop: Int? { selection.earlyStop }
+    func makeTask() -> any SessionTask { SentenceTask(plan: self) }
 }
 
 /// Sentence rows (classify, seq2seq, count-ones) in a `TrainSession`: the
@@ -43,23 +33,15 @@ final class SentenceTask: SessionTask {
         try plan.pretrained.map { try EmbeddingOptions.load($0, into: session.network) }
     }
 
-    func restore(_ resumed: (path: String, checkpoint: Checkpoint, record: RunRecord), partial: EpochTally) throws {}
-
     func beforeEpochs(_ session: TrainSession) {
         guard plan.baseline else { return }
         baseline = BaselineFigures.compute(plan.loaded.corpus, train: plan.trainRows, val: plan.valRows, test: plan.testRows,
                                            threads: plan.training.threads)
     }
 
-    func afterEpochLine(_ s: EpochStats, _ session: TrainSession) {}
-
     func complete(_ m: inout MetricsRecord) { m.majorityShare = majorityShare }
 
     func evaluateTest() -> HeldOutFigures? { plan.testRows.isEmpty ? nil : batches.evaluate(rows: plan.testRows) }
-
-    func interruptedTensors() -> [String: Safetensors.Tensor] { [:] }
-
-    func bestNote(_ best: BestEpoch) -> String? { nil }
 
     /// `Epoch 3/10 - train acc 0.41 - val acc 0.39 - loss 1.52 - val loss 1.58 - 1.2 s - 90,000 tok/s`,
     /// with test figures after the validation ones when evaluated every epoch

@@ -105,7 +105,7 @@ extension TrainSession {
         let m = MetricsRecord(run: setup.runName, epoch: epoch, step: step, trainLoss: loss, trainAccuracy: accuracy,
                               testLoss: test?.loss, testAccuracy: test?.accuracy,
                               seconds: (w.seconds * 1000).rounded() / 1000, tokensPerSecond: speed.rounded(),
-                              learningRate: Double("\(trainer.optimizer.learningRate)"), task: setup.task,
+                              learningRate: Double("\(trainer.optimizer.learningRate)"), task: setup.taskName,
                               batching: setup.settings.batching, batchSize: setup.settings.batchSize)
         try MetricsFile.append(m, to: path)
     }

@@ -4,26 +4,28 @@ import TensorCore
 
 /// What every training session takes from its plan (`TrainPlan`,
 /// `CharLMPlan`): the network and options, the run's recorded settings,
-/// the outputs, and the checkpoint to resume.
-struct SessionSetup {
+/// the outputs, the checkpoint to resume, and the task beside them.
+protocol SessionPlan {
     /// The task as metrics files name it: classify, seq2seq, charlm.
-    var task: String
-    var model: ModelSpec
-    var training: TrainingOptions
-    var settings: RunSettings
-    var savePath: String?, saveBest: Bool
+    var taskName: String { get }
+    var model: ModelSpec { get }
+    var training: TrainingOptions { get }
+    var settings: RunSettings { get }
+    var savePath: String? { get }
+    var saveBest: Bool { get }
     /// `--early-stop N` (nil: off).
-    var earlyStop: Int?
-    var metricsPath: String?, plotPath: String?
-    var runName: String
-    var quiet: Bool
-    /// Without a terminal: a progress line at most this often (nil: none).
-    var progressLogSeconds: Double?
-    var steps: StepOptions
-    var resumed: (path: String, checkpoint: Checkpoint, record: RunRecord)?
-
+    var earlyStop: Int? { get }
     /// --save-best or --early-stop: the kept model is the epoch with the lowest validation loss.
-    var selecting: Bool { saveBest || earlyStop != nil }
+    var selecting: Bool { get }
+    var metricsPath: String? { get }
+    var plotPath: String? { get }
+    var runName: String { get }
+    var quiet: Bool { get }
+    /// Without a terminal: a progress line at most this often (nil: none).
+    var progressLogSeconds: Double? { get }
+    var steps: StepOptions { get }
+    var resumed: (path: String, checkpoint: Checkpoint, record: RunRecord)? { get }
+    func makeTask() -> any SessionTask
 }
 
 /// The task-specific part of a session: its batch source, held-out data,
@@ -60,14 +62,28 @@ protocol SessionTask: AnyObject {
     func bestNote(_ best: BestEpoch) -> String?
 }
 
+/// What a task adds nothing to.
+extension SessionTask {
+    var hasTest: Bool { false }
+    func prepare(_ session: TrainSession) throws -> String? { nil }
+    func restore(_ resumed: (path: String, checkpoint: Checkpoint, record: RunRecord), partial: EpochTally) throws {}
+    func beforeEpochs(_ session: TrainSession) {}
+    func afterEpochLine(_ s: EpochStats, _ session: TrainSession) {}
+    func complete(_ m: inout MetricsRecord) {}
+    func evaluateTest() -> HeldOutFigures? { nil }
+    func interruptedTensors() -> [String: Safetensors.Tensor] { [:] }
+    func endOfRun(_ session: TrainSession) throws {}
+    func bestNote(_ best: BestEpoch) -> String? { nil }
+}
+
 /// The epochs of every training command: builds the network and trainer
-/// from the setup and the task's batch source, restores a resumed
+/// from the plan and its task's batch source, restores a resumed
 /// checkpoint, then per epoch prints the line, appends metrics, redraws the
 /// plot and saves; Ctrl-C saves the epoch's position and exits 130. It
-/// never names a cell or an optimizer: those live in the setup's specs and
+/// never names a cell or an optimizer: those live in the plan's specs and
 /// the checkpoint's record.
 final class TrainSession {
-    let setup: SessionSetup
+    let setup: any SessionPlan
     let task: any SessionTask
     let console: Console
     let network: SequenceNetwork
@@ -94,8 +110,10 @@ final class TrainSession {
     /// Whether the first batches' cost was weighed (`EpochEstimate`).
     var estimated = false
 
-    init(setup: SessionSetup, task: any SessionTask, console: Console) throws {
-        (self.setup, self.task, self.console) = (setup, task, console)
+    init(plan setup: any SessionPlan, console: Console) throws {
+        (self.setup, self.console) = (setup, console)
+        let task = setup.makeTask()
+        self.task = task
         blasShare = BLASShare(threads: setup.training.threads)
         network = SequenceNetwork(spec: setup.model, seed: setup.training.seed)
         var options = setup.training
@@ -186,7 +204,7 @@ final class TrainSession {
         var m = MetricsRecord(run: setup.runName, epoch: s.epoch, trainLoss: s.trainLoss, trainAccuracy: s.trainAccuracy,
                               testLoss: hasTest ? s.testLoss : nil, testAccuracy: hasTest ? s.testAccuracy : nil,
                               seconds: (s.trainSeconds * 1000).rounded() / 1000, tokensPerSecond: s.tokensPerSecond.rounded(),
-                              learningRate: Double("\(trainer.optimizer.learningRate)"), task: setup.task,
+                              learningRate: Double("\(trainer.optimizer.learningRate)"), task: setup.taskName,
                               batching: setup.settings.batching, batchSize: setup.settings.batchSize)
         if hasVal { (m.valLoss, m.valAccuracy) = (s.valLoss, s.valAccuracy) }
         task.complete(&m)
