@@ -83,7 +83,7 @@ extension Corpus {
     /// A batch of these rows: its real tokens, and the size of the `[B x T]`
     /// tensor that padding it to its longest row would take (padding is
     /// `padded - tokens`).
-    public func paddedSize<C: Collection>(of batch: C) -> (tokens: Int, padded: Int) where C.Element == Int {
+    public func paddedSize(of batch: [Int]) -> (tokens: Int, padded: Int) {
         var longest = 0, total = 0
         for r in batch { let l = length(r); longest = Swift.max(longest, l); total += l }
         return (total, longest * batch.count)

@@ -9,7 +9,7 @@ public struct LengthOrder: Sendable {
     public init() {}
 
     /// Sorts `input` (any order; no row longer than `longest`) into `rows`.
-    public mutating func sort<C: Collection>(_ input: C, corpus: Corpus, longest: Int) where C.Element == Int {
+    public mutating func sort(_ input: ArraySlice<Int>, corpus: Corpus, longest: Int) {
         start.removeAll(keepingCapacity: true)
         start.append(contentsOf: repeatElement(0, count: longest + 2))
         for r in input { start[longest - corpus.length(r) + 1] += 1 }

@@ -92,7 +92,7 @@ public final class PackedBatch {
     private var order = LengthOrder()
 
     private func sortByLength(corpus: Corpus, maxLen: Int) {
-        order.sort(rows, corpus: corpus, longest: maxLen)
+        order.sort(rows[...], corpus: corpus, longest: maxLen)
         swap(&rows, &order.rows)
         lengths.removeAll(keepingCapacity: true)
         for r in rows { lengths.append(corpus.length(r)) }

@@ -83,7 +83,7 @@ public final class SentenceBatches: BatchSource, @unchecked Sendable {
     /// (per-step head), weighted by `options.classWeights` when given.
     public func runBatch(_ i: Int, dropoutKey: DropoutKey) -> BatchRun {
         let rows = current[i]
-        let active = team.layout.active(distribute(rows))
+        let active = team.layout.active(distribute(rows[...]))
         let scale = 1 / Float(lossDenominator(rows))
         if active.local == 0 { // a short batch left this rank no rows: it adds zeros
             team.workers[0].clearGradients(recording: false)
@@ -107,7 +107,7 @@ public final class SentenceBatches: BatchSource, @unchecked Sendable {
     public func evaluate(rows: [Int]) -> HeldOutFigures {
         guard !rows.isEmpty else { return HeldOutFigures(loss: 0, accuracy: 0, count: 0) }
         var byLength = LengthOrder()
-        byLength.sort(rows.sorted(), corpus: corpus, longest: longest)
+        byLength.sort(rows.sorted()[...], corpus: corpus, longest: longest)
         var lossSum = 0.0, weightSum = 0.0, correct = 0, count = 0
         for i in stride(from: 0, to: byLength.rows.count, by: options.batchSize) {
             let active = team.layout.active(distribute(byLength.rows[i ..< min(i + options.batchSize, byLength.rows.count)])).local
@@ -150,7 +150,7 @@ public final class SentenceBatches: BatchSource, @unchecked Sendable {
     /// them round-robin to the shards of the whole job, so every shard gets
     /// a similar share of tokens, each longest first. Returns how many
     /// shards of the job got rows.
-    private func distribute<C: Collection>(_ rows: C) -> Int where C.Element == Int {
+    private func distribute(_ rows: ArraySlice<Int>) -> Int {
         order.sort(rows, corpus: corpus, longest: longest)
         let n = min(shards.count, order.rows.count)
         for w in 0 ..< shards.count { shards[w].removeAll(keepingCapacity: true) }
