@@ -46,8 +46,8 @@ public struct EpochStats: Sendable {
     public var epoch: Int
     public var trainLoss: Double
     public var trainAccuracy: Double
-    /// The test rows' figures (NaN when the batch source has no test set or
-    /// the epoch did not finish).
+    /// The test figures as the batch source scores them (NaN when it has
+    /// no test data or the epoch did not finish).
     public var testLoss = Double.nan
     public var testAccuracy = Double.nan
     /// The validation figures (NaN without validation data).
