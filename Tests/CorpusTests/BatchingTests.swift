@@ -56,7 +56,7 @@ final class BatchingTests: XCTestCase {
         XCTAssertEqual(s.avgPaddingPerBatch, 6)
         XCTAssertEqual(s.avgRealTokensPerBatch, 10)
         XCTAssertEqual(s.paddingShare, 6.0 / 16.0, accuracy: 1e-12)
-        XCTAssertEqual(c.paddingTokens(of: [0, 3]), 3)
+        XCTAssertEqual(c.paddedSize(of: [0, 3]).padded - c.paddedSize(of: [0, 3]).tokens, 3)
     }
 
     func testBucketingCutsPadding() {

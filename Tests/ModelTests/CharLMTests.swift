@@ -110,11 +110,11 @@ final class CharLMTests: XCTestCase {
         for id in early { XCTAssertEqual(analytic[emb.offset + Int(id) * 5 ..< emb.offset + Int(id) * 5 + 5].map(abs).max(), 0) }
     }
 
-    func makeTrainer(_ net: SequenceNetwork, _ ids: [Int32], threads: Int = 2) -> CharLMTrainer {
-        var o = CharLMOptions()
-        o.streams = 4; o.steps = 10; o.threads = threads; o.seed = 7
+    func makeTrainer(_ net: SequenceNetwork, _ ids: [Int32], threads: Int = 2) -> Trainer {
+        var o = TrainingOptions(), w = WindowOptions()
+        w.streams = 4; w.steps = 10; o.threads = threads; o.seed = 7
         o.optimizer = OptimizerSpec(kind: .adam, learningRate: 1e-2)
-        return CharLMTrainer(network: net, train: ids[0 ..< 400], validation: ids[400...], options: o)
+        return Trainer(network: net, source: TextWindows(train: ids[0 ..< 400], validation: ids[400...], options: w), options: o)
     }
 
     /// An epoch stopped after 4 windows, saved (weights, optimizer, tally,
@@ -136,7 +136,7 @@ final class CharLMTests: XCTestCase {
         var record = RunRecord(model: spec, optimizer: a.optimizer.spec, settings: RunSettings(), progress: RunProgress(epoch: 1, optimizerStep: a.optimizer.step))
         record.progress.partial = stopped.tally
         var checkpoint = try Checkpoint(network: a.network, optimizer: a.optimizer, record: record)
-        checkpoint.tensors.merge(a.stateTensors()) { _, n in n }
+        checkpoint.tensors.merge(a.windows.stateTensors()) { _, n in n }
         let path = NSTemporaryDirectory() + "charlm-resume-\(getpid()).safetensors"
         try checkpoint.write(to: path)
         defer { unlink(path) }
@@ -144,11 +144,11 @@ final class CharLMTests: XCTestCase {
         let loaded = try Checkpoint.read(path: path)
         let b = makeTrainer(SequenceNetwork(spec: spec, seed: 99), ids)
         try loaded.restore(into: b.network, optimizer: b.optimizer, path: path)
-        XCTAssertTrue(b.restoreState(loaded.tensors))
+        XCTAssertTrue(b.windows.restoreState(loaded.tensors))
         let resumed = b.trainEpoch(2, resuming: try loaded.record(path: path).progress.partial!)
         XCTAssertEqual(b.network.params.array, whole.network.params.array, "same weights")
         XCTAssertEqual(resumed.trainLoss, expected.trainLoss)
-        XCTAssertEqual(resumed.testLoss, expected.testLoss)
+        XCTAssertEqual(resumed.valLoss, expected.valLoss)
         XCTAssertEqual(resumed.tally.tokens, expected.tally.tokens)
     }
 
@@ -160,7 +160,7 @@ final class CharLMTests: XCTestCase {
         let one = makeTrainer(SequenceNetwork(spec: charSpec(), seed: 3), ids, threads: 1).trainEpoch(1)
         let two = makeTrainer(SequenceNetwork(spec: charSpec(), seed: 3), ids, threads: 2).trainEpoch(1)
         XCTAssertEqual(one.trainLoss, two.trainLoss, accuracy: 1e-5)
-        XCTAssertEqual(one.testLoss, two.testLoss, accuracy: 1e-4)
+        XCTAssertEqual(one.valLoss, two.valLoss, accuracy: 1e-4)
     }
 
     /// A network trained to memorize a short text writes it back greedily
@@ -173,10 +173,10 @@ final class CharLMTests: XCTestCase {
         var spec = charSpec(.lstm, layers: 1, vocab: chars.vocabulary.count, hidden: 32)
         spec.embedDim = 8
         let net = SequenceNetwork(spec: spec, seed: 1)
-        var o = CharLMOptions()
-        o.streams = 8; o.steps = 25; o.threads = 1
+        var o = TrainingOptions(), w = WindowOptions()
+        w.streams = 8; w.steps = 25; o.threads = 1
         o.optimizer = OptimizerSpec(kind: .adam, learningRate: 2e-2)
-        let trainer = CharLMTrainer(network: net, train: ids[...], validation: nil, options: o)
+        let trainer = Trainer(network: net, source: TextWindows(train: ids[...], validation: nil, options: w), options: o)
         var loss = 9.0
         for epoch in 1 ... 60 where loss > 0.02 { loss = trainer.trainEpoch(epoch).trainLoss }
         XCTAssertLessThan(loss, 0.05)
@@ -263,3 +263,8 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+
+extension Trainer {
+    /// The text windows of a charlm trainer.
+    var windows: TextWindows { source as! TextWindows }
+}

@@ -77,4 +77,29 @@ final class CheckpointTests: XCTestCase {
                        "f: not a valid safetensors file: tensor a: bytes 0..<16 do not fit its shape [4] or the 4 data bytes")
         XCTAssertEqual(decode([1, 2, 3]), "f: not a valid safetensors file: shorter than its 8-byte header length")
     }
+
+    /// A charlm checkpoint has no test set: its progress keeps validation
+    /// figures, and one that holds them as `testAccuracy` (the earlier
+    /// layout) is read as validation; a classify checkpoint's test stays test.
+    func testCharLMCheckpointProgressIsValidation() throws {
+        let spec = ModelSpec(task: .seq2seq, vocabularySize: 6, embedDim: 4, hiddenSize: 5, numClasses: 6)
+        let net = SequenceNetwork(spec: spec, seed: 1)
+        func reread(charLM: Bool) throws -> RunProgress {
+            var settings = RunSettings()
+            if charLM { settings.charLM = CharLMSettings(characters: "abcdef", steps: 10, validationFraction: 0.1) }
+            var progress = RunProgress(epoch: 2, optimizerStep: 7)
+            progress.testAccuracy = 0.25
+            let record = RunRecord(model: spec, optimizer: OptimizerSpec(), settings: settings, progress: progress)
+            let path = NSTemporaryDirectory() + "/rnntrain-layout-\(getpid())-\(charLM).safetensors"
+            defer { unlink(path) }
+            try Checkpoint(network: net, optimizer: nil, record: record).write(to: path)
+            return try Checkpoint.read(path: path).record(path: path).progress
+        }
+        let charLM = try reread(charLM: true)
+        XCTAssertEqual(charLM.valAccuracy, 0.25)
+        XCTAssertNil(charLM.testAccuracy)
+        let classify = try reread(charLM: false)
+        XCTAssertEqual(classify.testAccuracy, 0.25)
+        XCTAssertNil(classify.valAccuracy)
+    }
 }

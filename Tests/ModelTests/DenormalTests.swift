@@ -29,11 +29,12 @@ final class DenormalTests: XCTestCase {
         FloatingPointMode.disableFlushToZero()
         let c = Self.longCorpus(rows: 96)
         var o = TrainingOptions()
+        var b = SentenceOptions()
         o.threads = 2
-        o.batchSize = 32
-        o.maxLength = 240
-        o.mode = .bucketed(buckets: 1)
-        let t = Trainer(network: Self.network(), corpus: c, trainRows: Array(0 ..< 96), testRows: [], options: o)
+        b.batchSize = 32
+        b.maxLength = 240
+        b.mode = .bucketed(buckets: 1)
+        let t = Trainer(network: Self.network(), source: SentenceBatches(corpus: c, trainRows: Array(0 ..< 96), testRows: [], options: b), options: o)
         _ = t.trainEpoch(1)
         var subnormal = 0, nonzero = 0
         for buffer in t.optimizer.state.map(\.buffer) + [t.network.params] {

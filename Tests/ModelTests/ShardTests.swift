@@ -48,12 +48,14 @@ final class ShardTests: XCTestCase {
         let c = randomCorpus(seed: 5)
         let net = SequenceNetwork(spec: ModelSpec(task: task, vocabularySize: 50, embedDim: 8, hiddenSize: 16, numClasses: 3), seed: 2)
         var o = TrainingOptions()
-        (o.threads, o.shards, o.batchSize, o.clipNorm) = (threads, shards, batch, clip)
+        var b = SentenceOptions()
+        (o.threads, o.shards, o.clipNorm) = (threads, shards, clip)
+        b.batchSize = batch
         o.optimizer = OptimizerSpec(kind: .adam, learningRate: 1e-2)
         if sparse { o.optimizer.sparseEmbedding = true }
-        o.mode = .bucketed(buckets: 3)
-        o.maxLength = 12
-        let t = Trainer(network: net, corpus: c, trainRows: Array(0 ..< 250), testRows: Array(250 ..< 300), options: o)
+        b.mode = .bucketed(buckets: 3)
+        b.maxLength = 12
+        let t = Trainer(network: net, source: SentenceBatches(corpus: c, trainRows: Array(0 ..< 250), testRows: Array(250 ..< 300), options: b), options: o)
         var figures: [Double] = []
         for e in 1 ... 2 {
             let s = t.trainEpoch(e)
@@ -96,12 +98,12 @@ final class ShardTests: XCTestCase {
             var spec = ModelSpec(task: .seq2seq, cell: .lstm, layers: 2, vocabularySize: 7, embedDim: 5, hiddenSize: 6, numClasses: 7, keepProb: 1)
             spec.layerKeepProb = 0.8
             let net = SequenceNetwork(spec: spec, seed: 3)
-            var o = CharLMOptions()
-            (o.streams, o.steps, o.threads, o.shards, o.seed, o.clipNorm) = (6, 10, threads, shards, 7, 0.5)
+            var o = TrainingOptions(), w = WindowOptions()
+            (w.streams, w.steps, o.threads, o.shards, o.seed, o.clipNorm) = (6, 10, threads, shards, 7, 0.5)
             o.optimizer = OptimizerSpec(kind: .adam, learningRate: 1e-2)
-            let t = CharLMTrainer(network: net, train: ids[0 ..< 500], validation: ids[500...], options: o)
+            let t = Trainer(network: net, source: TextWindows(train: ids[0 ..< 500], validation: ids[500...], options: w), options: o)
             let s = t.trainEpoch(1)
-            return Run(params: net.params.array, figures: [s.trainLoss, s.trainAccuracy, s.testLoss, s.testAccuracy])
+            return Run(params: net.params.array, figures: [s.trainLoss, s.trainAccuracy, s.valLoss, s.valAccuracy])
         }
         for shards in [4, 8] {
             let one = run(threads: 1, shards: shards)

@@ -22,13 +22,14 @@ final class SparseEmbeddingTests: XCTestCase {
     func trainer(_ optimizer: OptimizerSpec, threads: Int = 2, clip: Float? = nil, corpus c: Corpus? = nil) -> Trainer {
         let net = SequenceNetwork(spec: ModelSpec(task: .classify, vocabularySize: 50, embedDim: 8, hiddenSize: 16, numClasses: 3), seed: 7)
         var o = TrainingOptions()
+        var b = SentenceOptions()
         o.threads = threads
-        o.batchSize = 32
+        b.batchSize = 32
         o.optimizer = optimizer
         o.clipNorm = clip
-        o.mode = .bucketed(buckets: 3)
-        o.maxLength = 12
-        return Trainer(network: net, corpus: c ?? corpus(), trainRows: Array(0 ..< 250), testRows: Array(250 ..< 300), options: o)
+        b.mode = .bucketed(buckets: 3)
+        b.maxLength = 12
+        return Trainer(network: net, source: SentenceBatches(corpus: c ?? corpus(), trainRows: Array(0 ..< 250), testRows: Array(250 ..< 300), options: b), options: o)
     }
 
     func sparse(_ s: OptimizerSpec) -> OptimizerSpec { var s = s; s.sparseEmbedding = true; return s }

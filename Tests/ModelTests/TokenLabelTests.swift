@@ -41,11 +41,12 @@ final class TokenLabelTests: XCTestCase {
         var spec = ModelSpec(task: .seq2seq, vocabularySize: 10, embedDim: 8, hiddenSize: 16, numClasses: 2)
         spec.keepProb = 1
         var options = TrainingOptions()
+        var b = SentenceOptions()
         options.optimizer = OptimizerSpec(kind: .adam, learningRate: 2e-2)
-        options.batchSize = 32
-        options.maxLength = 8
-        let trainer = Trainer(network: SequenceNetwork(spec: spec, seed: 1), corpus: corpus, trainRows: Array(0 ..< 300),
-                              testRows: Array(300 ..< 400), options: options)
+        b.batchSize = 32
+        b.maxLength = 8
+        let trainer = Trainer(network: SequenceNetwork(spec: spec, seed: 1), source: SentenceBatches(corpus: corpus, trainRows: Array(0 ..< 300),
+                              testRows: Array(300 ..< 400), options: b), options: options)
         var last = trainer.trainEpoch(1)
         for epoch in 2 ... 6 { last = trainer.trainEpoch(epoch) }
         XCTAssertGreaterThan(last.testAccuracy, 0.97)

@@ -36,13 +36,14 @@ final class TrainerTests: XCTestCase {
         func train(threads: Int, clip: Float?) -> [Float] {
             let net = SequenceNetwork(spec: ModelSpec(task: .seq2seq, vocabularySize: 50, embedDim: 8, hiddenSize: 16, numClasses: 3), seed: 2)
             var o = TrainingOptions()
+            var b = SentenceOptions()
             o.threads = threads
-            o.batchSize = 32
+            b.batchSize = 32
             o.optimizer = OptimizerSpec(kind: .adam, learningRate: 1e-2)
             o.clipNorm = clip
-            o.mode = .bucketed(buckets: 3)
-            o.maxLength = 12
-            let t = Trainer(network: net, corpus: c, trainRows: Array(0 ..< 250), testRows: Array(250 ..< 300), options: o)
+            b.mode = .bucketed(buckets: 3)
+            b.maxLength = 12
+            let t = Trainer(network: net, source: SentenceBatches(corpus: c, trainRows: Array(0 ..< 250), testRows: Array(250 ..< 300), options: b), options: o)
             _ = t.trainEpoch(1)
             return net.params.array
         }
@@ -138,12 +139,13 @@ final class TrainerTests: XCTestCase {
         func make() -> Trainer {
             let net = SequenceNetwork(spec: ModelSpec(task: .classify, vocabularySize: 50, embedDim: 8, hiddenSize: 16, numClasses: 3), seed: 5)
             var o = TrainingOptions()
+            var b = SentenceOptions()
             o.threads = 2
-            o.batchSize = 16
+            b.batchSize = 16
             o.optimizer = OptimizerSpec(kind: .adam, learningRate: 1e-2)
-            o.mode = .bucketed(buckets: 3)
-            o.maxLength = 12
-            return Trainer(network: net, corpus: c, trainRows: Array(0 ..< 250), testRows: Array(250 ..< 300), options: o)
+            b.mode = .bucketed(buckets: 3)
+            b.maxLength = 12
+            return Trainer(network: net, source: SentenceBatches(corpus: c, trainRows: Array(0 ..< 250), testRows: Array(250 ..< 300), options: b), options: o)
         }
         let whole = make()
         _ = whole.trainEpoch(1)
@@ -156,17 +158,8 @@ final class TrainerTests: XCTestCase {
         XCTAssertTrue(cut.interrupted)
         XCTAssertEqual(cut.tally.batchesDone, 5)
         XCTAssertTrue(cut.testAccuracy.isNaN, "an interrupted epoch must not be evaluated")
-        let path = NSTemporaryDirectory() + "/rnntrain-interrupted-\(getpid()).safetensors"
-        defer { unlink(path) }
-        var progress = RunProgress(epoch: 1, optimizerStep: first.optimizer.step)
-        progress.partial = cut.tally
-        let record = RunRecord(model: first.network.spec, optimizer: first.optimizer.spec, settings: RunSettings(), progress: progress)
-        try Checkpoint(network: first.network, optimizer: first.optimizer, record: record).write(to: path)
-
         let second = make()
-        let saved = try Checkpoint.read(path: path)
-        try saved.restore(into: second.network, optimizer: second.optimizer, path: path)
-        let tally = try XCTUnwrap(saved.record(path: path).progress.partial)
+        let tally = try carryOver(first, epochsDone: 1, partial: cut.tally, into: second)
         XCTAssertEqual(tally, cut.tally)
         let resumed = second.trainEpoch(2, resuming: tally)
         XCTAssertFalse(resumed.interrupted)
@@ -175,6 +168,56 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(resumed.trainAccuracy, expected.trainAccuracy)
         XCTAssertEqual(resumed.testAccuracy, expected.testAccuracy)
         XCTAssertEqual(resumed.tokens, expected.tokens)
+    }
+
+    /// A step limit inside an epoch stops it with the step-limit reason
+    /// (no evaluation); a trainer without the limit, restored from the
+    /// checkpoint of that point, ends the epoch exactly like a run never
+    /// stopped.
+    func testStepLimitStopsWithItsReasonAndResumesBitForBit() throws {
+        let c = corpus()
+        func make(limit: Int?) -> Trainer {
+            let net = SequenceNetwork(spec: ModelSpec(task: .classify, vocabularySize: 50, embedDim: 8, hiddenSize: 16, numClasses: 3), seed: 6)
+            var o = TrainingOptions(), b = SentenceOptions()
+            (o.threads, o.stepLimit, o.optimizer) = (2, limit, OptimizerSpec(kind: .adam, learningRate: 1e-2))
+            (b.batchSize, b.mode, b.maxLength) = (16, .bucketed(buckets: 3), 12)
+            return Trainer(network: net, source: SentenceBatches(corpus: c, trainRows: Array(0 ..< 250), testRows: Array(250 ..< 300),
+                                                                 options: b), options: o)
+        }
+        let whole = make(limit: nil)
+        let perEpoch = whole.source.batchCount(epoch: 1)
+        XCTAssertEqual(whole.trainEpoch(1).stop, .finished)
+        let expected = whole.trainEpoch(2)
+
+        let limited = make(limit: perEpoch + 3)
+        _ = limited.trainEpoch(1)
+        let cut = limited.trainEpoch(2)
+        XCTAssertEqual(cut.stop, .stepLimit)
+        XCTAssertTrue(cut.interrupted)
+        XCTAssertNil(cut.nonFiniteBatch)
+        XCTAssertEqual(cut.tally.batchesDone, 3)
+        XCTAssertEqual(limited.optimizer.step, perEpoch + 3)
+        XCTAssertTrue(cut.testAccuracy.isNaN, "a stopped epoch is not evaluated")
+        let more = make(limit: nil)
+        let resumed = more.trainEpoch(2, resuming: try carryOver(limited, epochsDone: 1, partial: cut.tally, into: more))
+        XCTAssertEqual(resumed.stop, .finished)
+        XCTAssertEqual(more.network.params.array, whole.network.params.array)
+        XCTAssertEqual(resumed.trainLoss, expected.trainLoss)
+        XCTAssertEqual(resumed.testAccuracy, expected.testAccuracy)
+    }
+
+    /// Saves `from` mid-epoch (weights, optimizer, `partial`) to a
+    /// checkpoint and restores it into `to`; returns the tally read back.
+    func carryOver(_ from: Trainer, epochsDone: Int, partial: EpochTally, into to: Trainer) throws -> EpochTally {
+        let path = NSTemporaryDirectory() + "/rnntrain-carry-over-\(getpid()).safetensors"
+        defer { unlink(path) }
+        var progress = RunProgress(epoch: epochsDone, optimizerStep: from.optimizer.step)
+        progress.partial = partial
+        let record = RunRecord(model: from.network.spec, optimizer: from.optimizer.spec, settings: RunSettings(), progress: progress)
+        try Checkpoint(network: from.network, optimizer: from.optimizer, record: record).write(to: path)
+        let saved = try Checkpoint.read(path: path)
+        try saved.restore(into: to.network, optimizer: to.optimizer, path: path)
+        return try XCTUnwrap(saved.record(path: path).progress.partial)
     }
 
     func testEpochTallyRejectsGarbage() {

@@ -48,9 +48,9 @@ final class CharLMCommandTests: XCTestCase {
             let f = line.components(separatedBy: " - ")
             func value(_ name: String) -> Double { Double(f.first { $0.hasPrefix(name + " ") }!.split(separator: " ").last!)! }
             XCTAssertEqual(value("loss"), r.trainLoss, accuracy: 5e-5)
-            XCTAssertEqual(value("val loss"), r.testLoss!, accuracy: 5e-5)
+            XCTAssertEqual(value("val loss"), r.valLoss!, accuracy: 5e-5)
             XCTAssertEqual(value("bpc"), r.trainLoss / log(2.0), accuracy: 5e-5)
-            XCTAssertEqual(value("val ppl"), exp(r.testLoss!), accuracy: 5e-3)
+            XCTAssertEqual(value("val ppl"), exp(r.valLoss!), accuracy: 5e-3)
         }
         XCTAssertLessThan(records[1].trainLoss, records[0].trainLoss)
         XCTAssertTrue(try String(contentsOfFile: plot, encoding: .utf8).contains("<svg"))
@@ -77,6 +77,45 @@ final class CharLMCommandTests: XCTestCase {
         let greedy = cli(["generate", "--model", model, "--prime", "the ki", "--length", "1", "--temperature", "0"])
         let next = greedy.out.unicodeScalars[greedy.out.unicodeScalars.index(greedy.out.unicodeScalars.startIndex, offsetBy: 6)]
         XCTAssertEqual(CharVocabulary.describe(next), String(best[1]), probs.out)
+    }
+
+    /// charlm's metrics lines and checkpoints keep its validation figures
+    /// as validation (no test keys: there is no test text); lines and
+    /// checkpoints of the earlier layout, with them under test, are read
+    /// as validation by every reader (plot, resume).
+    func testValidationFiguresAreStoredAsValidation() throws {
+        let model = Self.dir + "/val.safetensors", metrics = Self.dir + "/val.jsonl"
+        let r = cli(Self.base + ["--epochs", "1", "--save", model, "--metrics", metrics, "--quiet"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let text = try String(contentsOfFile: metrics, encoding: .utf8)
+        XCTAssertTrue(text.contains("\"val_loss\":") && text.contains("\"val_accuracy\":"), text)
+        XCTAssertFalse(text.contains("test_"), text)
+        let record = try XCTUnwrap(MetricsFile.read(path: metrics).first)
+        XCTAssertNotNil(record.valLoss)
+        XCTAssertNil(record.testLoss)
+        let progress = try Checkpoint.read(path: model).record(path: model).progress
+        XCTAssertEqual(try XCTUnwrap(progress.valAccuracy), try XCTUnwrap(record.valAccuracy), accuracy: 1e-12)
+        XCTAssertEqual(try XCTUnwrap(progress.valLoss), try XCTUnwrap(record.valLoss), accuracy: 1e-12)
+        XCTAssertNil(progress.testAccuracy)
+
+        let old = Self.dir + "/old.jsonl"
+        writeFile(old, """
+            {"run":"charlm","epoch":1,"train_loss":3.1,"train_accuracy":0.2,"test_loss":2.9,"test_accuracy":0.25,"seconds":1,"tokens_per_second":9,"learning_rate":0.001,"task":"charlm","batching":"streams","batch_size":4}
+            {"run":"classify bucketed","epoch":1,"train_loss":1.7,"train_accuracy":0.2,"test_loss":1.6,"test_accuracy":0.3,"seconds":1,"tokens_per_second":9,"learning_rate":0.001,"task":"classify","batching":"bucketed 5","batch_size":256}
+
+            """)
+        let read = try MetricsFile.read(path: old)
+        XCTAssertEqual(read[0].valLoss, 2.9)
+        XCTAssertEqual(read[0].valAccuracy, 0.25)
+        XCTAssertNil(read[0].testLoss)
+        XCTAssertEqual(read[1].testLoss, 1.6, "a classify line keeps its test figures")
+        XCTAssertNil(read[1].valLoss)
+        let svg = Self.dir + "/old.svg"
+        let plot = cli(["plot", old, "--out", svg])
+        XCTAssertEqual(plot.status, 0, plot.err)
+        let drawn = try String(contentsOfFile: svg, encoding: .utf8)
+        XCTAssertTrue(drawn.contains("data-run=\"charlm\" data-kind=\"val\""), drawn)
+        XCTAssertFalse(drawn.contains("data-run=\"charlm\" data-kind=\"test\""), drawn)
     }
 
     func testRefusesBadInputClearly() throws {

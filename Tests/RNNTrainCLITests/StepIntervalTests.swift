@@ -81,6 +81,26 @@ final class StepIntervalTests: XCTestCase {
         XCTAssertTrue(done.err.contains("is already at step 50; ask for more --max-steps"), done.err)
     }
 
+    /// count-ones' step limit stops inside an epoch with the step line and
+    /// a resumable checkpoint; resumed with more --steps, it ends with the
+    /// weights of the run that never stopped.
+    func testStepLimitStopsAndResumesBitForBit() throws {
+        let dir = temporaryDirectory()
+        // 1,000 rows / 50 = 20 steps per epoch: step 30 is epoch 2, batch 10.
+        let common = ["count-ones", "--examples", "1000", "--test-examples", "200", "--hidden", "16", "--threads", "2", "--quiet"]
+        let whole = cli(common + ["--max-steps", "50", "--save", dir + "/whole.safetensors"])
+        XCTAssertEqual(whole.status, 0, whole.err)
+        let cut = cli(common + ["--max-steps", "30", "--save", dir + "/cut.safetensors"])
+        XCTAssertEqual(cut.status, 0, cut.err)
+        XCTAssertTrue(stepLines(cut.out).last?.hasPrefix("Step 30 (epoch 2, batch 10/20)") ?? false, cut.out)
+        let saved = try Checkpoint.read(path: dir + "/cut.safetensors").record(path: "cut").progress
+        XCTAssertEqual(saved.optimizerStep, 30)
+        XCTAssertEqual(saved.partial?.batchesDone, 10)
+        let resumed = cli(common + ["--max-steps", "50", "--resume", dir + "/cut.safetensors", "--save", dir + "/resumed.safetensors"])
+        XCTAssertEqual(resumed.status, 0, resumed.err)
+        try assertSameTensors(dir + "/whole.safetensors", dir + "/resumed.safetensors")
+    }
+
     func testStepOptionsThatCannotWorkAreRefused() {
         let noSave = cli(["classify", "--save-every-steps", "10"])
         XCTAssertEqual(noSave.status, 64)

@@ -80,11 +80,12 @@ public struct BatchPlanner: Sendable {
 }
 
 extension Corpus {
-    /// Padding a `[B x T]` batch of these rows would carry:
-    /// Σ (longest - length).
-    public func paddingTokens<C: Collection>(of batch: C) -> Int where C.Element == Int {
+    /// A batch of these rows: its real tokens, and the size of the `[B x T]`
+    /// tensor that padding it to its longest row would take (padding is
+    /// `padded - tokens`).
+    public func paddedSize(of batch: [Int]) -> (tokens: Int, padded: Int) {
         var longest = 0, total = 0
         for r in batch { let l = length(r); longest = Swift.max(longest, l); total += l }
-        return longest * batch.count - total
+        return (total, longest * batch.count)
     }
 }

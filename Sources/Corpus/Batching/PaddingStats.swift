@@ -20,8 +20,9 @@ public struct PaddingStats: Sendable {
         var padding = 0, real = 0, seen = 0
         outer: while true {
             for batch in planner.epoch(rng: &rng) {
-                padding += corpus.paddingTokens(of: batch)
-                for r in batch { real += corpus.length(r) }
+                let size = corpus.paddedSize(of: batch)
+                padding += size.padded - size.tokens
+                real += size.tokens
                 seen += 1
                 if seen == batches { break outer }
             }

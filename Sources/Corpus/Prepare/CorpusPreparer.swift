@@ -1,3 +1,4 @@
+import TensorCore
 import Dispatch
 #if canImport(Glibc)
 import Glibc
@@ -43,7 +44,7 @@ public enum CorpusPreparer {
         // Pass 1: count tokens.
         var start = clock.now
         let counted = countPass(input, jobs: jobs, clock: clock, progress: progress)
-        summary.countSeconds = seconds(clock.now - start)
+        summary.countSeconds = (clock.now - start).inSeconds
         for (k, file) in input.files.enumerated() where counted.unreadable[k] {
             summary.skipped[.unreadable, default: 0] += 1
             if summary.skippedExamples.count < 5 { summary.skippedExamples.append(file.path) }
@@ -68,7 +69,7 @@ public enum CorpusPreparer {
         let stats = try writePass(input, options: options, jobs: jobs, vocabulary: vocabulary.table,
                                   firstPost: firstPost, skip: counted.unreadable, writer: writer,
                                   clock: clock, progress: progress)
-        summary.writeSeconds = seconds(clock.now - start)
+        summary.writeSeconds = (clock.now - start).inSeconds
         summary.filesRead = stats.filesRead
         summary.posts = stats.posts
         summary.emptyPosts = stats.emptyPosts
@@ -94,11 +95,6 @@ public enum CorpusPreparer {
         if let labelsPath { try AtomicFile.write(Array((input.classNames.joined(separator: "\n") + "\n").utf8), to: labelsPath) }
         try writer.commit()
         return summary
-    }
-
-    static func seconds(_ d: Duration) -> Double {
-        let c = d.components
-        return Double(c.seconds) + Double(c.attoseconds) * 1e-18
     }
 
     // MARK: Shared work
@@ -181,7 +177,7 @@ public enum CorpusPreparer {
                 if filesDone == files || now - lastReport >= .milliseconds(100) {
                     lastReport = now
                     progress(PrepareProgress(pass: pass, filesDone: filesDone, files: files, bytesDone: bytes, posts: posts,
-                                             sentences: sentences, seconds: CorpusPreparer.seconds(now - start)))
+                                             sentences: sentences, seconds: (now - start).inSeconds))
                 }
             }
         }

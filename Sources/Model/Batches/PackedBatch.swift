@@ -89,22 +89,11 @@ public final class PackedBatch {
         lastIndex.append(contentsOf: (t - 1) * b ..< t * b)
     }
 
-    private var scratch: [Int] = []
-    private var bucketStart: [Int] = []
+    private var order = LengthOrder()
 
     private func sortByLength(corpus: Corpus, maxLen: Int) {
-        bucketStart.removeAll(keepingCapacity: true)
-        bucketStart.append(contentsOf: repeatElement(0, count: maxLen + 2))
-        for r in rows { bucketStart[maxLen - corpus.length(r) + 1] += 1 }
-        for i in 1 ..< bucketStart.count { bucketStart[i] += bucketStart[i - 1] }
-        scratch.removeAll(keepingCapacity: true)
-        scratch.append(contentsOf: repeatElement(0, count: rows.count))
-        for r in rows {
-            let k = maxLen - corpus.length(r)
-            scratch[bucketStart[k]] = r
-            bucketStart[k] += 1
-        }
-        swap(&rows, &scratch)
+        order.sort(rows[...], corpus: corpus, longest: maxLen)
+        swap(&rows, &order.rows)
         lengths.removeAll(keepingCapacity: true)
         for r in rows { lengths.append(corpus.length(r)) }
     }

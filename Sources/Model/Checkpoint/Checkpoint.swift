@@ -71,10 +71,11 @@ public struct Checkpoint {
     public func record(path: String) throws -> RunRecord {
         func fail(_ message: String) -> DataError { DataError(file: path, line: 0, message) }
         guard let text = metadata["run"] else { throw fail("checkpoint metadata lacks the run record") }
-        let record: RunRecord
+        var record: RunRecord
         do { record = try JSONDecoder().decode(RunRecord.self, from: Data(text.utf8)) } catch {
             throw fail("checkpoint run record is not readable (\(error))")
         }
+        if record.settings.charLM != nil { record.progress.readAsValidation() }
         let m = record.model
         let limits: [(String, Int, ClosedRange<Int>)] = [
             ("vocabularySize", m.vocabularySize, 2 ... 100_000_000), ("embedDim", m.embedDim, 1 ... 65536),

@@ -162,4 +162,12 @@ public struct RunProgress: Codable, Equatable, Sendable {
         self.epoch = epoch
         self.optimizerStep = optimizerStep
     }
+
+    /// A run without test data (charlm): a `testAccuracy` in its record, as
+    /// files of the earlier layout have it, is the validation accuracy.
+    public mutating func readAsValidation() {
+        guard let accuracy = testAccuracy else { return }
+        if valAccuracy == nil { valAccuracy = accuracy }
+        testAccuracy = nil
+    }
 }

@@ -97,10 +97,10 @@ public final class GradientPath: @unchecked Sendable {
     @discardableResult
     public func apply(activeWorkers active: Int, activeRanks: Int = 1) -> Float? {
         let clock = ContinuousClock(), start = clock.now
-        defer { busySeconds += seconds(clock.now - start) }
+        defer { busySeconds += (clock.now - start).inSeconds }
         if fusesSumAndStep {
             sumAndStep(active)
-            fusedSeconds += seconds(clock.now - start)
+            fusedSeconds += (clock.now - start).inSeconds
             return nil
         }
         sum(active)
@@ -112,8 +112,8 @@ public final class GradientPath: @unchecked Sendable {
             reduce?(gradient, workers[0].touched.rows, activeRanks)
         }
         let stepStart = clock.now
-        reduceSeconds += seconds(stepStart - reduceStart)
-        defer { stepSeconds += seconds(clock.now - stepStart) }
+        reduceSeconds += (stepStart - reduceStart).inSeconds
+        defer { stepSeconds += (clock.now - stepStart).inSeconds }
         let rows = workers[0].touched.rows
         let n = threads
         var scale: Float = 1, norm: Float?
@@ -123,7 +123,7 @@ public final class GradientPath: @unchecked Sendable {
         }
         optimizer.beginStep()
         let p = network.params.base, g = UnsafePointer(gradient.base)
-        runParallel(n) { k in
+        WorkerPool.run(n) { k in
             for r in self.ranges[k] { self.optimizer.apply(params: p, grads: g, gradScale: scale, range: r) }
             if let (table, rowWise) = self.sparse {
                 rows.withUnsafeBufferPointer { all in
@@ -144,7 +144,7 @@ public final class GradientPath: @unchecked Sendable {
     /// each rank sums all of them itself.
     private func squaredNorm(rows: [Int32]) -> Double {
         let parts = normRanges.count, n = threads
-        runParallel(n) { k in
+        WorkerPool.run(n) { k in
             for part in stride(from: k, to: parts, by: n) {
                 var s = 0.0
                 for r in self.normRanges[part] { s += Kernels.sumOfSquares(self.gradient.base + r.lowerBound, count: r.count) }
@@ -213,7 +213,7 @@ public final class GradientPath: @unchecked Sendable {
         optimizer.beginStep()
         mergeTouchedRows(active)
         let p = network.params.base, g = UnsafePointer(gradient.base)
-        runParallel(threads) { k in
+        WorkerPool.run(threads) { k in
             for r in self.ranges[k] { self.sum(active, over: r) }
             for r in self.ranges[k] { self.optimizer.apply(params: p, grads: g, gradScale: 1, range: r) }
         }
@@ -245,7 +245,7 @@ public final class GradientPath: @unchecked Sendable {
     /// owns (and later clears) the union of rows.
     private func sum(_ active: Int) {
         mergeTouchedRows(active)
-        runParallel(threads) { k in
+        WorkerPool.run(threads) { k in
             for r in self.sumRanges[k] { self.sum(active, over: r) }
         }
     }
@@ -281,7 +281,3 @@ public final class GradientPath: @unchecked Sendable {
         }
     }
 }
-
-/// Runs `body(0 ..< n)` on up to n threads, worker k always on the same
-/// thread (`WorkerPool`), each with flush-to-zero on.
-func runParallel(_ n: Int, _ body: (Int) -> Void) { WorkerPool.run(n, body) }

@@ -1,3 +1,4 @@
+import TensorCore
 /// How a batch's gradient is cut and added up: into S shards whose number
 /// does not depend on the threads or the ranks, so that the sum, and with it
 /// every bit of training, is the same on 1 thread, T threads and R ranks.
@@ -54,7 +55,7 @@ public struct ShardLayout: Sendable, Equatable {
     /// team, shard j on thread j mod T.
     public func run(_ count: Int, _ body: (Int) -> Void) {
         let t = min(threads, count)
-        runParallel(t) { k in
+        WorkerPool.run(t) { k in
             for j in stride(from: k, to: count, by: t) { body(j) }
         }
     }

@@ -91,8 +91,8 @@ enum BenchGEMMCommand {
         repeat {
             let t = clock.now
             call()
-            rates.append(flops / max(elapsed(clock.now - t), 1e-9) / 1e9)
-        } while elapsed(clock.now - start) < budget
+            rates.append(flops / max((clock.now - t).inSeconds, 1e-9) / 1e9)
+        } while (clock.now - start).inSeconds < budget
         rates.sort()
         return (rates.last ?? 0, rates[rates.count / 2])
     }

@@ -3,7 +3,7 @@ import Model
 
 /// `rnntrain charlm`: a character-level language model over a text file,
 /// trained with truncated backpropagation through time (char-rnn). Parsing
-/// is `CharLMPlan`, the epochs are `CharLMSession`.
+/// is `CharLMPlan`, the epochs are a `TrainSession` (`CharLMTask`).
 enum CharLMCommand {
     /// Flags that describe the network: a resumed run takes it from the checkpoint.
     static let architectureFlags = ["--cell", "--nonlinearity", "--layers", "--layer-norm", "--embed", "--hidden"]
@@ -56,7 +56,7 @@ enum CharLMCommand {
         try DataParallel.run(console) { console, group in
             var plan = try CharLMPlan(options: o)
             try plan.spread(over: group)
-            return try CharLMSession(plan: plan, console: console).run()
+            return try TrainSession(plan: plan, console: console).run()
         }
     }
 }
@@ -68,7 +68,8 @@ struct CharLMPlan {
     var text: CharText
     var trainCount: Int, validationCount: Int
     var model: ModelSpec
-    var options: CharLMOptions
+    var options: TrainingOptions
+    var windows: WindowOptions
     var settings: RunSettings
     /// --save, --metrics, --plot, --summary, --resume, --quiet.
     var outputs: RunOutputs
@@ -96,7 +97,7 @@ struct CharLMPlan {
         trainCount = text.count - validationCount
         if outputs.saveBest && validationCount == 0 { throw UsageError("option --save-best keeps the lowest validation loss; it needs --val-fraction above 0") }
         let seed = try o.seed(recorded: saved?.settings.seed)
-        options = try CharLMPlan.options(o, seed: seed, saved: saved)
+        (options, windows) = try CharLMPlan.options(o, seed: seed, saved: saved)
         model = try CharLMPlan.modelSpec(o, characters: text.vocabulary.count, saved: saved)
         if let saved, saved.settings.charLM?.characters != text.vocabulary.characters {
             throw DataError(file: path, line: 0, "this text's characters differ from those of \(outputs.resumed!.path); resume on the same text")
@@ -104,48 +105,44 @@ struct CharLMPlan {
         settings = RunSettings()
         settings.seed = seed
         settings.testFraction = fraction
-        settings.batchSize = options.streams
+        settings.batchSize = windows.streams
         settings.batching = .streams
         settings.clipNorm = options.clipNorm
         settings.shards = options.shards
         settings.data = path
-        settings.maxLength = options.steps
+        settings.maxLength = windows.steps
         settings.command = (["rnntrain", "charlm"] + o.arguments).joined(separator: " ")
-        settings.charLM = CharLMSettings(characters: text.vocabulary.characters, steps: options.steps, validationFraction: fraction)
+        settings.charLM = CharLMSettings(characters: text.vocabulary.characters, steps: windows.steps, validationFraction: fraction)
         try checkSizes()
     }
 
     /// The text must give every stream at least one whole window.
     func checkSizes() throws {
-        let need = options.streams * (options.steps + 1)
+        let need = windows.streams * (windows.steps + 1)
         if trainCount < need {
             throw DataError(file: textPath, line: 0, "the text has \(Format.grouped(trainCount)) characters for training but "
-                + "--batch-size \(options.streams) x (--window \(options.steps) + 1) needs at least \(Format.grouped(need)); "
+                + "--batch-size \(windows.streams) x (--window \(windows.steps) + 1) needs at least \(Format.grouped(need)); "
                 + "lower --batch-size or --window")
         }
-        try TrainPlan.checkMemory(model: model, options: {
-            var t = TrainingOptions(); t.batchSize = options.streams; t.maxLength = options.steps; t.threads = options.threads
-            t.shards = options.shards
-            t.optimizer = options.optimizer; return t
-        }())
+        try TrainPlan.checkMemory(model: model, options: options, rows: windows.streams, length: windows.steps)
     }
 
-    static func options(_ o: ParsedOptions, seed: UInt64, saved: RunRecord?) throws -> CharLMOptions {
-        var t = CharLMOptions()
+    static func options(_ o: ParsedOptions, seed: UInt64, saved: RunRecord?) throws -> (TrainingOptions, WindowOptions) {
+        var t = TrainingOptions(), w = WindowOptions()
         t.epochs = try o.int("--epochs")
-        t.streams = try o.int("--batch-size", recorded: saved?.settings.batchSize)
-        t.steps = try o.int("--window", recorded: saved?.settings.charLM?.steps)
+        w.streams = try o.int("--batch-size", recorded: saved?.settings.batchSize)
+        w.steps = try o.int("--window", recorded: saved?.settings.charLM?.steps)
         if let saved, !ModelOptions.optimizerFlags.contains(where: o.has) { t.optimizer = saved.optimizer } else { t.optimizer = try ModelOptions.optimizerSpec(o) }
         t.clipNorm = try o.optionalDouble("--clip").map(Float.init) ?? saved?.settings.clipNorm
         t.seed = seed
         t.threads = try TrainPlan.threads(o)
         t.shards = try o.int("--shards", recorded: saved?.settings.shards)
         if let saved, saved.progress.partial != nil,
-           saved.settings.batchSize != t.streams || saved.settings.charLM?.steps != t.steps {
+           saved.settings.batchSize != w.streams || saved.settings.charLM?.steps != w.steps {
             throw UsageError("the run was interrupted mid-epoch with --batch-size \(saved.settings.batchSize) --window "
                 + "\(saved.settings.charLM?.steps ?? 0); resume it with the same")
         }
-        return t
+        return (t, w)
     }
 
     /// The network: from the flags (with the tutorial's defaults), or the

@@ -1,3 +1,4 @@
+import TensorCore
 import Corpus
 
 /// `rnntrain convert`: moves a corpus between the tokenized CSV and TFRecord
@@ -34,7 +35,7 @@ enum ConvertCommand {
         }
         let c = loaded.corpus
         console.note("wrote \(out): \(Format.grouped(c.count)) rows, \(Format.grouped(c.totalTokens)) tokens, "
-            + (c.hasTokenLabels ? "per-step labels" : "row labels") + " in \(Format.fixed(elapsed(clock.now - start), 2)) s")
+            + (c.hasTokenLabels ? "per-step labels" : "row labels") + " in \(Format.fixed((clock.now - start).inSeconds, 2)) s")
         return RNNTrain.ExitCode.ok
     }
 }

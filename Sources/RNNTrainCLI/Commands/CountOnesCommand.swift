@@ -1,3 +1,4 @@
+import TensorCore
 import Corpus
 import Model
 
@@ -79,7 +80,7 @@ enum CountOnesCommand {
                 let corpus = CountOnesCorpus.generate(rows: examples + test, seed: seed, maxLength: maxLength)
                 let name = "count-ones (\(Format.grouped(examples)) + \(Format.grouped(test)) sequences, length 1-\(maxLength), seed \(seed))"
                 return DataOptions.Loaded(corpus: corpus, name: name,
-                                          summary: "data: \(name), generated in \(Format.fixed(elapsed(clock.now - start), 2)) s")
+                                          summary: "data: \(name), generated in \(Format.fixed((clock.now - start).inSeconds, 2)) s")
             }
         }
         plan.steps.limit = limit

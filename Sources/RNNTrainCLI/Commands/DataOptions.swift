@@ -1,3 +1,4 @@
+import TensorCore
 import Corpus
 #if canImport(Glibc)
 import Glibc
@@ -97,7 +98,7 @@ struct DataOptions {
                                               tfrecord: TFRecordLoadOptions(rows: rows, names: names, gzip: gzip))
             try applyClasses(&result.corpus, name: path)
             let names = try applyLabels(&result.corpus, dataPath: path)
-            let secs = elapsed(clock.now - start)
+            let secs = (clock.now - start).inSeconds
             var s = "data: \(path): \(Format.grouped(result.corpus.count)) rows, "
                 + "\(Format.fixed(Double(result.bytesRead) / 1e6, 1)) MB in \(Format.fixed(secs, 2)) s"
             if result.skippedRows > 0 {
@@ -124,7 +125,7 @@ struct DataOptions {
         corpus.vocabularySize = vocabularySize
         let name = synthRows == nil ? "built-in sample" : "synthetic corpus"
         return Loaded(corpus: corpus, name: name,
-                      summary: "data: \(name) (\(Format.grouped(rows)) rows, seed \(seed)), generated in \(Format.fixed(elapsed(clock.now - start), 2)) s")
+                      summary: "data: \(name) (\(Format.grouped(rows)) rows, seed \(seed)), generated in \(Format.fixed((clock.now - start).inSeconds, 2)) s")
     }
 }
 

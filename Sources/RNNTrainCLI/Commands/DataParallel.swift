@@ -47,7 +47,7 @@ extension TrainPlan {
     /// needs a row of every full batch.
     mutating func spread(over group: (any RankGroup)?) throws {
         guard let group else { return }
-        try DataParallel.requireRanks(group, atMost: training.batchSize, eachNeeds: "rows of each batch")
+        try DataParallel.requireRanks(group, atMost: batching.batchSize, eachNeeds: "rows of each batch")
         try DataParallel.requireShards(training.shards, group)
         training.group = group
     }
@@ -58,7 +58,7 @@ extension CharLMPlan {
     /// ranks workers. Every rank needs a stream.
     mutating func spread(over group: (any RankGroup)?) throws {
         guard let group else { return }
-        try DataParallel.requireRanks(group, atMost: options.streams, eachNeeds: "streams of its own")
+        try DataParallel.requireRanks(group, atMost: windows.streams, eachNeeds: "streams of its own")
         try DataParallel.requireShards(options.shards, group)
         options.group = group
     }
@@ -66,20 +66,12 @@ extension CharLMPlan {
 
 extension TrainSession {
     /// Rank 0 (or the only process) writes checkpoints, metrics and plots.
-    var writesFiles: Bool { (plan.training.group?.rank ?? 0) == 0 }
+    var writesFiles: Bool { (setup.training.group?.rank ?? 0) == 0 }
 
-    /// "2 ranks x 1 thread; reduced 40,123 bytes per step per rank (sparse: ...)".
+    /// "MPI: 2 ranks x 1 thread; reduced 40,123 bytes per step per rank (sparse: ...)", with the threads that run shards.
     var rankSummary: String? {
-        DataParallel.summary(group: plan.training.group, threads: plan.training.threads, reduction: trainer.rankReduction)
-    }
-}
-
-extension CharLMSession {
-    /// Rank 0 (or the only process) writes checkpoints, metrics and plots.
-    var writesFiles: Bool { (plan.options.group?.rank ?? 0) == 0 }
-
-    var rankSummary: String? {
-        DataParallel.summary(group: plan.options.group, threads: min(plan.options.threads, trainer.workers.count), reduction: trainer.rankReduction)
+        DataParallel.summary(group: setup.training.group, threads: min(setup.training.threads, trainer.workers.count),
+                             reduction: trainer.rankReduction)
     }
 }
 

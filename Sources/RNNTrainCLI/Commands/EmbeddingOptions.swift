@@ -1,3 +1,4 @@
+import TensorCore
 import Corpus
 import Model
 
@@ -56,6 +57,6 @@ enum EmbeddingOptions {
         var line = "embeddings: \(source.path): \(g(s.vectors)) vectors of \(s.dim); matched \(g(s.matched)) of \(g(source.vocabulary.count)) "
             + "vocabulary words (\(g(s.exact)) exact, \(g(s.byCase)) by lowercase)"
         if s.duplicates > 0 { line += ", \(g(s.duplicates)) repeated vectors ignored" }
-        return line + " in \(Format.fixed(elapsed(clock.now - start), 2)) s"
+        return line + " in \(Format.fixed((clock.now - start).inSeconds, 2)) s"
     }
 }

@@ -1,3 +1,4 @@
+import TensorCore
 import Corpus
 
 /// `rnntrain synth`: writes the synthetic corpus as CSV (atomically), and
@@ -35,7 +36,7 @@ enum SynthCommand {
             try AtomicFile.write(Array(text.utf8), to: v)
         }
         console.note("wrote \(out): \(Format.grouped(rows)) rows, \(Format.fixed(Double(bytes.count) / 1e6, 1)) MB in "
-            + "\(Format.fixed(elapsed(clock.now - start), 2)) s (seed \(seed))")
+            + "\(Format.fixed((clock.now - start).inSeconds, 2)) s (seed \(seed))")
         return RNNTrain.ExitCode.ok
     }
 

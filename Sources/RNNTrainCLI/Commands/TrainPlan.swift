@@ -18,6 +18,7 @@ struct TrainPlan {
     var selection: SelectionOptions
     var model: ModelSpec
     var training: TrainingOptions
+    var batching: SentenceOptions
     /// The run's settings as a checkpoint records them.
     var settings: RunSettings
     /// --save, --metrics, --plot, --summary, --resume, --quiet.
@@ -81,8 +82,8 @@ struct TrainPlan {
         // A resumed run keeps its seed (hence its split and data order) unless told otherwise.
         let seed = try o.seed(recorded: resumed?.record.settings.seed)
         let data = try source(o, seed)
-        training = try TrainPlan.trainingOptions(o, seed: seed, maxLength: data.maxLength, resumed: resumed?.record.optimizer,
-                                                 recordedShards: resumed?.record.settings.shards)
+        (training, batching) = try TrainPlan.trainingOptions(o, seed: seed, maxLength: data.maxLength, resumed: resumed?.record.optimizer,
+                                                             recordedShards: resumed?.record.settings.shards)
         pretrained = try EmbeddingOptions.pretrained(o, vocabPath: data.vocabPath, resumed: resumed?.record.settings)
         steps = try StepOptions(o, savePath: outputs.savePath, saveBest: outputs.saveBest)
         var split = try SplitOptions(o, resumed: resumed?.record.settings, heldOut: data.heldOut)
@@ -98,21 +99,21 @@ struct TrainPlan {
         overlapText = try split.checkOverlap(loaded.corpus, parts)
         (trainRows, valRows, testRows) = (parts.train, parts.val, parts.test)
         training.schedule = selection.schedule
-        training.classWeights = try selection.weights(corpus: loaded.corpus, trainRows: trainRows, recorded: resumed?.record.settings.classWeights)
+        batching.classWeights = try selection.weights(corpus: loaded.corpus, trainRows: trainRows, recorded: resumed?.record.settings.classWeights)
         try TrainPlan.checkSelection(selection, saveBest: outputs.saveBest, hasValidation: !valRows.isEmpty)
         let corpus = loaded.corpus
         model = try ModelOptions.modelSpec(o, task: task, vocabularySize: corpus.vocabularySize, classes: corpus.numClasses)
-        try TrainPlan.checkMemory(model: model, options: training)
+        try TrainPlan.checkMemory(model: model, options: training, rows: batching.batchSize, length: batching.maxLength)
 
         settings = TrainPlan.settings(seed: seed, split: split, byPost: byPost, data: data, loaded: loaded, training: training,
-                                      selection: selection)
+                                      batching: batching, selection: selection)
         settings.command = (["rnntrain", command] + o.arguments).joined(separator: " ")
         settings.embeddings = pretrained.map { absolutePath($0.path) } ?? resumed?.record.settings.embeddings
     }
 
     /// The run's settings as its checkpoints record them (the command line is added by the caller).
     static func settings(seed: UInt64, split: SplitOptions, byPost: Bool, data: DataSource, loaded: DataOptions.Loaded,
-                         training: TrainingOptions, selection: SelectionOptions) -> RunSettings {
+                         training: TrainingOptions, batching: SentenceOptions, selection: SelectionOptions) -> RunSettings {
         var settings = RunSettings()
         settings.seed = seed
         settings.testFraction = split.testFraction
@@ -123,13 +124,13 @@ struct TrainPlan {
         settings.synthRows = data.synthRows
         settings.earlyStop = selection.earlyStop
         settings.schedule = selection.schedule
-        settings.classWeights = training.classWeights
-        settings.batchSize = training.batchSize
-        settings.batching = Batching(training.mode)
+        settings.classWeights = batching.classWeights
+        settings.batchSize = batching.batchSize
+        settings.batching = Batching(batching.mode)
         settings.clipNorm = training.clipNorm
         settings.shards = training.shards
         settings.data = loaded.name
-        settings.maxLength = training.maxLength
+        settings.maxLength = batching.maxLength
         settings.classNames = loaded.corpus.classNames
         settings.vocab = data.vocabPath
         (settings.vocabHash, settings.vocabSize) = (data.vocabulary?.hash, data.vocabulary?.size)
@@ -158,28 +159,28 @@ struct TrainPlan {
     }
 
     static func trainingOptions(_ o: ParsedOptions, seed: UInt64, maxLength: Int, resumed: OptimizerSpec? = nil,
-                                recordedShards: Int? = nil) throws -> TrainingOptions {
-        var t = TrainingOptions()
+                                recordedShards: Int? = nil) throws -> (TrainingOptions, SentenceOptions) {
+        var t = TrainingOptions(), b = SentenceOptions()
         t.epochs = try o.int("--epochs")
-        t.batchSize = try o.int("--batch-size")
+        b.batchSize = try o.int("--batch-size")
         t.optimizer = try ModelOptions.optimizerSpec(o, resumed: resumed)
         try EmbeddingOptions.apply(o, to: &t.optimizer, resumed: resumed)
         t.clipNorm = try o.optionalDouble("--clip").map(Float.init)
-        t.mode = o.flag("--bucketed") || o.has("--buckets") ? .bucketed(buckets: try o.int("--buckets")) : .padded
+        b.mode = o.flag("--bucketed") || o.has("--buckets") ? .bucketed(buckets: try o.int("--buckets")) : .padded
         t.seed = seed
         t.threads = try TrainPlan.threads(o)
         t.shards = try o.int("--shards", recorded: recordedShards)
-        t.maxLength = maxLength
-        return t
+        b.maxLength = maxLength
+        return (t, b)
     }
 
     /// Refuses, before allocating, a run that cannot fit in this machine's
     /// memory (parameters, optimizer state, one gradient slab per shard and
     /// the batch buffers, which the shards share), instead of being killed
-    /// by the kernel later.
-    static func checkMemory(model m: ModelSpec, options o: TrainingOptions) throws {
+    /// by the kernel later. `rows` x `length`: the largest batch.
+    static func checkMemory(model m: ModelSpec, options o: TrainingOptions, rows: Int, length: Int) throws {
         let params = Double(NetworkArchitecture(m).layout.totalCount)
-        let tokens = Double(o.batchSize) * Double(o.maxLength)
+        let tokens = Double(rows) * Double(length)
         // Per token: embeddings and their gradient, each layer's outputs,
         // gradients and cell scratch (about 16H per direction), the head.
         let perToken = Double(2 * m.embedDim + m.layers * m.directions * m.hiddenSize * 20 + 2 * m.numClasses)

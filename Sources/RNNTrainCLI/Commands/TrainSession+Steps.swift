@@ -1,3 +1,4 @@
+import TensorCore
 import Corpus
 import Model
 
@@ -27,11 +28,11 @@ struct StepState {
 /// epochs, the optimizer step, and the epoch's running sums (`partial`), so
 /// `--resume` skips the batches already done and continues bit for bit.
 extension TrainSession {
-    var reachedStepLimit: Bool { plan.steps.limit.map { trainer.optimizer.step >= $0 } ?? false }
+    var reachedStepLimit: Bool { setup.steps.limit.map { trainer.optimizer.step >= $0 } ?? false }
 
-    /// The epochs to run: `--epochs`, or with a step limit as many as reach it.
-    static func epochsToRun(plan: TrainPlan, batchesPerEpoch: Int) -> Int {
-        guard let limit = plan.steps.limit else { return plan.training.epochs }
+    /// The epochs to run: `epochs`, or with a step limit as many as reach it.
+    static func epochsToRun(limit: Int?, epochs: Int, batchesPerEpoch: Int) -> Int {
+        guard let limit else { return epochs }
         let per = max(batchesPerEpoch, 1)
         return max(1, (limit + per - 1) / per)
     }
@@ -42,7 +43,7 @@ extension TrainSession {
     func afterBatch(_ p: BatchProgress, epoch: Int, bar: ((BatchProgress) -> Void)?, progress: ProgressBar) {
         if !estimated && p.batch >= 3 && p.elapsedSeconds >= 1 {
             estimated = true
-            if !plan.quiet, let line = EpochEstimate.line(secondsPerBatch: p.elapsedSeconds / Double(p.batch), batches: p.batches,
+            if !setup.quiet, let line = EpochEstimate.line(secondsPerBatch: p.elapsedSeconds / Double(p.batch), batches: p.batches,
                                                           epochs: epochs - epoch + 1, parameters: network.parameterCount,
                                                           memoryMB: peakResidentMegabytes()) {
                 progress.clear()
@@ -57,27 +58,27 @@ extension TrainSession {
         let step = trainer.optimizer.step
         if let bar {
             var shown = p
-            if plan.steps.logEvery != nil {
+            if setup.steps.logEvery != nil {
                 shown.runningLoss = steps.window.lossSum / Double(max(steps.window.scored, 1))
                 shown.runningAccuracy = Double(steps.window.correct) / Double(max(steps.window.scored, 1))
             }
             bar(shown)
         }
         do {
-            if let n = plan.steps.logEvery, step % n == 0 {
+            if let n = setup.steps.logEvery, step % n == 0 {
                 progress.clear()
                 let clock = ContinuousClock(), start = clock.now
-                let test = plan.steps.evaluate && !plan.testRows.isEmpty ? trainer.evaluate(rows: plan.testRows) : nil
+                let test = setup.steps.evaluate ? task.evaluateTest() : nil
                 try reportStep(step, epoch: epoch, batch: p.batch, of: p.batches, test: test)
                 // The next window's seconds count training only.
-                steps.previousElapsed += elapsed(clock.now - start)
+                steps.previousElapsed += (clock.now - start).inSeconds
             }
-            if let n = plan.steps.saveEvery, step % n == 0, p.batch < p.batches {
-                let path = StepOptions.checkpointPath(plan.savePath!, step: step)
+            if let n = setup.steps.saveEvery, step % n == 0, p.batch < p.batches {
+                let path = StepOptions.checkpointPath(setup.savePath!, step: step)
                 var tally = p.tally
                 tally.seconds += p.elapsedSeconds  // the trainer adds the epoch's seconds at its end
                 try saveMidEpoch(tally, epoch: epoch, to: path)
-                if !plan.quiet { progress.clear(); console.note("saved \(path) (step \(step))") }
+                if !setup.quiet { progress.clear(); console.note("saved \(path) (step \(step))") }
             }
         } catch {
             steps.failure = error
@@ -86,26 +87,26 @@ extension TrainSession {
 
     /// The step line (and its metrics record) over the window, which starts anew.
     func reportStep(_ step: Int, epoch: Int, batch: Int, of batches: Int,
-                    test: (loss: Double, accuracy: Double, count: Int)?) throws {
+                    test: HeldOutFigures?) throws {
         let w = steps.window
         steps.window = EpochTally()
         steps.lastLogged = step
         let loss = w.lossSum / Double(max(w.scored, 1)), accuracy = Double(w.correct) / Double(max(w.scored, 1))
         let speed = w.seconds > 0 ? Double(w.tokens) / w.seconds : 0
-        var line = "Step \(step) (epoch \(epoch), batch \(batch)/\(batches)) - loss\(unit) \(Format.fixed(loss, 4))"
-            + " - acc\(unit) \(Format.fixed(accuracy, 4))"
+        var line = "Step \(step) (epoch \(epoch), batch \(batch)/\(batches)) - loss\(task.lossUnit) \(Format.fixed(loss, 4))"
+            + " - acc\(task.lossUnit) \(Format.fixed(accuracy, 4))"
         if let test {
-            line += " - test acc\(unit) \(Format.fixed(test.accuracy, 4))"
-                + (plan.steps.errorRate ? " - error \(Format.percent(1 - test.accuracy, 2))" : "")
-                + " - test loss\(unit) \(Format.fixed(test.loss, 4))"
+            line += " - test acc\(task.lossUnit) \(Format.fixed(test.accuracy, 4))"
+                + (setup.steps.errorRate ? " - error \(Format.percent(1 - test.accuracy, 2))" : "")
+                + " - test loss\(task.lossUnit) \(Format.fixed(test.loss, 4))"
         }
         console.line(line + " - \(Format.duration(w.seconds)) - \(Format.grouped(Int(speed.rounded()))) tok/s")
-        guard let path = plan.metricsPath, writesFiles else { return }
-        let m = MetricsRecord(run: plan.runName, epoch: epoch, step: step, trainLoss: loss, trainAccuracy: accuracy,
+        guard let path = setup.metricsPath, writesFiles else { return }
+        let m = MetricsRecord(run: setup.runName, epoch: epoch, step: step, trainLoss: loss, trainAccuracy: accuracy,
                               testLoss: test?.loss, testAccuracy: test?.accuracy,
                               seconds: (w.seconds * 1000).rounded() / 1000, tokensPerSecond: speed.rounded(),
-                              learningRate: Double("\(trainer.optimizer.learningRate)"), task: plan.task.rawValue,
-                              batching: plan.settings.batching.description, batchSize: plan.training.batchSize)
+                              learningRate: Format.rate(trainer.optimizer.learningRate), task: setup.taskName,
+                              batching: setup.settings.batching.description, batchSize: setup.settings.batchSize)
         try MetricsFile.append(m, to: path)
     }
 
@@ -124,15 +125,15 @@ extension TrainSession {
     /// checkpoint, resumable with more --max-steps.
     func stopAtStepLimit(_ s: EpochStats, epoch: Int) throws {
         let step = trainer.optimizer.step
-        if steps.lastLogged != step || !plan.steps.evaluate {
-            let test = plan.testRows.isEmpty ? nil : trainer.evaluate(rows: plan.testRows)
+        if steps.lastLogged != step || !setup.steps.evaluate {
+            let test = task.evaluateTest()
             try reportStep(step, epoch: epoch, batch: s.tally.batchesDone, of: s.batches, test: test)
         }
         blasShare.add(epochSeconds: s.trainSeconds)
-        guard var path = plan.savePath else { return }
+        guard var path = setup.savePath else { return }
         // --save-best and --early-stop keep the best epoch in PATH; the last step goes beside it.
-        if plan.selecting { path = StepOptions.checkpointPath(path, step: step) }
+        if setup.selecting { path = StepOptions.checkpointPath(path, step: step) }
         try saveMidEpoch(s.tally, epoch: epoch, to: path)
-        if !plan.quiet { console.note("saved \(path) (step \(step): epoch \(epoch), batch \(s.tally.batchesDone)/\(s.batches))") }
+        if !setup.quiet { console.note("saved \(path) (step \(step): epoch \(epoch), \(task.unit) \(s.tally.batchesDone)/\(s.batches))") }
     }
 }

@@ -2,13 +2,89 @@ import Corpus
 import Model
 import TensorCore
 
-/// The epochs of one training command: builds the network and trainer from a
-/// `TrainPlan`, restores a resumed checkpoint, then per epoch prints the
-/// line, appends metrics, redraws the plot and saves; Ctrl-C saves the
-/// epoch's position and exits 130. It never names a cell or an optimizer:
-/// those live in the plan's specs and the checkpoint's record.
+/// What every training session takes from its plan (`TrainPlan`,
+/// `CharLMPlan`): the network and options, the run's recorded settings,
+/// the outputs, the checkpoint to resume, and the task beside them.
+protocol SessionPlan {
+    /// The task as metrics files name it: classify, seq2seq, charlm.
+    var taskName: String { get }
+    var model: ModelSpec { get }
+    var training: TrainingOptions { get }
+    var settings: RunSettings { get }
+    var savePath: String? { get }
+    var saveBest: Bool { get }
+    /// `--early-stop N` (nil: off).
+    var earlyStop: Int? { get }
+    /// --save-best or --early-stop: the kept model is the epoch with the lowest validation loss.
+    var selecting: Bool { get }
+    var metricsPath: String? { get }
+    var plotPath: String? { get }
+    var runName: String { get }
+    var quiet: Bool { get }
+    /// Without a terminal: a progress line at most this often (nil: none).
+    var progressLogSeconds: Double? { get }
+    var steps: StepOptions { get }
+    var resumed: (path: String, checkpoint: Checkpoint, record: RunRecord)? { get }
+    func makeTask() -> any SessionTask
+}
+
+/// The task-specific part of a session: its batch source, held-out data,
+/// summary, epoch line and what it adds to checkpoints and the end of the
+/// run (`SentenceTask`, `CharLMTask`).
+protocol SessionTask: AnyObject {
+    var source: any BatchSource { get }
+    /// What an epoch is made of, in notes: "batch", "window".
+    var unit: String { get }
+    /// The unit of losses and accuracies in lines: "" (per row), "/token".
+    var lossUnit: String { get }
+    var hasValidation: Bool { get }
+    /// Test figures after every epoch.
+    var hasTest: Bool { get }
+    /// Before the checkpoint is restored (pretrained vectors): a note to print, or nil.
+    func prepare(_ session: TrainSession) throws -> String?
+    /// After the checkpoint is restored: what the task keeps beside it.
+    func restore(_ resumed: (path: String, checkpoint: Checkpoint, record: RunRecord), partial: EpochTally) throws
+    /// After the start-up summary, before the first epoch.
+    func beforeEpochs(_ session: TrainSession)
+    func printSummary(_ session: TrainSession)
+    func epochLine(_ s: EpochStats, of epochs: Int) -> String
+    /// After the epoch line (charlm: a sample).
+    func afterEpochLine(_ s: EpochStats, _ session: TrainSession)
+    /// The task's fields of an epoch's metrics record.
+    func complete(_ m: inout MetricsRecord)
+    /// The test rows' figures now (nil without test rows).
+    func evaluateTest() -> HeldOutFigures?
+    /// Tensors an interrupted checkpoint carries beside the weights.
+    func interruptedTensors() -> [String: Safetensors.Tensor]
+    /// At the end of the run, before the plot note (selection and test).
+    func endOfRun(_ session: TrainSession) throws
+    /// The best epoch's note after the plot note (nil: none).
+    func bestNote(_ best: BestEpoch) -> String?
+}
+
+/// What a task adds nothing to.
+extension SessionTask {
+    var hasTest: Bool { false }
+    func prepare(_ session: TrainSession) throws -> String? { nil }
+    func restore(_ resumed: (path: String, checkpoint: Checkpoint, record: RunRecord), partial: EpochTally) throws {}
+    func beforeEpochs(_ session: TrainSession) {}
+    func afterEpochLine(_ s: EpochStats, _ session: TrainSession) {}
+    func complete(_ m: inout MetricsRecord) {}
+    func evaluateTest() -> HeldOutFigures? { nil }
+    func interruptedTensors() -> [String: Safetensors.Tensor] { [:] }
+    func endOfRun(_ session: TrainSession) throws {}
+    func bestNote(_ best: BestEpoch) -> String? { nil }
+}
+
+/// The epochs of every training command: builds the network and trainer
+/// from the plan and its task's batch source, restores a resumed
+/// checkpoint, then per epoch prints the line, appends metrics, redraws the
+/// plot and saves; Ctrl-C saves the epoch's position and exits 130. It
+/// never names a cell or an optimizer: those live in the plan's specs and
+/// the checkpoint's record.
 final class TrainSession {
-    let plan: TrainPlan
+    let setup: any SessionPlan
+    let task: any SessionTask
     let console: Console
     let network: SequenceNetwork
     let trainer: Trainer
@@ -23,29 +99,28 @@ final class TrainSession {
     var outputs: EpochOutputs!
     /// Time inside sgemm (reported with RNNTRAIN_TIME_BLAS set).
     var blasShare: BLASShare
-    /// What `--embeddings` matched (printed with the summary).
-    var pretrainedNote: String?
+    /// What the task noted before training (`--embeddings`).
+    var preparedNote: String?
     /// Training seconds of this process's epochs (for the optimizer's share).
     var trainSeconds = 0.0
     /// The epochs to run (with a step limit: enough epochs to reach it).
-    let epochs: Int
+    var epochs = 0
     /// Step lines and checkpoints (TrainSession+Steps).
     var steps = StepState()
-    /// The baselines on the same split (`--baseline`, classify).
-    var baseline: BaselineFigures?
     /// Whether the first batches' cost was weighed (`EpochEstimate`).
     var estimated = false
 
-    init(plan: TrainPlan, console: Console) throws {
-        self.plan = plan
-        self.console = console
-        blasShare = BLASShare(threads: plan.training.threads)
-        network = SequenceNetwork(spec: plan.model, seed: plan.settings.seed)
-        trainer = Trainer(network: network, corpus: plan.loaded.corpus, trainRows: plan.trainRows,
-                          testRows: plan.selection.reportTest || plan.valRows.isEmpty ? plan.testRows : [], valRows: plan.valRows,
-                          options: plan.training)
-        if let source = plan.pretrained { pretrainedNote = try EmbeddingOptions.load(source, into: network) }
-        if let resumed = plan.resumed {
+    init(plan setup: any SessionPlan, console: Console) throws {
+        (self.setup, self.console) = (setup, console)
+        let task = setup.makeTask()
+        self.task = task
+        blasShare = BLASShare(threads: setup.training.threads)
+        network = SequenceNetwork(spec: setup.model, seed: setup.training.seed)
+        var options = setup.training
+        options.stepLimit = setup.steps.limit
+        trainer = Trainer(network: network, source: task.source, options: options)
+        preparedNote = try task.prepare(self)
+        if let resumed = setup.resumed {
             try resumed.checkpoint.restore(into: network, optimizer: trainer.optimizer, path: resumed.path)
             let progress = resumed.record.progress
             firstEpoch = progress.epoch + 1
@@ -53,50 +128,54 @@ final class TrainSession {
             steps.window = progress.stepWindow ?? EpochTally()
             trainer.plateau = progress.plateau ?? PlateauState()
         }
-        epochs = TrainSession.epochsToRun(plan: plan, batchesPerEpoch: trainer.batches(epoch: 1).count)
-        if let resumed = plan.resumed {
-            try restoreBest(resumed.record, checkpoint: resumed.checkpoint)
-            let done = resumed.record.progress
-            if let limit = plan.steps.limit, done.optimizerStep >= limit {
-                throw UsageError("\(resumed.path) is already at step \(done.optimizerStep); ask for more --max-steps to continue")
-            }
-            guard firstEpoch <= epochs else {
-                throw UsageError("\(resumed.path) is already at epoch \(done.epoch); ask for more --epochs to continue")
-            }
-        }
-        outputs = EpochOutputs(metricsPath: plan.metricsPath, plotPath: plan.plotPath, runName: plan.runName, firstEpoch: firstEpoch)
+        epochs = TrainSession.epochsToRun(limit: setup.steps.limit, epochs: setup.training.epochs,
+                                          batchesPerEpoch: trainer.source.batchCount(epoch: 1))
+        if let resumed = setup.resumed { try checkResumed(resumed) }
+        outputs = EpochOutputs(metricsPath: setup.metricsPath, plotPath: setup.plotPath, runName: setup.runName, firstEpoch: firstEpoch)
     }
-    var unit: String { plan.task == .classify ? "" : "/token" }
+
+    /// A resumed run: its best epoch, and the steps or epochs left to train.
+    private func checkResumed(_ resumed: (path: String, checkpoint: Checkpoint, record: RunRecord)) throws {
+        try restoreBest(resumed.record, checkpoint: resumed.checkpoint)
+        let done = resumed.record.progress
+        if let limit = setup.steps.limit, done.optimizerStep >= limit {
+            throw UsageError("\(resumed.path) is already at step \(done.optimizerStep); ask for more --max-steps to continue")
+        }
+        guard firstEpoch <= epochs else {
+            throw UsageError("\(resumed.path) is already at epoch \(done.epoch); ask for more --epochs to continue")
+        }
+        try task.restore(resumed, partial: partial)
+    }
 
     func run() throws -> Int32 {
-        if !plan.quiet { printSummary() }
-        if let pretrainedNote, !plan.quiet { console.note(pretrainedNote) }
-        if let resumed = plan.resumed, !plan.quiet {
-            console.note(resumeNote(path: resumed.path, epoch: firstEpoch, partial: partial, unit: "batch",
-                                    optimizerStep: trainer.optimizer.step))
+        if !setup.quiet { task.printSummary(self) }
+        if let preparedNote, !setup.quiet { console.note(preparedNote) }
+        if let resumed = setup.resumed, !setup.quiet {
+            console.note("resuming \(resumed.path) at epoch \(firstEpoch)"
+                + (partial.batchesDone > 0 ? ", \(task.unit) \(partial.batchesDone + 1)" : "") + " (optimizer step \(trainer.optimizer.step))")
         }
-        if plan.baseline {
-            baseline = BaselineFigures.compute(trainer.corpus, train: plan.trainRows, val: plan.valRows, test: plan.testRows,
-                                               threads: plan.training.threads)
-        }
+        task.beforeEpochs(self)
         Interruption.install()
         defer { Interruption.uninstall() }
-        let progress = ProgressBar(console: console, enabled: console.errIsTerminal && !plan.quiet,
-                                   logInterval: console.errIsTerminal || plan.quiet ? nil : plan.progressLogSeconds)
-        for epoch in firstEpoch ... epochs {
+        let progress = ProgressBar(console: console, enabled: console.errIsTerminal && !setup.quiet,
+                                   logInterval: console.errIsTerminal || setup.quiet ? nil : setup.progressLogSeconds)
+        epochs: for epoch in firstEpoch ... epochs {
             let resuming = epoch == firstEpoch ? partial : EpochTally()
             steps.startEpoch(resuming)
             let bar = progress.callback(epoch: epoch, of: epochs)
             let s = trainer.trainEpoch(epoch, resuming: resuming,
                                        progress: { [self] p in afterBatch(p, epoch: epoch, bar: bar, progress: progress) },
-                                       shouldStop: { [self] in Interruption.requested || steps.failure != nil || reachedStepLimit })
+                                       shouldStop: { [self] in Interruption.requested || steps.failure != nil })
             progress.clear()
             if let failure = steps.failure { throw failure }
-            if let batch = s.nonFiniteBatch { throw nonFinite(s, epoch: epoch, batch: batch) }
-            if s.interrupted && reachedStepLimit { try stopAtStepLimit(s, epoch: epoch); break }
-            if s.interrupted { return try saveInterrupted(s, epoch: epoch) }
-            console.line(TrainSession.epochLine(s, of: epochs, unit: unit, hasVal: !plan.valRows.isEmpty, hasTest: !trainer.testRows.isEmpty,
-                                                errorRate: plan.steps.errorRate))
+            switch s.stop {
+            case .nonFinite(let batch): throw nonFinite(s, epoch: epoch, batch: batch)
+            case .stepLimit: try stopAtStepLimit(s, epoch: epoch); break epochs
+            case .asked: return try saveInterrupted(s, epoch: epoch)
+            case .finished: break
+            }
+            console.line(task.epochLine(s, of: epochs))
+            task.afterEpochLine(s, self)
             blasShare.add(epochSeconds: s.trainSeconds + s.evalSeconds)
             trainSeconds += s.trainSeconds - (epoch == firstEpoch ? partial.seconds : 0)
             trainer.observeValidation(loss: s.valLoss)
@@ -111,52 +190,64 @@ final class TrainSession {
     func runRecord(epoch: Int) -> RunRecord {
         var progress = RunProgress(epoch: epoch, optimizerStep: trainer.optimizer.step)
         if best.epoch > 0 { (progress.bestValEpoch, progress.bestValLoss, progress.bestValAccuracy) = (best.epoch, best.loss, best.accuracy) }
-        if plan.training.schedule.kind == .plateau { progress.plateau = trainer.plateau }
+        if setup.training.schedule.kind == .plateau { progress.plateau = trainer.plateau }
         if steps.window.batchesDone > 0 { progress.stepWindow = steps.window }
         // The base rate: the schedule sets the optimizer's current one.
         var optimizer = trainer.optimizer.spec
-        optimizer.learningRate = plan.training.optimizer.learningRate
-        return RunRecord(model: network.spec, optimizer: optimizer, settings: plan.settings, progress: progress)
+        optimizer.learningRate = setup.training.optimizer.learningRate
+        return RunRecord(model: network.spec, optimizer: optimizer, settings: setup.settings, progress: progress)
     }
 
     /// After a finished epoch: metrics line, chart, checkpoint.
     func record(_ s: EpochStats) throws {
-        let hasTest = !trainer.testRows.isEmpty, hasVal = !plan.valRows.isEmpty
-        var m = MetricsRecord(run: plan.runName, epoch: s.epoch, trainLoss: s.trainLoss, trainAccuracy: s.trainAccuracy,
+        let hasTest = task.hasTest, hasVal = task.hasValidation
+        var m = MetricsRecord(run: setup.runName, epoch: s.epoch, trainLoss: s.trainLoss, trainAccuracy: s.trainAccuracy,
                               testLoss: hasTest ? s.testLoss : nil, testAccuracy: hasTest ? s.testAccuracy : nil,
                               seconds: (s.trainSeconds * 1000).rounded() / 1000, tokensPerSecond: s.tokensPerSecond.rounded(),
-                              learningRate: Double("\(trainer.optimizer.learningRate)"), task: plan.task.rawValue,
-                              batching: plan.settings.batching.description, batchSize: plan.training.batchSize)
+                              learningRate: Format.rate(trainer.optimizer.learningRate), task: setup.taskName,
+                              batching: setup.settings.batching.description, batchSize: setup.settings.batchSize)
         if hasVal { (m.valLoss, m.valAccuracy) = (s.valLoss, s.valAccuracy) }
-        m.majorityShare = majorityShare
+        task.complete(&m)
         let improved = hasVal && best.improves(on: s.valLoss)
         if improved { best.keep(epoch: s.epoch, loss: s.valLoss, accuracy: s.valAccuracy, network: network) }
         guard writesFiles else { return }
-        try outputs.add(m, kept: plan.selecting ? best.epoch : s.epoch)
-        if let path = plan.savePath, improved || !plan.selecting {
+        try outputs.add(m, kept: setup.selecting ? best.epoch : s.epoch)
+        if let path = setup.savePath, improved || !setup.selecting {
             var r = runRecord(epoch: s.epoch)
             if hasTest { r.progress.testAccuracy = s.testAccuracy }
             if hasVal { (r.progress.valLoss, r.progress.valAccuracy) = (s.valLoss, s.valAccuracy) }
             try Checkpoint(network: network, optimizer: trainer.optimizer, record: r).write(to: path)
-            if !plan.quiet { console.note("saved \(path) (epoch \(s.epoch))") }
+            if !setup.quiet { console.note("saved \(path) (epoch \(s.epoch))") }
         }
     }
 
-    /// Ctrl-C: the epoch's position and running sums go into the checkpoint
-    /// (with --save-best beside the best model, never over it).
+    /// Ctrl-C: the epoch's position, running sums and the task's tensors go
+    /// into the checkpoint, written to --save PATH (or beside the selected
+    /// model, as `NAME.interrupted.safetensors`, never over it); then one
+    /// line that says where training stopped and how to continue. Exit 130.
     func saveInterrupted(_ s: EpochStats, epoch: Int) throws -> Int32 {
-        try saveInterruptedRun(position: "epoch \(epoch), after batch \(s.tally.batchesDone) of \(s.batches)",
-                               savePath: writesFiles ? plan.savePath : nil, besideBest: plan.selecting, console: console) {
+        // Every rank hands its part of the task's tensors over; rank 0 writes.
+        let extra = setup.savePath == nil ? [:] : task.interruptedTensors()
+        var where_ = "epoch \(epoch), after \(task.unit) \(s.tally.batchesDone) of \(s.batches)"
+        if let savePath = setup.savePath, writesFiles {
+            let target = setup.selecting ? TrainSession.interruptedPath(savePath) : savePath
             var r = runRecord(epoch: epoch - 1)
             r.progress.partial = s.tally
-            return try Checkpoint(network: network, optimizer: trainer.optimizer, record: r)
+            var checkpoint = try Checkpoint(network: network, optimizer: trainer.optimizer, record: r)
+            checkpoint.tensors.merge(extra) { _, new in new }
+            try checkpoint.write(to: target)
+            where_ += "; saved \(target): continue with --resume \(target)"
+        } else {
+            where_ += "; nothing saved (use --save PATH to keep progress)"
         }
+        console.note("interrupted in \(where_)")
+        return RNNTrain.ExitCode.interrupted
     }
 
     /// The weights are poisoned: stop without saving them.
     func nonFinite(_ s: EpochStats, epoch: Int, batch: Int) -> RuntimeError {
-        let kept = plan.savePath.map { fileExists($0) ? "; \($0) keeps the last good epoch" : "" } ?? ""
-        return RuntimeError("epoch \(epoch), batch \(batch): the training loss became \(s.trainLoss.isNaN ? "NaN" : "infinite")"
+        let kept = setup.savePath.map { fileExists($0) ? "; \($0) keeps the last good epoch" : "" } ?? ""
+        return RuntimeError("epoch \(epoch), \(task.unit) \(batch): the training loss became \(s.trainLoss.isNaN ? "NaN" : "infinite")"
             + "; stopped without saving\(kept). Try --clip 5 or a lower --lr (now \(trainer.optimizer.learningRate))")
     }
 
@@ -167,10 +258,23 @@ final class TrainSession {
             console.note("time in the gradient path (sum, clip, optimizer step): \(Format.percent(inside / max(trainSeconds, 1e-9)))"
                 + " of \(Format.fixed(trainSeconds, 2)) training s (\(trainer.gradientPath.stageShares(of: trainSeconds)))")
         }
-        if let ranks = rankSummary, !plan.quiet { console.note(ranks) }
-        try selectAndTest()
-        guard !plan.quiet else { return }
-        if let path = plan.plotPath { console.note("learning curves: \(path)") }
+        if let ranks = rankSummary, !setup.quiet { console.note(ranks) }
+        try task.endOfRun(self)
+        guard !setup.quiet else { return }
+        if let path = setup.plotPath { console.note("learning curves: \(path)") }
+        if let note = task.bestNote(best) { console.note(note) }
         console.note("peak memory: \(Format.fixed(peakResidentMegabytes(), 1)) MB (max resident set)")
+    }
+
+    /// `runs/model.safetensors` -> `runs/model.interrupted.safetensors`.
+    static func interruptedPath(_ path: String) -> String { insertingSuffix(".interrupted", into: path) }
+
+    /// `suffix` before the file name's extension (or at its end).
+    static func insertingSuffix(_ suffix: String, into path: String) -> String {
+        let slash = path.lastIndex(of: "/").map { path.index(after: $0) } ?? path.startIndex
+        if let dot = path[slash...].lastIndex(of: "."), dot > slash {
+            return String(path[..<dot]) + suffix + String(path[dot...])
+        }
+        return path + suffix
     }
 }

@@ -18,7 +18,8 @@ import Darwin
 ///
 /// Losses and accuracies are per row (classify) or per real token (seq2seq).
 /// `val_*` (validation) and `test_*` are null when not evaluated that epoch
-/// (test only with --report-test once there is validation data).
+/// (test only with --report-test once there is validation data); charlm
+/// records have validation keys only.
 ///
 /// The last record of a finished run has `"final":true`: its `epoch` is the
 /// kept model's (the epoch of lowest validation loss with --save-best or
@@ -64,6 +65,16 @@ public struct MetricsRecord: Codable, Equatable, Sendable {
         case majorityValAccuracy = "majority_val_accuracy", majorityTestAccuracy = "majority_test_accuracy"
     }
 
+    /// charlm has no test text: its records carry no test keys.
+    var hasTestKeys: Bool { task != "charlm" || testLoss != nil || testAccuracy != nil }
+
+    /// A charlm record of the earlier layout (test keys, no validation
+    /// keys) holds its validation figures under test: moved where they belong.
+    mutating func readAsValidation() {
+        guard task == "charlm", valLoss == nil, valAccuracy == nil, testLoss != nil || testAccuracy != nil else { return }
+        (valLoss, valAccuracy, testLoss, testAccuracy) = (testLoss, testAccuracy, nil, nil)
+    }
+
     /// The JSON line, keys in a fixed reading order.
     var jsonLine: String {
         var parts: [String] = []
@@ -81,8 +92,10 @@ public struct MetricsRecord: Codable, Equatable, Sendable {
             add("val_loss", num(valLoss))
             add("val_accuracy", num(valAccuracy))
         }
-        add("test_loss", num(testLoss))
-        add("test_accuracy", num(testAccuracy))
+        if hasTestKeys {
+            add("test_loss", num(testLoss))
+            add("test_accuracy", num(testAccuracy))
+        }
         add("seconds", num(seconds))
         add("tokens_per_second", num(tokensPerSecond))
         add("learning_rate", num(learningRate))
@@ -142,7 +155,9 @@ public enum MetricsFile {
             try forEachLine(in: bytes) { line, text in
                 if text.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
                 do {
-                    records.append(try decoder.decode(MetricsRecord.self, from: Data(text)))
+                    var record = try decoder.decode(MetricsRecord.self, from: Data(text))
+                    record.readAsValidation()
+                    records.append(record)
                 } catch {
                     throw DataError(file: path, line: line, "not a metrics record (a JSON object with epoch, train_loss, train_accuracy): \(describe(error))")
                 }
