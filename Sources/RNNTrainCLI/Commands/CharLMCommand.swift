@@ -73,19 +73,12 @@ struct CharLMPlan {
     var settings: RunSettings
     /// --save, --metrics, --plot, --summary, --resume, --quiet.
     var outputs: RunOutputs
-    var savePath: String? { outputs.savePath }
-    var saveBest: Bool { outputs.saveBest }
-    var metricsPath: String? { outputs.metricsPath }
-    var plotPath: String? { outputs.plotPath }
-    var runName: String { outputs.runName }
-    var quiet: Bool { outputs.quiet }
-    var resumed: (path: String, checkpoint: Checkpoint, record: RunRecord)? { outputs.resumed }
     var sampleLength: Int
 
     init(options o: ParsedOptions) throws {
         guard let path = o.string("--text") else { throw UsageError("option --text is required (a UTF-8 text file)") }
         textPath = path
-        outputs = try RunOutputs(o, runName: "charlm")
+        outputs = try RunOutputs(o, command: "charlm", runName: "charlm")
         sampleLength = try o.int("--sample-length")
         if let (p, _, record) = outputs.resumed, record.settings.charLM == nil {
             throw DataError(file: p, line: 0, "not a character language model (it was trained by rnntrain \(record.model.task.rawValue))")

@@ -11,7 +11,7 @@ extension CharLMPlan: SessionPlan {
     var taskName: String { "charlm" }
     var training: TrainingOptions { options }
     var earlyStop: Int? { nil }
-    var selecting: Bool { saveBest }
+    var selecting: Bool { outputs.saveBest }
     var progressLogSeconds: Double? { nil }
     var steps: StepOptions { StepOptions() }
     func makeTask() -> any SessionTask { CharLMTask(plan: self) }

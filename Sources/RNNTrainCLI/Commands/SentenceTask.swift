@@ -112,7 +112,7 @@ final class SentenceTask: SessionTask {
             parts.append("class weights " + zip(plan.loaded.corpus.classNames, w).map { "\($0) \(Format.fixed(Double($1), 3))" }.joined(separator: ", "))
         }
         if let n = plan.selection.earlyStop { parts.append("early stop after \(n) epoch\(n == 1 ? "" : "s") without a lower validation loss") }
-        if plan.saveBest { parts.append("--save-best keeps the epoch of lowest validation loss") }
+        if plan.outputs.saveBest { parts.append("--save-best keeps the epoch of lowest validation loss") }
         return parts.isEmpty ? nil : "selection: " + parts.joined(separator: "; ")
     }
 
@@ -135,22 +135,13 @@ final class SentenceTask: SessionTask {
         return (Double(counts.max() ?? 0) / Double(max(plan.trainRows.count, 1)) * 10_000).rounded() / 10_000
     }
 
-    /// At the end: with --save-best or --early-stop the best epoch's weights
-    /// go back into the network; then the test figure of the model kept,
-    /// printed once (to stdout, with --quiet too), the baselines' line, and
-    /// the final metrics record.
-    func endOfRun(_ session: TrainSession) throws {
-        let best = session.best, network = session.network, console = session.console, unit = lossUnit
-        if plan.selecting, let w = best.weights {
-            w.withUnsafeBufferPointer { network.params.base.update(from: $0.baseAddress!, count: w.count) }
-        }
-        let last = session.outputs.history.last?.epoch ?? 0
-        let kept = plan.selecting && best.epoch > 0 ? best.epoch : last
-        var final = session.outputs.history.last { $0.epoch == kept && $0.step == nil }
-            ?? MetricsRecord(run: plan.runName, epoch: kept, trainLoss: .nan, trainAccuracy: .nan)
-        (final.final, final.step, final.seconds, final.tokensPerSecond) = (true, nil, nil, nil)
+    /// At the end, with the kept model in the network: its test figure,
+    /// printed once (to stdout, with --quiet too), and the baselines' line;
+    /// both go into the final record.
+    func endOfRun(_ session: TrainSession, final: inout MetricsRecord) throws {
+        let best = session.best, console = session.console, unit = lossUnit, kept = final.epoch
         if hasValidation, best.epoch > 0 {
-            if !plan.quiet {
+            if !plan.outputs.quiet {
                 console.note("lowest validation loss\(unit): \(Format.fixed(best.loss, 4)) at epoch \(best.epoch) (validation accuracy\(unit) \(Format.fixed(best.accuracy, 4)))")
             }
             if let test = evaluateTest() {
@@ -165,6 +156,5 @@ final class SentenceTask: SessionTask {
             (final.baselineValAccuracy, final.baselineTestAccuracy) = (value(baseline.bagVal), value(baseline.bagTest))
             (final.majorityValAccuracy, final.majorityTestAccuracy) = (value(baseline.majorityVal), value(baseline.majorityTest))
         }
-        if session.writesFiles && kept > 0 { try session.outputs.addFinal(final) }
     }
 }

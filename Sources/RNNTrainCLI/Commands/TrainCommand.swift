@@ -79,6 +79,8 @@ struct RunOutputs {
         .flag("--quiet", help: "print only the epoch and step lines, and the final result"),
     ]
 
+    /// The command that trains (classify, count-ones, charlm ...).
+    var command: String
     var savePath: String?
     var saveBest: Bool
     var metricsPath: String?, plotPath: String?, summaryPath: String?
@@ -88,7 +90,8 @@ struct RunOutputs {
 
     /// Every output path is checked now: an unwritable one is refused before
     /// an hour of training, not after.
-    init(_ o: ParsedOptions, runName defaultName: String) throws {
+    init(_ o: ParsedOptions, command: String, runName defaultName: String) throws {
+        self.command = command
         savePath = o.string("--save")
         saveBest = o.flag("--save-best")
         metricsPath = o.string("--metrics")

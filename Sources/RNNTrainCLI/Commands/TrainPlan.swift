@@ -23,20 +23,13 @@ struct TrainPlan {
     var settings: RunSettings
     /// --save, --metrics, --plot, --summary, --resume, --quiet.
     var outputs: RunOutputs
-    var savePath: String? { outputs.savePath }
-    var saveBest: Bool { outputs.saveBest }
     /// --save-best or --early-stop: the kept model is the epoch with the lowest validation loss.
-    var selecting: Bool { saveBest || selection.earlyStop != nil }
-    var metricsPath: String? { outputs.metricsPath }
-    var plotPath: String? { outputs.plotPath }
-    var runName: String { outputs.runName }
-    var quiet: Bool { outputs.quiet }
+    var selecting: Bool { outputs.saveBest || selection.earlyStop != nil }
     /// Without a terminal: a progress line at most this often in a long epoch
     /// (`RNNTRAIN_PROGRESS_SECONDS`, default 30; 0 turns it off).
     var progressLogSeconds: Double?
     /// `--baseline`: train the baselines (classify only) on the same split.
     var baseline: Bool
-    var resumed: (path: String, checkpoint: Checkpoint, record: RunRecord)? { outputs.resumed }
     /// `--embeddings`: the vector file and the vocabulary it is matched to.
     var pretrained: (path: String, vocabulary: Vocabulary)?
     /// Step-based intervals, the step limit, and what a step line reports.
@@ -77,7 +70,7 @@ struct TrainPlan {
     init(task: Task, command: String, options o: ParsedOptions, source: (ParsedOptions, UInt64) throws -> DataSource) throws {
         self.task = task
         let bucketed = o.flag("--bucketed") || o.has("--buckets")
-        outputs = try RunOutputs(o, runName: command == task.rawValue ? "\(task.rawValue) \(bucketed ? "bucketed" : "padded")" : command)
+        outputs = try RunOutputs(o, command: command, runName: command == task.rawValue ? "\(task.rawValue) \(bucketed ? "bucketed" : "padded")" : command)
         let resumed = outputs.resumed
         // A resumed run keeps its seed (hence its split and data order) unless told otherwise.
         let seed = try o.seed(recorded: resumed?.record.settings.seed)

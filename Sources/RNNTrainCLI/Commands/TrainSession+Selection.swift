@@ -28,7 +28,7 @@ extension TrainSession {
         (best.epoch, best.loss, best.accuracy) = (e, loss, record.progress.bestValAccuracy ?? .nan)
         if e == record.progress.epoch {
             best.weights = Array(UnsafeBufferPointer(start: network.params.base, count: network.params.count))
-        } else if let path = setup.savePath, fileExists(path), let saved = try? Checkpoint.read(path: path),
+        } else if let path = setup.outputs.savePath, fileExists(path), let saved = try? Checkpoint.read(path: path),
                   (try? saved.record(path: path))?.progress.epoch == e {
             let scratch = SequenceNetwork(spec: network.spec, seed: 0)
             try saved.restore(into: scratch, optimizer: nil, path: path)
@@ -39,7 +39,7 @@ extension TrainSession {
     /// --early-stop N: true when `epoch` is N epochs past the best one.
     func stopsEarly(after epoch: Int) -> Bool {
         guard let patience = setup.earlyStop, best.epoch > 0, epoch - best.epoch >= patience, epoch < epochs else { return false }
-        if !setup.quiet {
+        if !setup.outputs.quiet {
             console.note("early stop after epoch \(epoch): no lower validation loss in \(patience) epoch\(patience == 1 ? "" : "s") since epoch \(best.epoch)")
         }
         return true

@@ -15,6 +15,10 @@ struct StepState {
     /// A step line or checkpoint that could not be written: training stops
     /// before the next batch and the run reports it.
     var failure: Error?
+    /// The last step line's record, and whether the step limit ended the
+    /// run there (its model is then the one kept, unless selecting).
+    var lastRecord: MetricsRecord?
+    var stoppedAtLimit = false
 
     mutating func startEpoch(_ resuming: EpochTally) {
         previous = resuming
@@ -43,7 +47,7 @@ extension TrainSession {
     func afterBatch(_ p: BatchProgress, epoch: Int, bar: ((BatchProgress) -> Void)?, progress: ProgressBar) {
         if !estimated && p.batch >= 3 && p.elapsedSeconds >= 1 {
             estimated = true
-            if !setup.quiet, let line = EpochEstimate.line(secondsPerBatch: p.elapsedSeconds / Double(p.batch), batches: p.batches,
+            if !setup.outputs.quiet, let line = EpochEstimate.line(secondsPerBatch: p.elapsedSeconds / Double(p.batch), batches: p.batches,
                                                           epochs: epochs - epoch + 1, parameters: network.parameterCount,
                                                           memoryMB: peakResidentMegabytes()) {
                 progress.clear()
@@ -74,11 +78,11 @@ extension TrainSession {
                 steps.previousElapsed += (clock.now - start).inSeconds
             }
             if let n = setup.steps.saveEvery, step % n == 0, p.batch < p.batches {
-                let path = StepOptions.checkpointPath(setup.savePath!, step: step)
+                let path = StepOptions.checkpointPath(setup.outputs.savePath!, step: step)
                 var tally = p.tally
                 tally.seconds += p.elapsedSeconds  // the trainer adds the epoch's seconds at its end
                 try saveMidEpoch(tally, epoch: epoch, to: path)
-                if !setup.quiet { progress.clear(); console.note("saved \(path) (step \(step))") }
+                if !setup.outputs.quiet { progress.clear(); console.note("saved \(path) (step \(step))") }
             }
         } catch {
             steps.failure = error
@@ -101,12 +105,13 @@ extension TrainSession {
                 + " - test loss\(task.lossUnit) \(Format.fixed(test.loss, 4))"
         }
         console.line(line + " - \(Format.duration(w.seconds)) - \(Format.grouped(Int(speed.rounded()))) tok/s")
-        guard let path = setup.metricsPath, writesFiles else { return }
-        let m = MetricsRecord(run: setup.runName, epoch: epoch, step: step, trainLoss: loss, trainAccuracy: accuracy,
+        let m = MetricsRecord(run: setup.outputs.runName, epoch: epoch, step: step, trainLoss: loss, trainAccuracy: accuracy,
                               testLoss: test?.loss, testAccuracy: test?.accuracy,
                               seconds: (w.seconds * 1000).rounded() / 1000, tokensPerSecond: speed.rounded(),
                               learningRate: Format.rate(trainer.optimizer.learningRate), task: setup.taskName,
                               batching: setup.settings.batching.description, batchSize: setup.settings.batchSize)
+        steps.lastRecord = m
+        guard let path = setup.outputs.metricsPath, writesFiles else { return }
         try MetricsFile.append(m, to: path)
     }
 
@@ -130,10 +135,11 @@ extension TrainSession {
             try reportStep(step, epoch: epoch, batch: s.tally.batchesDone, of: s.batches, test: test)
         }
         blasShare.add(epochSeconds: s.trainSeconds)
-        guard var path = setup.savePath else { return }
+        steps.stoppedAtLimit = true
+        guard var path = setup.outputs.savePath else { return }
         // --save-best and --early-stop keep the best epoch in PATH; the last step goes beside it.
         if setup.selecting { path = StepOptions.checkpointPath(path, step: step) }
         try saveMidEpoch(s.tally, epoch: epoch, to: path)
-        if !setup.quiet { console.note("saved \(path) (step \(step): epoch \(epoch), \(task.unit) \(s.tally.batchesDone)/\(s.batches))") }
+        if !setup.outputs.quiet { console.note("saved \(path) (step \(step): epoch \(epoch), \(task.unit) \(s.tally.batchesDone)/\(s.batches))") }
     }
 }

@@ -11,20 +11,15 @@ protocol SessionPlan {
     var model: ModelSpec { get }
     var training: TrainingOptions { get }
     var settings: RunSettings { get }
-    var savePath: String? { get }
-    var saveBest: Bool { get }
+    /// --save, --metrics, --plot, --summary, --resume, --quiet.
+    var outputs: RunOutputs { get }
     /// `--early-stop N` (nil: off).
     var earlyStop: Int? { get }
     /// --save-best or --early-stop: the kept model is the epoch with the lowest validation loss.
     var selecting: Bool { get }
-    var metricsPath: String? { get }
-    var plotPath: String? { get }
-    var runName: String { get }
-    var quiet: Bool { get }
     /// Without a terminal: a progress line at most this often (nil: none).
     var progressLogSeconds: Double? { get }
     var steps: StepOptions { get }
-    var resumed: (path: String, checkpoint: Checkpoint, record: RunRecord)? { get }
     func makeTask() -> any SessionTask
 }
 
@@ -56,8 +51,9 @@ protocol SessionTask: AnyObject {
     func evaluateTest() -> HeldOutFigures?
     /// Tensors an interrupted checkpoint carries beside the weights.
     func interruptedTensors() -> [String: Safetensors.Tensor]
-    /// At the end of the run, before the plot note (selection and test).
-    func endOfRun(_ session: TrainSession) throws
+    /// At the end of the run, with the kept model in the network: its
+    /// figures printed and added to the final metrics record (test, baselines).
+    func endOfRun(_ session: TrainSession, final: inout MetricsRecord) throws
     /// The best epoch's note after the plot note (nil: none).
     func bestNote(_ best: BestEpoch) -> String?
 }
@@ -72,7 +68,7 @@ extension SessionTask {
     func complete(_ m: inout MetricsRecord) {}
     func evaluateTest() -> HeldOutFigures? { nil }
     func interruptedTensors() -> [String: Safetensors.Tensor] { [:] }
-    func endOfRun(_ session: TrainSession) throws {}
+    func endOfRun(_ session: TrainSession, final: inout MetricsRecord) throws {}
     func bestNote(_ best: BestEpoch) -> String? { nil }
 }
 
@@ -101,8 +97,8 @@ final class TrainSession {
     var blasShare: BLASShare
     /// What the task noted before training (`--embeddings`).
     var preparedNote: String?
-    /// Training seconds of this process's epochs (for the optimizer's share).
-    var trainSeconds = 0.0
+    /// Training seconds and tokens of this process's epochs.
+    var trainSeconds = 0.0, trainTokens = 0
     /// The epochs to run (with a step limit: enough epochs to reach it).
     var epochs = 0
     /// Step lines and checkpoints (TrainSession+Steps).
@@ -120,7 +116,7 @@ final class TrainSession {
         options.stepLimit = setup.steps.limit
         trainer = Trainer(network: network, source: task.source, options: options)
         preparedNote = try task.prepare(self)
-        if let resumed = setup.resumed {
+        if let resumed = setup.outputs.resumed {
             try resumed.checkpoint.restore(into: network, optimizer: trainer.optimizer, path: resumed.path)
             let progress = resumed.record.progress
             firstEpoch = progress.epoch + 1
@@ -130,8 +126,8 @@ final class TrainSession {
         }
         epochs = TrainSession.epochsToRun(limit: setup.steps.limit, epochs: setup.training.epochs,
                                           batchesPerEpoch: trainer.source.batchCount(epoch: 1))
-        if let resumed = setup.resumed { try checkResumed(resumed) }
-        outputs = EpochOutputs(metricsPath: setup.metricsPath, plotPath: setup.plotPath, runName: setup.runName, firstEpoch: firstEpoch)
+        if let resumed = setup.outputs.resumed { try checkResumed(resumed) }
+        outputs = EpochOutputs(metricsPath: setup.outputs.metricsPath, plotPath: setup.outputs.plotPath, runName: setup.outputs.runName, firstEpoch: firstEpoch)
     }
 
     /// A resumed run: its best epoch, and the steps or epochs left to train.
@@ -148,17 +144,17 @@ final class TrainSession {
     }
 
     func run() throws -> Int32 {
-        if !setup.quiet { task.printSummary(self) }
-        if let preparedNote, !setup.quiet { console.note(preparedNote) }
-        if let resumed = setup.resumed, !setup.quiet {
+        if !setup.outputs.quiet { task.printSummary(self) }
+        if let preparedNote, !setup.outputs.quiet { console.note(preparedNote) }
+        if let resumed = setup.outputs.resumed, !setup.outputs.quiet {
             console.note("resuming \(resumed.path) at epoch \(firstEpoch)"
                 + (partial.batchesDone > 0 ? ", \(task.unit) \(partial.batchesDone + 1)" : "") + " (optimizer step \(trainer.optimizer.step))")
         }
         task.beforeEpochs(self)
         Interruption.install()
         defer { Interruption.uninstall() }
-        let progress = ProgressBar(console: console, enabled: console.errIsTerminal && !setup.quiet,
-                                   logInterval: console.errIsTerminal || setup.quiet ? nil : setup.progressLogSeconds)
+        let progress = ProgressBar(console: console, enabled: console.errIsTerminal && !setup.outputs.quiet,
+                                   logInterval: console.errIsTerminal || setup.outputs.quiet ? nil : setup.progressLogSeconds)
         epochs: for epoch in firstEpoch ... epochs {
             let resuming = epoch == firstEpoch ? partial : EpochTally()
             steps.startEpoch(resuming)
@@ -170,20 +166,26 @@ final class TrainSession {
             if let failure = steps.failure { throw failure }
             switch s.stop {
             case .nonFinite(let batch): throw nonFinite(s, epoch: epoch, batch: batch)
-            case .stepLimit: try stopAtStepLimit(s, epoch: epoch); break epochs
+            case .stepLimit: count(s, epoch: epoch); try stopAtStepLimit(s, epoch: epoch); break epochs
             case .asked: return try saveInterrupted(s, epoch: epoch)
             case .finished: break
             }
             console.line(task.epochLine(s, of: epochs))
             task.afterEpochLine(s, self)
             blasShare.add(epochSeconds: s.trainSeconds + s.evalSeconds)
-            trainSeconds += s.trainSeconds - (epoch == firstEpoch ? partial.seconds : 0)
+            count(s, epoch: epoch)
             trainer.observeValidation(loss: s.valLoss)
             try record(s)
             if reachedStepLimit || stopsEarly(after: epoch) { break }
         }
         try finish()
         return RNNTrain.ExitCode.ok
+    }
+
+    /// Adds the epoch's training seconds and tokens (this process's part of it).
+    func count(_ s: EpochStats, epoch: Int) {
+        trainSeconds += s.trainSeconds - (epoch == firstEpoch ? partial.seconds : 0)
+        trainTokens += s.tokens - (epoch == firstEpoch ? partial.tokens : 0)
     }
 
     /// The run record of this run after `epoch` complete epochs.
@@ -201,7 +203,7 @@ final class TrainSession {
     /// After a finished epoch: metrics line, chart, checkpoint.
     func record(_ s: EpochStats) throws {
         let hasTest = task.hasTest, hasVal = task.hasValidation
-        var m = MetricsRecord(run: setup.runName, epoch: s.epoch, trainLoss: s.trainLoss, trainAccuracy: s.trainAccuracy,
+        var m = MetricsRecord(run: setup.outputs.runName, epoch: s.epoch, trainLoss: s.trainLoss, trainAccuracy: s.trainAccuracy,
                               testLoss: hasTest ? s.testLoss : nil, testAccuracy: hasTest ? s.testAccuracy : nil,
                               seconds: (s.trainSeconds * 1000).rounded() / 1000, tokensPerSecond: s.tokensPerSecond.rounded(),
                               learningRate: Format.rate(trainer.optimizer.learningRate), task: setup.taskName,
@@ -212,12 +214,12 @@ final class TrainSession {
         if improved { best.keep(epoch: s.epoch, loss: s.valLoss, accuracy: s.valAccuracy, network: network) }
         guard writesFiles else { return }
         try outputs.add(m, kept: setup.selecting ? best.epoch : s.epoch)
-        if let path = setup.savePath, improved || !setup.selecting {
+        if let path = setup.outputs.savePath, improved || !setup.selecting {
             var r = runRecord(epoch: s.epoch)
             if hasTest { r.progress.testAccuracy = s.testAccuracy }
             if hasVal { (r.progress.valLoss, r.progress.valAccuracy) = (s.valLoss, s.valAccuracy) }
             try Checkpoint(network: network, optimizer: trainer.optimizer, record: r).write(to: path)
-            if !setup.quiet { console.note("saved \(path) (epoch \(s.epoch))") }
+            if !setup.outputs.quiet { console.note("saved \(path) (epoch \(s.epoch))") }
         }
     }
 
@@ -227,9 +229,9 @@ final class TrainSession {
     /// line that says where training stopped and how to continue. Exit 130.
     func saveInterrupted(_ s: EpochStats, epoch: Int) throws -> Int32 {
         // Every rank hands its part of the task's tensors over; rank 0 writes.
-        let extra = setup.savePath == nil ? [:] : task.interruptedTensors()
+        let extra = setup.outputs.savePath == nil ? [:] : task.interruptedTensors()
         var where_ = "epoch \(epoch), after \(task.unit) \(s.tally.batchesDone) of \(s.batches)"
-        if let savePath = setup.savePath, writesFiles {
+        if let savePath = setup.outputs.savePath, writesFiles {
             let target = setup.selecting ? TrainSession.interruptedPath(savePath) : savePath
             var r = runRecord(epoch: epoch - 1)
             r.progress.partial = s.tally
@@ -246,7 +248,7 @@ final class TrainSession {
 
     /// The weights are poisoned: stop without saving them.
     func nonFinite(_ s: EpochStats, epoch: Int, batch: Int) -> RuntimeError {
-        let kept = setup.savePath.map { fileExists($0) ? "; \($0) keeps the last good epoch" : "" } ?? ""
+        let kept = setup.outputs.savePath.map { fileExists($0) ? "; \($0) keeps the last good epoch" : "" } ?? ""
         return RuntimeError("epoch \(epoch), \(task.unit) \(batch): the training loss became \(s.trainLoss.isNaN ? "NaN" : "infinite")"
             + "; stopped without saving\(kept). Try --clip 5 or a lower --lr (now \(trainer.optimizer.learningRate))")
     }
@@ -258,12 +260,45 @@ final class TrainSession {
             console.note("time in the gradient path (sum, clip, optimizer step): \(Format.percent(inside / max(trainSeconds, 1e-9)))"
                 + " of \(Format.fixed(trainSeconds, 2)) training s (\(trainer.gradientPath.stageShares(of: trainSeconds)))")
         }
-        if let ranks = rankSummary, !setup.quiet { console.note(ranks) }
-        try task.endOfRun(self)
-        guard !setup.quiet else { return }
-        if let path = setup.plotPath { console.note("learning curves: \(path)") }
+        if let ranks = rankSummary, !setup.outputs.quiet { console.note(ranks) }
+        var final = keptModel()
+        try task.endOfRun(self, final: &final)
+        if writesFiles && final.epoch > 0 { try outputs.addFinal(final) }
+        if writesFiles, let path = setup.outputs.summaryPath { try summary(final).write(to: path) }
+        guard !setup.outputs.quiet else { return }
+        if let path = setup.outputs.plotPath { console.note("learning curves: \(path)") }
         if let note = task.bestNote(best) { console.note(note) }
         console.note("peak memory: \(Format.fixed(peakResidentMegabytes(), 1)) MB (max resident set)")
+    }
+
+    /// The kept model back in the network (with --save-best or --early-stop
+    /// the epoch of lowest validation loss, else the last epoch, or the
+    /// step where a step limit stopped the run), and its final metrics
+    /// record: that epoch's (or step line's) figures, marked final.
+    func keptModel() -> MetricsRecord {
+        if setup.selecting, let w = best.weights {
+            w.withUnsafeBufferPointer { network.params.base.update(from: $0.baseAddress!, count: w.count) }
+        }
+        if !setup.selecting, steps.stoppedAtLimit, var final = steps.lastRecord {
+            (final.final, final.seconds, final.tokensPerSecond) = (true, nil, nil)
+            return final
+        }
+        let last = outputs.history.last?.epoch ?? 0
+        let kept = setup.selecting && best.epoch > 0 ? best.epoch : last
+        var final = outputs.history.last { $0.epoch == kept && $0.step == nil }
+            ?? MetricsRecord(run: setup.outputs.runName, epoch: kept, trainLoss: .nan, trainAccuracy: .nan)
+        (final.final, final.step, final.seconds, final.tokensPerSecond) = (true, nil, nil, nil)
+        return final
+    }
+
+    /// `--summary`: the final record's figures, this process's speed and
+    /// memory, and the run record as the run ends.
+    func summary(_ final: MetricsRecord) -> RunSummary {
+        let last = outputs.history.last { $0.step == nil }?.epoch ?? firstEpoch - 1
+        let saved = setup.outputs.savePath.flatMap { fileExists($0) ? $0 : nil }
+        return RunSummary(command: setup.outputs.command, final: final, selecting: setup.selecting,
+                          epochsRun: max(0, last - firstEpoch + 1), trainSeconds: trainSeconds, tokens: trainTokens,
+                          checkpoint: saved, record: runRecord(epoch: last))
     }
 
     /// `runs/model.safetensors` -> `runs/model.interrupted.safetensors`.

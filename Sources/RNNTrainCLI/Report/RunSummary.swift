@@ -14,9 +14,11 @@ import Foundation
 ///      "train_seconds":11.2,"tokens_per_second":980000,"peak_memory_mb":96.1,
 ///      "checkpoint":"runs/m.safetensors","record":{...}}
 ///
-/// Figures are the kept model's (`kept_epoch`): the epoch of lowest
-/// validation loss with --save-best or --early-stop, else the last. A
-/// figure the run did not measure is absent. Losses and accuracies are per
+/// Figures are the kept model's (`kept_epoch`, `kept_by`): the epoch of
+/// lowest validation loss with --save-best or --early-stop, else the last
+/// epoch, or the step where a step limit stopped the run (`kept_step`; its
+/// figures are the last step line's). A figure the run did not measure is
+/// absent. Losses and accuracies are per
 /// row (classify), per real token (seq2seq) or per character (charlm,
 /// whose `tokens_per_second` counts characters). `record` is the run record
 /// a checkpoint of the kept model holds (model, optimizer, settings,
@@ -26,6 +28,8 @@ struct RunSummary: Encodable {
     var command: String
     var run: String
     var keptEpoch: Int
+    /// The optimizer step of the kept model when a step limit ended the run there.
+    var keptStep: Int?
     var keptBy: String
     var epochsRun: Int
     var trainLoss: Double?, trainAccuracy: Double?
@@ -42,7 +46,7 @@ struct RunSummary: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case command, run, record, checkpoint
-        case keptEpoch = "kept_epoch", keptBy = "kept_by", epochsRun = "epochs_run"
+        case keptEpoch = "kept_epoch", keptStep = "kept_step", keptBy = "kept_by", epochsRun = "epochs_run"
         case trainLoss = "train_loss", trainAccuracy = "train_accuracy"
         case valLoss = "val_loss", valAccuracy = "val_accuracy", testLoss = "test_loss", testAccuracy = "test_accuracy"
         case baselineValAccuracy = "baseline_val_accuracy", baselineTestAccuracy = "baseline_test_accuracy"
@@ -58,7 +62,8 @@ struct RunSummary: Encodable {
         self.command = command
         run = final.run ?? command
         keptEpoch = final.epoch
-        keptBy = selecting ? "lowest validation loss" : "last epoch"
+        keptStep = final.step
+        keptBy = selecting ? "lowest validation loss" : final.step != nil ? "step limit" : "last epoch"
         self.epochsRun = epochsRun
         (trainLoss, trainAccuracy) = (measured(final.trainLoss), measured(final.trainAccuracy))
         (valLoss, valAccuracy) = (measured(final.valLoss), measured(final.valAccuracy))
@@ -75,7 +80,7 @@ struct RunSummary: Encodable {
     /// Writes the object (one line, keys sorted) to `path`, atomically.
     func write(to path: String) throws {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let json = try encoder.encode(self)
         try AtomicFile.write(Array(json) + [0x0A], to: path)
     }
