@@ -35,6 +35,15 @@ public final class MPIGroup: RankGroup, @unchecked Sendable {
         return nil
     }
 
+    /// This process's rank from the launcher's environment, read before
+    /// MPI_Init (nil outside a launcher).
+    public static func launchedRank() -> Int? {
+        for name in ["OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK"] {
+            if let v = getenv(name), let n = Int(String(cString: v)) { return n }
+        }
+        return nil
+    }
+
     /// Ranks sharing this machine (their threads share its cores).
     public static func ranksOnThisMachine() -> Int {
         for name in ["OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", "PMI_LOCAL_SIZE"] {

@@ -1,3 +1,4 @@
+import Cluster
 import Corpus
 import Model
 import TensorCore
@@ -134,6 +135,8 @@ public enum RNNTrain {
             if command.computes { try KernelOption.apply(options) }
             return try command.run(options, console)
         } catch let e as UsageError {
+            // Under mpirun every rank parses the same arguments: rank 0 says it.
+            guard (MPIGroup.launchedRank() ?? 0) == 0 else { return ExitCode.usage }
             console.note("error: \(e.message)")
             console.note("run 'rnntrain \(command.name) --help' for its options")
             return ExitCode.usage

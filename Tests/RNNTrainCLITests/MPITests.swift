@@ -154,6 +154,13 @@ final class MPITests: XCTestCase {
 
     /// More ranks than rows in a batch: refused before training, by rank 0
     /// alone, with the numbers that clash.
+    /// Every rank parses the arguments; rank 0 alone reports the mistake.
+    func testAUsageErrorIsReportedOnce() throws {
+        let r = try run(["classify", "--bukceted"], ranks: 2)
+        XCTAssertEqual(r.status, 64)
+        XCTAssertEqual(r.err.components(separatedBy: "error: unknown option --bukceted").count, 2, r.err)
+    }
+
     func testMoreRanksThanTheBatchIsAClearError() throws {
         let r = try run(["classify"] + data + ["--batch-size", "1", "--epochs", "1"], ranks: 2)
         XCTAssertNotEqual(r.status, 0)
