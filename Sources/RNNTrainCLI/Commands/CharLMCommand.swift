@@ -68,7 +68,7 @@ struct CharLMPlan {
     var text: CharText
     var trainCount: Int, validationCount: Int
     var model: ModelSpec
-    var options: TrainingOptions
+    var training: TrainingOptions
     var windows: WindowOptions
     var settings: RunSettings
     /// --save, --metrics, --plot, --summary, --resume, --quiet.
@@ -90,7 +90,7 @@ struct CharLMPlan {
         trainCount = text.count - validationCount
         if outputs.saveBest && validationCount == 0 { throw UsageError("option --save-best keeps the lowest validation loss; it needs --val-fraction above 0") }
         let seed = try o.seed(recorded: saved?.settings.seed)
-        (options, windows) = try CharLMPlan.options(o, seed: seed, saved: saved)
+        (training, windows) = try CharLMPlan.options(o, seed: seed, saved: saved)
         model = try CharLMPlan.modelSpec(o, characters: text.vocabulary.count, saved: saved)
         if let saved, saved.settings.charLM?.characters != text.vocabulary.characters {
             throw DataError(file: path, line: 0, "this text's characters differ from those of \(outputs.resumed!.path); resume on the same text")
@@ -100,8 +100,8 @@ struct CharLMPlan {
         settings.testFraction = fraction
         settings.batchSize = windows.streams
         settings.batching = .streams
-        settings.clipNorm = options.clipNorm
-        settings.shards = options.shards
+        settings.clipNorm = training.clipNorm
+        settings.shards = training.shards
         settings.data = path
         settings.maxLength = windows.steps
         settings.command = (["rnntrain", "charlm"] + o.arguments).joined(separator: " ")
@@ -117,7 +117,7 @@ struct CharLMPlan {
                 + "--batch-size \(windows.streams) x (--window \(windows.steps) + 1) needs at least \(Format.grouped(need)); "
                 + "lower --batch-size or --window")
         }
-        try TrainPlan.checkMemory(model: model, options: options, rows: windows.streams, length: windows.steps)
+        try TrainPlan.checkMemory(model: model, options: training, rows: windows.streams, length: windows.steps)
     }
 
     static func options(_ o: ParsedOptions, seed: UInt64, saved: RunRecord?) throws -> (TrainingOptions, WindowOptions) {

@@ -9,7 +9,6 @@ import Darwin
 
 extension CharLMPlan: SessionPlan {
     var taskName: String { "charlm" }
-    var training: TrainingOptions { options }
     var earlyStop: Int? { nil }
     var selecting: Bool { outputs.saveBest }
     var progressLogSeconds: Double? { nil }
@@ -86,7 +85,7 @@ final class CharLMTask: SessionTask {
     /// character, from a generator sharing the weights (seeded per epoch).
     func sample(epoch: Int) -> String {
         let generator = CharGenerator(network: network!)
-        var rng = RNG.derived(seed: plan.options.seed, RandomStream.sampling, UInt64(epoch))
+        var rng = RNG.derived(seed: plan.training.seed, RandomStream.sampling, UInt64(epoch))
         let vocabulary = plan.text.vocabulary
         var id = plan.text.ids[0]
         var out = String.UnicodeScalarView()
@@ -100,7 +99,7 @@ final class CharLMTask: SessionTask {
     }
 
     func printSummary(_ session: TrainSession) {
-        let t = plan.text, o = plan.options, w = plan.windows, s = session.network.spec, console = session.console
+        let t = plan.text, o = plan.training, w = plan.windows, s = session.network.spec, console = session.console
         console.note("text: \(plan.textPath), \(Format.grouped(t.count)) characters, \(t.vocabulary.count) distinct")
         console.note("split: \(Format.grouped(plan.trainCount)) train / \(Format.grouped(plan.validationCount)) validation (the end of the text)")
         console.note("windows: \(w.streams) streams x \(w.steps) steps, \(windows.train.windows) windows per epoch, state carried between windows")

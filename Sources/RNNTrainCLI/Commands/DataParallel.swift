@@ -41,27 +41,31 @@ enum DataParallel {
     }
 }
 
-extension TrainPlan {
-    /// Runs the plan on the ranks of `group`: the same global batches, each
-    /// dealt to the shards, each rank running its block of them. Every rank
-    /// needs a row of every full batch.
+/// A plan that can run on the ranks of an MPI group: the same global
+/// batches, each dealt to the shards, each rank running its block of them.
+protocol RankSpread {
+    var training: TrainingOptions { get set }
+    /// The units of one global batch (rows, streams) and what every rank needs of them.
+    var batchUnits: (count: Int, eachRankNeeds: String) { get }
+}
+
+extension RankSpread {
+    /// Runs the plan on the ranks of `group`; refuses more ranks than a
+    /// batch has units, and a shard count the ranks cannot split.
     mutating func spread(over group: (any RankGroup)?) throws {
         guard let group else { return }
-        try DataParallel.requireRanks(group, atMost: batching.batchSize, eachNeeds: "rows of each batch")
+        try DataParallel.requireRanks(group, atMost: batchUnits.count, eachNeeds: batchUnits.eachRankNeeds)
         try DataParallel.requireShards(training.shards, group)
         training.group = group
     }
 }
 
-extension CharLMPlan {
-    /// Runs the plan on the ranks of `group`: the streams dealt to threads x
-    /// ranks workers. Every rank needs a stream.
-    mutating func spread(over group: (any RankGroup)?) throws {
-        guard let group else { return }
-        try DataParallel.requireRanks(group, atMost: windows.streams, eachNeeds: "streams of its own")
-        try DataParallel.requireShards(options.shards, group)
-        options.group = group
-    }
+extension TrainPlan: RankSpread {
+    var batchUnits: (count: Int, eachRankNeeds: String) { (batching.batchSize, "rows of each batch") }
+}
+
+extension CharLMPlan: RankSpread {
+    var batchUnits: (count: Int, eachRankNeeds: String) { (windows.streams, "streams of its own") }
 }
 
 extension TrainSession {
