@@ -169,7 +169,7 @@ def report(args, epoch, loss, accuracy, net, val_ids, seconds, chars_done, start
     if args.metrics:
         with open(args.metrics, "a") as f:
             f.write(json.dumps({"run": args.run_name, "epoch": epoch, "train_loss": loss, "train_accuracy": accuracy,
-                                "test_loss": None if math.isnan(v) else v, "test_accuracy": v_acc, "seconds": round(seconds, 3),
+                                "val_loss": None if math.isnan(v) else v, "val_accuracy": v_acc, "seconds": round(seconds, 3),
                                 "tokens_per_second": round(chars_done / seconds), "learning_rate": args.lr,
                                 "task": "charlm", "batching": "streams", "batch_size": args.batch_size}) + "\n")
 
