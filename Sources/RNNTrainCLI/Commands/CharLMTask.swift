@@ -23,8 +23,6 @@ extension CharLMPlan: SessionPlan {
 final class CharLMTask: SessionTask {
     let plan: CharLMPlan
     let windows: TextWindows
-    /// The network, to sample from after every epoch.
-    private var network: SequenceNetwork?
 
     init(plan: CharLMPlan) {
         self.plan = plan
@@ -37,11 +35,6 @@ final class CharLMTask: SessionTask {
     var unit: String { "window" }
     var lossUnit: String { "" }
     var hasValidation: Bool { windows.validation != nil }
-
-    func prepare(_ session: TrainSession) throws -> String? {
-        network = session.network
-        return nil
-    }
 
     /// A checkpoint saved mid-epoch carries the streams' state.
     func restore(_ resumed: (path: String, checkpoint: Checkpoint, record: RunRecord), partial: EpochTally) throws {
@@ -71,7 +64,7 @@ final class CharLMTask: SessionTask {
     /// The sample, on rank 0.
     func afterEpochLine(_ s: EpochStats, _ session: TrainSession) {
         guard plan.sampleLength > 0 && session.writesFiles else { return }
-        session.console.line("  sample: " + CharLMTask.oneLine(sample(epoch: s.epoch)))
+        session.console.line("  sample: " + CharLMTask.oneLine(sample(session.network, epoch: s.epoch)))
     }
 
     /// Line breaks shown as ⏎ so that a sample stays on one line of the log.
@@ -83,8 +76,8 @@ final class CharLMTask: SessionTask {
 
     /// `sampleLength` characters at temperature 0.8 after the text's first
     /// character, from a generator sharing the weights (seeded per epoch).
-    func sample(epoch: Int) -> String {
-        let generator = CharGenerator(network: network!)
+    func sample(_ network: SequenceNetwork, epoch: Int) -> String {
+        let generator = CharGenerator(network: network)
         var rng = RNG.derived(seed: plan.training.seed, RandomStream.sampling, UInt64(epoch))
         let vocabulary = plan.text.vocabulary
         var id = plan.text.ids[0]

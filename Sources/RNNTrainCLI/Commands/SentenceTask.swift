@@ -45,7 +45,7 @@ final class SentenceTask: SessionTask {
 
     /// `Epoch 3/10 - train acc 0.41 - val acc 0.39 - loss 1.52 - val loss 1.58 - 1.2 s - 90,000 tok/s`,
     /// with test figures after the validation ones when evaluated every epoch
-    /// (and the test error rate with `--steps`' error rate).
+    /// (and the test error rate with `StepOptions.errorRate`, count-ones).
     func epochLine(_ s: EpochStats, of epochs: Int) -> String {
         let unit = lossUnit, hasVal = hasValidation
         let speed = Format.grouped(Int(s.tokensPerSecond.rounded()))
@@ -127,13 +127,14 @@ final class SentenceTask: SessionTask {
     }
 
     /// The share of the largest class among the training rows, 4 decimals
-    /// (the accuracy of always guessing it; per row, also for seq2seq).
-    var majorityShare: Double {
+    /// (the accuracy of always guessing it; per row, also for seq2seq):
+    /// counted once, written with every epoch's record.
+    private(set) lazy var majorityShare: Double = {
         let corpus = plan.loaded.corpus
         var counts = [Int](repeating: 0, count: corpus.numClasses)
         for r in plan.trainRows { counts[Int(corpus.labels[r])] += 1 }
         return (Double(counts.max() ?? 0) / Double(max(plan.trainRows.count, 1)) * 10_000).rounded() / 10_000
-    }
+    }()
 
     /// At the end, with the kept model in the network: its test figure,
     /// printed once (to stdout, with --quiet too), and the baselines' line;

@@ -63,8 +63,7 @@ extension TrainSession {
         if let bar {
             var shown = p
             if setup.steps.logEvery != nil {
-                shown.runningLoss = steps.window.lossSum / Double(max(steps.window.scored, 1))
-                shown.runningAccuracy = Double(steps.window.correct) / Double(max(steps.window.scored, 1))
+                (shown.runningLoss, shown.runningAccuracy) = (steps.window.meanLoss, steps.window.accuracy)
             }
             bar(shown)
         }
@@ -95,7 +94,7 @@ extension TrainSession {
         let w = steps.window
         steps.window = EpochTally()
         steps.lastLogged = step
-        let loss = w.lossSum / Double(max(w.scored, 1)), accuracy = Double(w.correct) / Double(max(w.scored, 1))
+        let loss = w.meanLoss, accuracy = w.accuracy
         let speed = w.seconds > 0 ? Double(w.tokens) / w.seconds : 0
         var line = "Step \(step) (epoch \(epoch), batch \(batch)/\(batches)) - loss\(task.lossUnit) \(Format.fixed(loss, 4))"
             + " - acc\(task.lossUnit) \(Format.fixed(accuracy, 4))"
