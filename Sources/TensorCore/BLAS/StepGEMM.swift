@@ -17,7 +17,8 @@ import CPUSupport
 /// Every family computes each element of C the same way: one accumulator,
 /// C's value or +0 to start, then `fma(a[i,p], b[p,j], acc)` for p in
 /// ascending order. Columns past the last whole 16 go through the same
-/// tiles on a zero-padded copy of B's last columns, rows past the last whole tile through the
+/// tiles on 16 columns of B padded with zeros (a packed weight's own
+/// padding, or a copy of B's last columns), rows past the last whole tile through the
 /// tile with its missing rows' A read from the last real row (computed,
 /// never stored). So a product's bits depend on neither the family nor the
 /// shape of the tiles.
@@ -34,7 +35,7 @@ public enum StepGEMM {
         let (base, ld) = b.isPacked ? (b.base, b.ld) : (UnsafePointer(b.source.base), b.source.ld)
         timed {
             run(family, m: a.rows, n: b.n, k: b.k, a: a.base, lda: a.ld, ka: 1, b: base, ldb: ld,
-                c: c.base, ldc: c.ld, accumulate: accumulate)
+                c: c.base, ldc: c.ld, accumulate: accumulate, bPadded: b.isPacked)
         }
     }
 
@@ -78,11 +79,13 @@ public enum StepGEMM {
     }
 
     /// C[m x n] (+)= A[m x k] B[k x n] by `family`'s tiles. Element (i, p) of
-    /// A is at `a[i * lda + p * ka]`, element (p, j) of B at `b[p * ldb + j]`.
+    /// A is at `a[i * lda + p * ka]`, element (p, j) of B at `b[p * ldb + j]`;
+    /// `bPadded`: B's rows hold zeros from column n to the next multiple of 16.
     static func run(_ family: KernelFamily, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, ka: Int,
-                    b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+                    b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool,
+                    bPadded: Bool = false) {
         if m == 0 || n == 0 { return }
-        let o = Operands(k: k, a: a, lda: lda, ka: ka, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate)
+        let o = Operands(k: k, a: a, lda: lda, ka: ka, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate, bPadded: bPadded)
         switch family {
         case .avx512: tiles(AVX512Tile.self, m: m, n: n, o)
         case .avx2: tiles(AVX2Tile.self, m: m, n: n, o)
@@ -109,18 +112,29 @@ public enum StepGEMM {
     }
 
     /// Columns past the last whole 16 (H = 100 leaves 4), through the same
-    /// tiles: B's last columns copied into a 16-wide block padded with
-    /// zeros, each block of C's rows computed into a 16-wide tile (loaded
-    /// from C when accumulating) and its real columns stored back. Every
-    /// element still has its one chain; the padding columns are discarded.
+    /// tiles on 16 columns of B whose extra ones are zeros: a packed B's own
+    /// padding, else a copy of B's last columns padded with zeros. Each
+    /// block of C's rows is computed into a 16-wide tile (loaded from C when
+    /// accumulating) and its real columns stored back. Every element still
+    /// has its one chain; the padding columns are discarded.
     static func remainder<K: RegisterTile>(_: K.Type, m: Int, columns: Range<Int>, _ o: Operands) {
         let k = o.k, rem = columns.count, j0 = columns.lowerBound
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: k * 16 + K.rows * 16) { buffer in
-            let bt = buffer.baseAddress!, ct = bt + k * 16                // B's columns [k x 16], C's tile [rows x 16]
+        if o.bPadded { return tail(K.self, m: m, columns: columns, o, b: o.b + j0, ldb: o.ldb) }
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: k * 16) { buffer in
+            let bt = buffer.baseAddress!                                      // B's columns [k x 16]
             for p in 0 ..< k {
                 let row = o.b + (p &* o.ldb &+ j0)
                 for j in 0 ..< 16 { bt[p &* 16 &+ j] = j < rem ? row[j] : 0 }
             }
+            tail(K.self, m: m, columns: columns, o, b: UnsafePointer(bt), ldb: 16)
+        }
+    }
+
+    /// C's `columns` (fewer than 16) from `b`, 16 columns of B whose extra ones are zeros.
+    static func tail<K: RegisterTile>(_: K.Type, m: Int, columns: Range<Int>, _ o: Operands, b: UnsafePointer<Float>, ldb: Int) {
+        let rem = columns.count, j0 = columns.lowerBound
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: K.rows * 16) { buffer in
+            let ct = buffer.baseAddress!                                      // C's tile [rows x 16]
             var i = 0
             while i < m {
                 let rows = min(K.rows, m - i)
@@ -128,7 +142,7 @@ public enum StepGEMM {
                     for j in 0 ..< 16 { ct[r &* 16 &+ j] = o.accumulate && j < rem ? o.c[(i + r) &* o.ldc &+ j0 &+ j] : 0 }
                 }
                 var t = o
-                (t.a, t.b, t.ldb, t.c, t.ldc) = (o.a + i * o.lda, UnsafePointer(bt), 16, ct, 16)
+                (t.a, t.b, t.ldb, t.c, t.ldc) = (o.a + i * o.lda, b, ldb, ct, 16)
                 if K.width == 16 { K.wide(rows: rows, t) } else { K.narrow(rows: rows, t) }
                 for r in 0 ..< rows {
                     for j in 0 ..< rem { o.c[(i + r) &* o.ldc &+ j0 &+ j] = ct[r &* 16 &+ j] }
@@ -146,6 +160,8 @@ struct Operands {
     var b: UnsafePointer<Float>, ldb: Int
     var c: UnsafeMutablePointer<Float>, ldc: Int
     var accumulate: Bool
+    /// B's rows hold zeros past its last column, to the next multiple of 16.
+    var bPadded = false
 
     /// The same product from column `j` of B and C on.
     @inline(__always)
@@ -173,10 +189,13 @@ protocol RegisterTile {
 }
 
 /// A weight laid out for `StepGEMM`: B `[k x n]` row-major with rows padded
-/// to a multiple of 16 floats. Packed once per batch from the parameter
-/// slab: `pack(w, transposed: true)` gives B = w^T (w `[n x k]`); B = w
-/// (`transposed: false`) is read in place, where it already lies row by
-/// row. Under the `blas` family nothing is packed: sgemm gets `w` itself.
+/// with zeros to a multiple of 16 floats. Packed once per batch from the
+/// parameter slab: `pack(w, transposed: true)` gives B = w^T (w `[n x k]`);
+/// B = w (`transposed: false`) is read in place, where it already lies row
+/// by row, when n is a multiple of 16, else copied row by row, so that the
+/// columns past the last whole 16 read the zero padding instead of a copy
+/// at every step. Under the `blas` family nothing is packed: sgemm gets `w`
+/// itself.
 public final class PackedWeight {
     public let k: Int, n: Int
     /// Floats between B's rows.
@@ -208,11 +227,15 @@ public final class PackedWeight {
         source = w
         transposed = t
         if holdsPacking && same { return }
-        isPacked = t && KernelFamily.active != .blas
+        isPacked = (t || n % 16 != 0) && KernelFamily.active != .blas
         guard isPacked else { return }
-        if buffer == nil { buffer = FloatBuffer(count: k * ld) }
+        if buffer == nil { buffer = FloatBuffer(count: k * ld) }   // zeros: columns n ..< ld are never written
         let p = buffer!.base
-        PackedWeight.transpose(w, into: p, ld: ld)
+        if t {
+            PackedWeight.transpose(w, into: p, ld: ld)
+        } else {
+            for i in 0 ..< k { (p + i * ld).update(from: w.row(i), count: n) }
+        }
     }
 
     /// `dst[i * ld + j] = w[j, i]` (w `[n x k]` to `[k x n]` with row stride
